@@ -1,0 +1,146 @@
+"""The one description of rent.php: every method, its parameters, apikey rule and shapes per dialect."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import shapes as S
+
+DIALECTS = ("documented", "sdk")
+PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query parameter: its wire name, type and whether it must be present."""
+
+    name: str
+    type: str  # "string" | "integer" | "enum" | "csv"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    """One rent.php method: parameters, apikey rule ("required"/"optional"/"none") and shapes."""
+
+    name: str
+    apikey: str
+    params: tuple[Param, ...]
+    shapes: dict[str, S.Schema]  # variant name -> schema of `data`; "documented" always present
+    summary: str
+    spends: bool = False
+    mutates: bool = False
+    dialects: dict[str, str] = field(default_factory=dict)  # dialect -> variant, when not the dialect's own name
+
+    def variant_for(self, dialect: str) -> str:
+        """The shape variant this method answers with in `dialect`."""
+        name = self.dialects.get(dialect, dialect)
+        return name if name in self.shapes else "documented"
+
+    def param(self, name: str) -> Param | None:
+        """The declared parameter called `name`, if any."""
+        return next((p for p in self.params if p.name == name), None)
+
+
+def _id(doc: str = "ID of the rental order") -> Param:
+    return Param("id", "integer", True, minimum=1, doc=doc)
+
+
+def _dtype(required: bool, with_day: bool = False) -> Param:
+    return Param("dtype", "enum", required, choices=PERIODS + (("day",) if with_day else ()),
+                 doc="type of period: week or month" + (" (or day)" if with_day else ""))
+
+
+def _dcount(required: bool) -> Param:
+    return Param("dcount", "integer", required, minimum=1, maximum=1000, doc="number of periods")
+
+
+COUNTRY = Param("country", "string", True, doc="country code, e.g. RU")
+SERVICE = Param("service", "string", True, doc="service code, e.g. opt16")
+EXTEND = Param("extend", "string", doc="accepted and ignored, as by the live service")
+PROVIDER = Param("provider", "string", doc="provider name; random among those in stock when absent")
+PARTNER = Param("partner_key", "string", doc="partner key; accepted and recorded nowhere")
+
+_METHODS = [
+    Method("getcountries", "none", (), {"documented": S.arr(S.COUNTRY_DOC), "sdk": S.arr(S.COUNTRY_SDK)},
+           "Countries where numbers can be rented"),
+    Method("get_default_services", "none", (),
+           {"documented": S.arr(S.DEFAULT_SERVICE), "sdk": S.arr(S.DEFAULT_SERVICE_SDK)},
+           "Services with their default (first country's) price per day"),
+    Method("get_country_by_service", "none", (SERVICE, _dtype(True), _dcount(False)),
+           {"documented": S.BY_SERVICE, "sdk": S.BY_SERVICE_SDK},
+           "Countries offering a service, with the period price"),
+    Method("getdata", "optional", (COUNTRY, _dtype(False), _dcount(False), EXTEND),
+           {"documented": S.arr(S.GETDATA_ITEM),
+            "sdk": S.obj({"services": S.arr(S.GETDATA_SDK_ITEM), "totalAmount": S.INT})},
+           "Services of a country with base price per day and stock"),
+    Method("getdataWithProviders", "optional", (COUNTRY, _dtype(False), _dcount(False), EXTEND),
+           {"documented": S.WITH_PROVIDERS}, "Services of a country with stock per provider"),
+    Method("getcount", "none", (COUNTRY, _dtype(False), _dcount(False)),
+           {"documented": S.mapping(S.INT)}, "Numbers in stock per service"),
+    Method("getCountWithProviders", "optional", (COUNTRY, _dtype(False), _dcount(False)),
+           {"documented": S.COUNT_WITH_PROVIDERS}, "Numbers in stock per service and provider"),
+    Method("get_count_multi", "none",
+           (COUNTRY, Param("services", "csv", True, doc="comma-separated service codes"),
+            _dtype(True), _dcount(True)),
+           {"documented": S.obj({"count": S.INT})}, "Numbers that can take all the given services"),
+    Method("create", "required", (_dtype(True), _dcount(True), COUNTRY, SERVICE, PROVIDER, PARTNER),
+           {"documented": S.CREATED, "list": S.arr(S.CREATED)},
+           "Rent a number", spends=True, mutates=True),
+    Method("create_multi", "required",
+           (_dtype(True), _dcount(True), COUNTRY, Param("services", "csv", True, doc="comma-separated service codes"),
+            PROVIDER, PARTNER),
+           {"documented": S.arr(S.CREATED)}, "Rent one number for several services", spends=True, mutates=True),
+    Method("orders", "required", (), {"documented": S.arr(S.ORDER)}, "Running orders of the account"),
+    Method("add_service_to_order", "required",
+           (_id(), SERVICE, Param("pnumber", "string", True, doc="the full number without +"),
+            Param("rent_days", "integer", minimum=1, maximum=1000, doc="days to pay for; default: days left")),
+           {"documented": S.NO_DATA}, "Add a service to a rented number", spends=True, mutates=True),
+    Method("sms", "required", (_id(),),
+           {"documented": S.arr(S.SMS), "sdk": S.obj({"SmsList": S.arr(S.SMS), "OtherSms": S.arr(S.SMS)})},
+           "SMS received by an order (marks them read)", mutates=True),
+    Method("activate", "required", (_id(),), {"documented": S.ID, "list": S.arr(S.ID)},
+           "Ask for the number to come online", mutates=True),
+    Method("prolong", "required", (_id(), _dtype(True), _dcount(True)), {"documented": S.ID},
+           "Extend an order by weeks or months", spends=True, mutates=True),
+    Method("prolong_max", "required", (_id(), _dtype(True, with_day=True), _dcount(True)), {"documented": S.ID},
+           "Extend an order, also by days", spends=True, mutates=True),
+    Method("delete", "required", (_id(),), {"documented": S.ID}, "Close an order into the archive",
+           mutates=True),
+    Method("get_rent_history", "required",
+           (Param("skip", "integer", minimum=0, doc="items to skip"),
+            Param("take", "integer", minimum=1, maximum=1000, doc="items to return (default 10)")),
+           {"documented": S.arr(S.HISTORY_ITEM), "sdk": S.arr(S.HISTORY_ITEM_SDK)},
+           "Closed orders, newest first"),
+    Method("restore_user_precalc", "required", (_id(),), {"documented": S.PRECALC},
+           "Check an archived order can be restored and tell the fee"),
+    Method("restore_user", "required", (_id(),),
+           {"documented": {"const": True}, "sdk": S.ID}, "Restore an archived order", spends=True, mutates=True),
+    Method("get_days_canada_paypal", "none", (), {"documented": S.PAYPAL_DAYS}, "PayPal day packages (Canada)"),
+    Method("get_min_paypal_days", "none",
+           (Param("country", "string", doc="country code"), Param("service", "string", doc="service code")),
+           {"documented": S.PAYPAL_MIN}, "Minimum days payable by PayPal"),
+]
+
+METHODS: dict[str, Method] = {m.name: m for m in _METHODS}
+PATHS = ("/api/rent.php", "/rent.php")
+
+
+def method(name: str) -> Method | None:
+    """The method called `name`, or None when rent.php has no such method."""
+    return METHODS.get(name)
+
+
+def variant(name: str, dialect: str, overrides: dict[str, str] | None = None) -> str:
+    """The shape variant of method `name` in `dialect`, after per-method `overrides`."""
+    if overrides and name in overrides:
+        return overrides[name]
+    return METHODS[name].variant_for(dialect)
+
+
+def data_schema(name: str, dialect: str = "documented", overrides: dict[str, str] | None = None) -> S.Schema:
+    """The JSON Schema of method `name`'s success `data` in `dialect`."""
+    return METHODS[name].shapes[variant(name, dialect, overrides)]

@@ -1,0 +1,69 @@
+"""Validators that return the reasons a rent.php answer breaks the contract (empty list: it conforms)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, validators
+
+from . import shapes as S
+from .registry import DIALECTS, METHODS, data_schema
+
+
+def _strict_int(checker, instance) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_TYPES = Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_int)
+# JSON Schema counts true as an integer in Python's eyes; the wire contract does not.
+StrictValidator = validators.extend(Draft202012Validator, type_checker=_TYPES)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str, variant_key: str) -> Any:
+    schema = METHODS[name].shapes[variant_key]
+    return StrictValidator(schema)
+
+
+def _reasons(validator: Any, instance: Any, where: str) -> list[str]:
+    out = []
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        path = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path)
+        out.append(f"{where}{path}: {error.message}")
+    return out
+
+
+_ERROR = StrictValidator(S.ENVELOPE_ERROR)
+
+
+def check_error(payload: Any) -> list[str]:
+    """Reasons `payload` is not a well-formed error envelope `{"status":0,"msg":...}`."""
+    return _reasons(_ERROR, payload, "body")
+
+
+def check_response(name: str, payload: Any, dialect: str = "documented",
+                   overrides: dict[str, str] | None = None) -> list[str]:
+    """Reasons `payload` is neither a valid success of `name` in `dialect` nor a well-formed error."""
+    if name not in METHODS:
+        return [f"unknown method {name!r}"]
+    if not isinstance(payload, dict):
+        return [f"body: expected a JSON object, got {type(payload).__name__}"]
+    status = payload.get("status")
+    if isinstance(status, bool) or not isinstance(status, int):
+        return [f"body['status']: expected an integer, got {status!r}"]
+    if status == 0:
+        return check_error(payload)
+    if status != 1:
+        return [f"body['status']: expected 0 or 1, got {status}"]
+    variant_key = overrides.get(name) if overrides and name in overrides else METHODS[name].variant_for(dialect)
+    schema = data_schema(name, dialect, overrides)
+    if schema == S.NO_DATA:
+        return ["body['data']: expected no data"] if "data" in payload else []
+    if "data" not in payload:
+        return ["body: missing 'data'"]
+    return _reasons(_validator(name, variant_key), payload["data"], "data")
+
+
+def detect_dialect(name: str, payload: Any) -> list[str]:
+    """The dialects whose shape of `name` this success payload matches."""
+    return [d for d in DIALECTS if not check_response(name, payload, d)]

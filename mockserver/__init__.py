@@ -1,0 +1,1 @@
+"""smspva-rent-mock: a stateful fake of the SMSPVA rent.php API."""

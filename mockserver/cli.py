@@ -1,0 +1,70 @@
+"""The `rent-mock` command."""
+from __future__ import annotations
+
+import signal
+import sys
+
+import click
+
+from contracts.registry import DIALECTS
+
+from .core.catalogue import CatalogueError
+from .core.hub import DEFAULT
+from .core.money import wire
+from .server import ServeOptions, default_apikey, make_server
+
+
+@click.group()
+def main() -> None:
+    """A stateful fake of the SMSPVA number-rental API (rent.php), with contracts and a simulator."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port (0 picks a free one).")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the default world.")
+@click.option("--clock", "clock_mode", type=click.Choice(["real", "manual"]), default="real", show_default=True)
+@click.option("--speed", default=1.0, show_default=True, type=float, help="Real clock speed factor.")
+@click.option("--dialect", type=click.Choice(DIALECTS), default="documented", show_default=True)
+@click.option("--catalogue", type=click.Path(exists=True, dir_okay=False), help="Catalogue JSON replacing the shipped one.")
+@click.option("--apikey", help="Apikey of the default world's funded account (default: derived from the seed).")
+@click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")
+@click.option("--start", type=int, help="Unix time the default world starts at (default: now).")
+@click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="Token every /_mock/ call must send.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads):
+    """Start the mock server with its default world."""
+    opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
+                        admin_token, threads)
+    try:
+        server, hub = make_server(opts)
+    except (CatalogueError, ValueError, OSError) as exc:
+        click.echo(f"rent-mock: {exc}", err=True)
+        sys.exit(2)
+    key = default_apikey(hub)
+    world = hub.worlds[DEFAULT]
+    base = f"http://{host}:{server.effective_port}"
+    click.echo(f"smspva-rent-mock serving {base}/api/rent.php ({dialect} dialect, {clock_mode} clock)")
+    click.echo(f"  base URL : {base}")
+    click.echo(f"  apikey   : {key}")
+    click.echo(f"  balance  : {wire(world.accounts[key].balance)}")
+    click.echo(f"  try      : curl '{base}/api/rent.php?method=orders&apikey={key}'")
+    click.echo("Ctrl-C stops it.", nl=True)
+    sys.stdout.flush()
+    # docker stop sends SIGTERM: stop as cleanly as on Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        click.echo("rent-mock stopped.")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    main()

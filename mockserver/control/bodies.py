@@ -1,0 +1,51 @@
+"""JSON Schemas of the control API's request bodies, and a validator that names every problem."""
+from __future__ import annotations
+
+from jsonschema import Draft202012Validator
+
+from contracts.registry import DIALECTS, METHODS
+
+from ..core.world import REFUND_POLICIES
+
+_INT = {"type": "integer"}
+_MONEY = {"type": ["number", "string"], "pattern": r"^\d+(\.\d{1,2})?$"}
+_RANGE = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}] * 2, "minItems": 2, "maxItems": 2}
+_WORLD = {"type": "string", "maxLength": 64}
+
+
+def _obj(props: dict, required: tuple = ()) -> dict:
+    return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
+
+
+WORLD_NEW = _obj({
+    "seed": _INT, "clock": {"enum": ["manual", "real"]}, "start": {"type": "integer", "minimum": 0},
+    "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000},
+    "dialect": {"enum": list(DIALECTS)}, "balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128},
+    "overrides": {"type": "object", "propertyNames": {"enum": list(METHODS)}, "additionalProperties": {"type": "string"}},
+    "activation_delay": _RANGE, "active_window": _RANGE,
+    "hold_days": {"type": "integer", "minimum": 0, "maximum": 3650},
+    "refund": {"enum": list(REFUND_POLICIES)},
+})
+RESET = _obj({"world": _WORLD, "apikey": {"type": "string"}})
+ACCOUNT_NEW = _obj({"world": _WORLD, "balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128}},
+                   ("balance",))
+TOP_UP = _obj({"amount": _MONEY}, ("amount",))
+CLOCK = _obj({"world": _WORLD, "apikey": {"type": "string"},
+              "advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 * 86_400},
+              "set": {"type": "integer", "minimum": 0}})
+SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength": 2000},
+            "sender": {"type": "string", "maxLength": 64}, "service": {"type": "string", "maxLength": 32}},
+           ("order", "text"))
+STATE = _obj({"state": {"enum": [-1, 0, 1]}}, ("state",))
+
+_VALIDATORS: dict[int, Draft202012Validator] = {}
+
+
+def problems(schema: dict, body: object) -> list[str]:
+    """Every way `body` breaks `schema`, each naming the field."""
+    validator = _VALIDATORS.setdefault(id(schema), Draft202012Validator(schema))
+    out = []
+    for err in validator.iter_errors(body):
+        where = ".".join(str(p) for p in err.absolute_path) or "body"
+        out.append(f"{where}: {err.message}")
+    return sorted(out)

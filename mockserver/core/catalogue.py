@@ -1,0 +1,165 @@
+"""The catalogue: countries, services, providers, prices and stock; loaded from JSON, copied per world."""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+
+import phonenumbers
+import pycountry
+
+from .money import money
+
+MIN_LEASE_DAYS = 90
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is malformed; the message names the place."""
+
+
+@dataclass
+class ServiceDef:
+    """A service (a site whose SMS a number receives)."""
+
+    code: str
+    name: str
+    img: str
+
+
+@dataclass
+class Offer:
+    """A service as sold in one country: base price per day, discount rule, stock per provider."""
+
+    price_day: Decimal
+    procent_days: int
+    procent: int
+    day_step: int
+    stock: dict[str, int]
+
+
+@dataclass
+class Country:
+    """A country as the service lists it; `iso` differs from `code` where the service uses its own code."""
+
+    code: str
+    iso: str
+    name: str
+    dial: int
+    switch_type: str
+    avail_prolong: str
+    url_name: str
+    leases: dict[str, int]  # provider -> lease days of its numbers
+    offers: dict[str, Offer] = field(default_factory=dict)
+
+    @property
+    def ccode(self) -> str:
+        """The dial code with a plus, as the wire shows it ("+7")."""
+        return f"+{self.dial}"
+
+    @property
+    def always_active(self) -> bool:
+        """Numbers of FAST countries are online from the start and stay so."""
+        return self.switch_type.upper() == "FAST"
+
+
+@dataclass
+class Catalogue:
+    """Services and countries of one world (mutable: stock moves as numbers are rented)."""
+
+    services: dict[str, ServiceDef]
+    countries: dict[str, Country]
+    paypal_days: list[dict]
+    paypal_min_days: int
+
+    def copy(self) -> "Catalogue":
+        """An independent copy (for a new or reset world)."""
+        return copy.deepcopy(self)
+
+    def total_stock(self, country: str, service: str) -> int:
+        """Numbers in stock for a service in a country, all providers together."""
+        offer = self.countries[country].offers.get(service)
+        return sum(offer.stock.values()) if offer else 0
+
+
+def _need(entry: dict, key: str, where: str):
+    if key not in entry:
+        raise CatalogueError(f"{where}: missing {key!r}")
+    return entry[key]
+
+
+def _int(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CatalogueError(f"{where}: expected a non-negative integer, got {value!r}")
+    return value
+
+
+def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
+    code = str(_need(entry, "code", "country"))
+    where = f"country {code}"
+    iso = str(entry.get("iso", code)).upper()
+    info = pycountry.countries.get(alpha_2=iso)
+    if info is None:
+        raise CatalogueError(f"{where}: {iso!r} is not an ISO 3166 country code (set 'iso')")
+    dial = phonenumbers.country_code_for_region(iso)
+    if not dial:
+        raise CatalogueError(f"{where}: phonenumbers knows no dial code for {iso}")
+    providers = _need(entry, "providers", where)
+    leases = {}
+    for p in providers:
+        lease = _int(p.get("lease_days", 180), f"{where} provider {p.get('name')}")
+        if lease < MIN_LEASE_DAYS:
+            raise CatalogueError(f"{where}: lease_days must be at least {MIN_LEASE_DAYS}")
+        leases[str(_need(p, "name", where))] = lease
+    country = Country(code=code, iso=iso, name=str(entry.get("name", info.name)), dial=dial,
+                      switch_type=str(entry.get("rent_switch_type", "NORMAL")),
+                      avail_prolong=str(entry.get("rent_avail_prolong", "1")),
+                      url_name=str(entry.get("url_country_name", info.name.lower().replace(" ", "-"))),
+                      leases=leases)
+    for scode, offer in _need(entry, "services", where).items():
+        if scode not in services:
+            raise CatalogueError(f"{where}: unknown service {scode!r}")
+        stock = {p: _int(n, f"{where} {scode} stock {p}") for p, n in offer.get("stock", {}).items()}
+        unknown = set(stock) - set(leases)
+        if unknown:
+            raise CatalogueError(f"{where} {scode}: stock for unknown provider {sorted(unknown)[0]!r}")
+        try:
+            price = money(_need(offer, "price_day", f"{where} {scode}"))
+        except ValueError as exc:
+            raise CatalogueError(f"{where} {scode}: {exc}") from None
+        country.offers[scode] = Offer(price_day=price, procent_days=_int(offer.get("procent_days", 0), where),
+                                      procent=_int(offer.get("procent", 0), where),
+                                      day_step=_int(offer.get("day_step", 0), where), stock=stock)
+    return country
+
+
+def parse(doc: dict) -> Catalogue:
+    """Build a catalogue from its JSON document, checking every entry."""
+    if not isinstance(doc, dict):
+        raise CatalogueError("catalogue: expected a JSON object")
+    services = {}
+    for entry in _need(doc, "services", "catalogue"):
+        code = str(_need(entry, "code", "service"))
+        services[code] = ServiceDef(code, str(_need(entry, "name", f"service {code}")), str(entry.get("img", "")))
+    countries = {}
+    for entry in _need(doc, "countries", "catalogue"):
+        country = _country(entry, services)
+        countries[country.code] = country
+    paypal = doc.get("paypal", {})
+    return Catalogue(services, countries, list(paypal.get("canada_days", [])), int(paypal.get("min_days", 30)))
+
+
+def load(path: str | Path | None = None) -> Catalogue:
+    """Load the user's catalogue file, or the one shipped with the package."""
+    if path is None:
+        text = files("mockserver.core").joinpath("data/catalogue.json").read_text(encoding="utf-8")
+        where = "shipped catalogue"
+    else:
+        where = str(path)
+        text = Path(path).read_text(encoding="utf-8")
+    try:
+        return parse(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise CatalogueError(f"{where}: not JSON ({exc})") from None

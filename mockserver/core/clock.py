@@ -1,0 +1,80 @@
+"""Clocks the domain reads "now" from: manual (stands still until advanced) and real (wall time, sped up)."""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+DAY = 86_400
+
+
+class ManualClock:
+    """A clock that moves only when told to."""
+
+    mode = "manual"
+    speed = 0.0
+
+    def __init__(self, start: int):
+        self._now = int(start)
+
+    def now(self) -> int:
+        """Current virtual time in Unix seconds."""
+        return self._now
+
+    def advance(self, seconds: int) -> int:
+        """Move forward by `seconds` (never backwards); returns the new now."""
+        if seconds < 0:
+            raise ValueError("the clock never goes backwards")
+        self._now += int(seconds)
+        return self._now
+
+    def state(self) -> dict:
+        """Serializable description of this clock."""
+        return {"mode": self.mode, "now": self._now, "speed": self.speed}
+
+
+class RealClock:
+    """Wall time from an injected `wall()` source, scaled by `speed` from `start`, plus manual jumps."""
+
+    mode = "real"
+
+    def __init__(self, start: int, wall: Callable[[], float], speed: float = 1.0):
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self._wall = wall
+        self._origin = wall()
+        self._start = int(start)
+        self.speed = float(speed)
+        self._offset = 0
+        self._floor = int(start)
+        self._lock = threading.Lock()
+
+    def now(self) -> int:
+        """Current time: start + elapsed wall time · speed + jumps; never less than a time already seen."""
+        with self._lock:
+            value = self._start + int((self._wall() - self._origin) * self.speed) + self._offset
+            self._floor = max(self._floor, value)
+            return self._floor
+
+    def advance(self, seconds: int) -> int:
+        """Jump forward by `seconds`; returns the new now."""
+        if seconds < 0:
+            raise ValueError("the clock never goes backwards")
+        with self._lock:
+            self._offset += int(seconds)
+        return self.now()
+
+    def state(self) -> dict:
+        """Serializable description of this clock."""
+        return {"mode": self.mode, "now": self.now(), "speed": self.speed}
+
+
+Clock = ManualClock | RealClock
+
+
+def make_clock(mode: str, start: int, wall: Callable[[], float], speed: float = 1.0) -> Clock:
+    """Build the clock a world asked for."""
+    if mode == "manual":
+        return ManualClock(start)
+    if mode == "real":
+        return RealClock(start, wall, speed)
+    raise ValueError(f"clock must be manual or real, got {mode!r}")

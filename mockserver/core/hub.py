@@ -1,0 +1,127 @@
+"""The hub: every world of a server, the apikey and order-id indexes, and server-wide unique ids."""
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+from decimal import Decimal
+from typing import Callable
+
+from .catalogue import Catalogue
+from .clock import make_clock
+from .money import money
+from .world import REFUND_POLICIES, World, WorldConfig
+
+DEFAULT = "default"
+FIRST_ORDER_ID = 40_000
+
+
+class Hub:
+    """Owns the worlds; the default world always exists."""
+
+    def __init__(self, catalogue: Catalogue, wall: Callable[[], float], default: WorldConfig | None = None):
+        self.catalogue = catalogue
+        self.wall = wall  # the wall-time source real clocks read; injected so tests can freeze it
+        self.lock = threading.RLock()
+        self.worlds: dict[str, World] = {}
+        self.by_apikey: dict[str, str] = {}
+        self.by_order: dict[int, str] = {}
+        self._ids = itertools.count(FIRST_ORDER_ID)
+        self._names = itertools.count(1)
+        self.create_world(default or WorldConfig(accounts={"demo": Decimal("100")}), name=DEFAULT)
+
+    def _next_id(self, world: World) -> int:
+        with self.lock:
+            oid = next(self._ids)
+            self.by_order[oid] = world.name
+        return oid
+
+    def _build(self, name: str, config: WorldConfig) -> World:
+        if config.refund not in REFUND_POLICIES:
+            raise ValueError(f"refund must be one of {', '.join(REFUND_POLICIES)}")
+        clock = make_clock(config.clock, config.start, self.wall, config.speed)
+        return World(name, config, self.catalogue.copy(), clock, self._next_id)
+
+    def create_world(self, config: WorldConfig, name: str | None = None) -> World:
+        """Create an isolated world; its initial accounts' apikeys must be new to the server."""
+        with self.lock:
+            name = name or f"w{next(self._names)}"
+            if name in self.worlds:
+                raise ValueError(f"world {name!r} exists")
+            clash = [k for k in config.accounts if k in self.by_apikey]
+            if clash:
+                raise ValueError(f"apikey {clash[0]!r} is taken")
+            world = self._build(name, config)
+            self.worlds[name] = world
+            for apikey in config.accounts:
+                self.by_apikey[apikey] = name
+            return world
+
+    def delete_world(self, name: str) -> None:
+        """Drop a world and its accounts (the default world is reset instead)."""
+        with self.lock:
+            world = self.world(name)
+            if name == DEFAULT:
+                self.reset(name)
+                return
+            for apikey in world.accounts:
+                self.by_apikey.pop(apikey, None)
+            del self.worlds[name]
+
+    def reset(self, name: str) -> World:
+        """Rebuild a world from its seed and config (clock, catalogue, initial accounts); others go."""
+        with self.lock:
+            old = self.world(name)
+            with old.lock:
+                for apikey in old.accounts:
+                    if apikey not in old.config.accounts:
+                        self.by_apikey.pop(apikey, None)
+                world = self._build(name, old.config)
+                self.worlds[name] = world
+            return world
+
+    def world(self, name: str) -> World:
+        """The world called `name`."""
+        world = self.worlds.get(name)
+        if world is None:
+            raise KeyError(f"unknown world {name!r}")
+        return world
+
+    def world_of(self, apikey: str) -> World | None:
+        """The world an apikey belongs to, or None."""
+        name = self.by_apikey.get(apikey)
+        return self.worlds.get(name) if name else None
+
+    def world_of_order(self, order_id: int) -> World | None:
+        """The world holding order `order_id`, or None."""
+        name = self.by_order.get(order_id)
+        world = self.worlds.get(name) if name else None
+        return world if world is not None and order_id in world.orders else None
+
+    def add_account(self, world: World, balance: object, apikey: str | None = None) -> str:
+        """Open a funded account in `world`; a fresh random apikey unless one is given."""
+        amount = money(balance)
+        if amount < 0:
+            raise ValueError("balance must not be negative")
+        with self.lock:
+            apikey = apikey or secrets.token_hex(16)
+            if apikey in self.by_apikey:
+                raise ValueError(f"apikey {apikey!r} is taken")
+            with world.lock:
+                world.add_account(apikey, amount, world.clock.now())
+            self.by_apikey[apikey] = world.name
+            return apikey
+
+    def top_up(self, apikey: str, amount: object) -> Decimal:
+        """Add a positive amount to an account; returns the new balance."""
+        value = money(amount)
+        if value <= 0:
+            raise ValueError("amount must be positive")
+        world = self.world_of(apikey)
+        if world is None:
+            raise KeyError(f"unknown apikey {apikey!r}")
+        with world.lock:
+            account = world.account(apikey)
+            account.credit(world.now(), "topup", value)
+            return account.balance
+

@@ -1,0 +1,1 @@
+"""The rent.php wire: dispatch, validation, dialect rendering."""

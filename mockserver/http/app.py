@@ -1,0 +1,55 @@
+"""The Flask app factory: rent.php on both paths, the control API under /_mock/, JSON for every error."""
+from __future__ import annotations
+
+import json
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from contracts.registry import PATHS
+
+from ..core.hub import Hub
+from .rent import dispatch, error
+
+MAX_QUERY = 8_192
+
+
+def json_response(payload, status: int = 200) -> Response:
+    """A compact JSON response (non-ASCII kept as is)."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, mimetype="application/json")
+
+
+def create_app(hub: Hub, admin_token: str | None = None) -> Flask:
+    """Build the WSGI app serving `hub`; `admin_token`, when set, guards every /_mock/ call."""
+    from ..control.routes import blueprint  # the control plane is optional for users of the app
+
+    app = Flask(__name__)
+    app.config["HUB"] = hub
+    app.config["ADMIN_TOKEN"] = admin_token
+    app.config["MAX_CONTENT_LENGTH"] = 1 << 20
+
+    def rent_php() -> Response:
+        if len(request.query_string) > MAX_QUERY:
+            return json_response(error(f"Query string longer than {MAX_QUERY} bytes"))
+        return json_response(dispatch(hub, request.method, request.args))
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    for path in PATHS:
+        app.add_url_rule(path, f"rent{path}", rent_php, methods=methods)
+    app.register_blueprint(blueprint, url_prefix="/_mock")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        if request.path in PATHS:
+            return json_response(error(exc.description or exc.name))
+        return json_response({"error": exc.description or exc.name}, exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def fault(exc: Exception) -> Response:
+        app.logger.exception("internal fault")
+        if request.path in PATHS:
+            return json_response(error(f"Internal error in the mock: {type(exc).__name__}"), 500)
+        return json_response({"error": f"internal error: {type(exc).__name__}"}, 500)
+
+    return app

@@ -1,0 +1,1 @@
+"""Behaviour and load simulation (see the simulator issue)."""
