@@ -1,0 +1,102 @@
+"""Shared fixtures: a manual-clock hub per test, a Flask client, and one live server per session."""
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+import requests
+
+from mockserver.core import catalogue as catalogue_mod
+from mockserver.core.hub import Hub
+from mockserver.core.world import WorldConfig
+from mockserver.http.app import create_app
+from mockserver.server import ServeOptions, make_server
+
+START = 1_700_000_000
+KEY = "k-alice"
+OTHER = "k-bob"
+
+
+@pytest.fixture(scope="session")
+def shipped_catalogue():
+    """The shipped catalogue, parsed once; each hub copies it."""
+    return catalogue_mod.load()
+
+
+def make_hub(cat, **config) -> Hub:
+    """A hub whose default world has a manual clock at START and two funded accounts."""
+    config.setdefault("accounts", {KEY: Decimal("100"), OTHER: Decimal("100")})
+    return Hub(cat, wall=lambda: 0.0, default=WorldConfig(start=START, **config))
+
+
+@pytest.fixture
+def hub(shipped_catalogue):
+    return make_hub(shipped_catalogue)
+
+
+@pytest.fixture
+def world(hub):
+    return hub.worlds["default"]
+
+
+@pytest.fixture
+def client(hub):
+    return create_app(hub).test_client()
+
+
+class Api:
+    """A tiny rent.php + control client for tests (in-process or over HTTP)."""
+
+    def __init__(self, get, post, apikey=KEY):
+        self._get, self._post, self.apikey = get, post, apikey
+
+    def call(self, method, apikey=..., **params):
+        """Call rent.php; apikey defaults to this client's."""
+        query = {"method": method, **params}
+        key = self.apikey if apikey is ... else apikey
+        if key is not None:
+            query["apikey"] = key
+        return self._get("/api/rent.php", query)
+
+    def ok(self, method, **params):
+        """Call and insist on status 1; returns data."""
+        body = self.call(method, **params)
+        assert body["status"] == 1, body
+        return body.get("data")
+
+    def control(self, path, body=None):
+        """POST to the control API."""
+        return self._post("/_mock" + path, body or {})
+
+
+@pytest.fixture
+def api(client):
+    def get(path, query):
+        return client.get(path, query_string=query).get_json()
+
+    def post(path, body):
+        return client.post(path, json=body).get_json()
+
+    return Api(get, post)
+
+
+@pytest.fixture(scope="session")
+def live_server(shipped_catalogue):
+    """One real waitress server on a free loopback port for the whole session."""
+    server, hub = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="live-demo"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    yield base
+    server.close()
+
+
+@pytest.fixture
+def live_world(live_server):
+    """A fresh world on the live server: (base_url, world, apikey)."""
+    r = requests.post(f"{live_server}/_mock/worlds", json={"seed": 7, "start": START}, timeout=10)
+    r.raise_for_status()
+    body = r.json()
+    yield live_server, body["world"], body["apikey"]
+    requests.delete(f"{live_server}/_mock/worlds/{body['world']}", timeout=10)
