@@ -63,11 +63,11 @@ def _body(schema: dict) -> dict:
     return body  # type: ignore[return-value]
 
 
-def _world(body: dict) -> World:
+def _world(body: dict, by_apikey: bool = True) -> World:
     """The world named by `world` (body or query), or owning `apikey`, else the default world."""
     hub = _hub()
     name = body.get("world") or request.args.get("world")
-    apikey = body.get("apikey") or request.args.get("apikey")
+    apikey = (body.get("apikey") or request.args.get("apikey")) if by_apikey else None
     if name:
         if name not in hub.worlds:
             raise ControlError(404, f"unknown world {name!r}")
@@ -158,7 +158,7 @@ def reset():
 def new_account():
     """Open a funded account in a world."""
     body = _body(bodies.ACCOUNT_NEW)
-    world = _world(body)
+    world = _world(body, by_apikey=False)  # here `apikey` names the new account
     try:
         apikey = _hub().add_account(world, body["balance"], body.get("apikey"))
     except ValueError as exc:

@@ -1,0 +1,140 @@
+"""The control plane: worlds, reset, accounts and ledger, clock, SMS injection, order states, bad bodies."""
+import pytest
+
+from tests.conftest import START
+
+DAY = 86_400
+
+
+def post(client, path, body=None, status=200):
+    r = client.post("/_mock" + path, json=body if body is not None else {})
+    assert r.status_code == status, r.get_json()
+    return r.get_json()
+
+
+def rent(client, apikey, service="opt16", country="RU"):
+    body = client.get("/api/rent.php", query_string={"method": "create", "apikey": apikey, "dtype": "week",
+                                                     "dcount": 1, "country": country, "service": service}).get_json()
+    assert body["status"] == 1, body
+    return body["data"]["id"]
+
+
+def test_health(client):
+    assert client.get("/_mock/health").get_json() == {"ok": True}
+
+
+def test_new_world_is_funded_and_isolated(client):
+    made = post(client, "/worlds", {"seed": 3, "start": START, "balance": "25.50"}, 201)
+    assert made["now"] == START and made["world"] != "default"
+    acc = client.get(f"/_mock/accounts/{made['apikey']}").get_json()
+    assert acc["balance"] == 25.5 and acc["world"] == made["world"]
+    assert acc["ledger"] == [{"at": START, "kind": "initial", "amount": 25.5}]
+
+
+def test_delete_world_forgets_its_keys(client):
+    made = post(client, "/worlds", {}, 201)
+    assert client.delete(f"/_mock/worlds/{made['world']}").get_json() == {"deleted": True}
+    assert client.get(f"/_mock/accounts/{made['apikey']}").status_code == 404
+    assert client.delete(f"/_mock/worlds/{made['world']}").status_code == 404
+    body = client.get("/api/rent.php", query_string={"method": "orders", "apikey": made["apikey"]}).get_json()
+    assert body == {"status": 0, "msg": "Invalid apikey"}
+
+
+def test_reset_rebuilds_from_the_seed_clock_included(client):
+    made = post(client, "/worlds", {"seed": 5, "start": START}, 201)
+    key = made["apikey"]
+    first = client.get("/api/rent.php", query_string={"method": "create", "apikey": key, "dtype": "week", "dcount": 1,
+                                                      "country": "RU", "service": "opt16"}).get_json()["data"]
+    post(client, "/clock", {"world": made["world"], "advance": 3 * DAY})
+    extra = post(client, "/accounts", {"world": made["world"], "balance": 5}, 201)["apikey"]
+    reset = post(client, "/reset", {"world": made["world"]})
+    assert reset["now"] == START and reset["apikeys"] == [key]
+    assert client.get(f"/_mock/accounts/{key}").get_json()["balance"] == 100
+    assert client.get(f"/_mock/accounts/{extra}").status_code == 404
+    orders = client.get("/api/rent.php", query_string={"method": "orders", "apikey": key}).get_json()
+    assert orders == {"status": 1, "data": []}
+    again = client.get("/api/rent.php", query_string={"method": "create", "apikey": key, "dtype": "week", "dcount": 1,
+                                                      "country": "RU", "service": "opt16"}).get_json()["data"]
+    assert again["pnumber"] == first["pnumber"] and again["id"] != first["id"]  # same seed, same number
+
+
+def test_accounts_top_up_and_ledger(client):
+    key = post(client, "/accounts", {"balance": "20"}, 201)["apikey"]
+    assert post(client, f"/accounts/{key}/balance", {"amount": "2.25"}) == {"apikey": key, "balance": 22.25}
+    post(client, f"/accounts/{key}/balance", {"amount": 0}, 400)
+    post(client, f"/accounts/{key}/balance", {"amount": "-1"}, 400)
+    post(client, "/accounts/nobody/balance", {"amount": 1}, 404)
+    oid = rent(client, key)
+    ledger = client.get(f"/_mock/accounts/{key}").get_json()["ledger"]
+    assert [(e["kind"], e["amount"]) for e in ledger] == [("initial", 20), ("topup", 2.25), ("create", 17.5)]
+    assert ledger[-1]["order"] == oid
+
+
+def test_account_with_a_chosen_key_and_a_taken_one(client):
+    assert post(client, "/accounts", {"balance": 1, "apikey": "mine"}, 201)["apikey"] == "mine"
+    assert "taken" in post(client, "/accounts", {"balance": 1, "apikey": "mine"}, 400)["error"]
+
+
+def test_clock_advance_and_set_apply_events(client):
+    assert client.get("/_mock/clock").get_json() == {"now": START, "mode": "manual", "speed": 0.0}
+    oid = rent(client, "k-alice")
+    client.get("/api/rent.php", query_string={"method": "activate", "apikey": "k-alice", "id": oid})
+    moved = post(client, "/clock", {"advance": 900})
+    assert moved["now"] == START + 900 and moved["events"] == 1
+    moved = post(client, "/clock", {"set": START + 8 * DAY})
+    assert moved["now"] == START + 8 * DAY and moved["events"] == 2  # deactivated, expired
+    err = post(client, "/clock", {"set": START}, 400)
+    assert "never goes backwards" in err["error"]
+    post(client, "/clock", {"advance": 1, "set": START + 9 * DAY}, 400)
+
+
+def test_sms_injection_reports_delivery(client):
+    oid = rent(client, "k-alice")
+    lost = post(client, "/sms", {"order": oid, "text": "hi"})
+    assert lost == {"delivered": False, "reason": "number is not active (state 0); the SMS is lost"}
+    post(client, f"/orders/{oid}/state", {"state": 1})
+    assert post(client, "/sms", {"order": oid, "text": "hi", "sender": "X"}) == {"delivered": True}
+    post(client, "/sms", {"order": 1, "text": "hi"}, 404)
+    post(client, "/sms", {"text": "hi"}, 400)
+
+
+def test_order_state_control(client):
+    oid = rent(client, "k-alice")
+    view = post(client, f"/orders/{oid}/state", {"state": -1})
+    assert view["id"] == oid and view["state"] == -1 and view["canprolong"] is False
+    assert post(client, f"/orders/{oid}/state", {"state": 0})["state"] == 0
+    post(client, f"/orders/{oid}/state", {"state": 2}, 400)
+    post(client, "/orders/999999/state", {"state": 0}, 404)
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/worlds", {"clock": "sundial"}), ("/worlds", {"seed": "x"}), ("/worlds", {"unknown": 1}),
+    ("/worlds", {"balance": "-3"}), ("/worlds", [1, 2]), ("/accounts", {}), ("/clock", {"advance": "soon"}),
+    ("/clock", {"advance": -1}), ("/reset", {"world": 5}),
+])
+def test_bad_bodies_are_400_with_the_field_named(client, path, body):
+    r = client.post("/_mock" + path, json=body)
+    assert r.status_code == 400
+    err = r.get_json()["error"]
+    assert isinstance(err, str) and err
+
+
+def test_malformed_json_body(client):
+    r = client.post("/_mock/worlds", data="{not json", content_type="application/json")
+    assert r.status_code == 400 and r.get_json() == {"error": "body must be a JSON object"}
+
+
+def test_unknown_world_is_404(client):
+    assert client.get("/_mock/clock?world=nope").status_code == 404
+    assert client.post("/_mock/reset", json={"world": "nope"}).status_code == 404
+
+
+def test_admin_token_guards_the_control_plane(hub):
+    from mockserver.http.app import create_app
+
+    c = create_app(hub, admin_token="s3cret").test_client()
+    assert c.get("/_mock/health").status_code == 401
+    assert c.get("/_mock/health", headers={"X-Mock-Token": "wrong"}).status_code == 401
+    assert c.get("/_mock/health", headers={"X-Mock-Token": "s3cret"}).get_json() == {"ok": True}
+    assert c.get("/_mock/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert c.get("/api/rent.php?method=getcountries").get_json()["status"] == 1  # the API itself is open
