@@ -106,7 +106,8 @@ def new_world():
         world = hub.create_world(config)
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
-    return json_response({"world": world.name, "apikey": apikey, "now": world.clock.now()}, 201)
+    return json_response({"world": world.name, "apikey": apikey, "now": world.clock.now(),
+                          "base_path": f"/w/{world.name}"}, 201)
 
 
 def _fresh_key() -> str:

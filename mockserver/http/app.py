@@ -12,12 +12,17 @@ from ..core.hub import Hub
 from .rent import dispatch, error
 
 MAX_QUERY = 8_192
+WORLD_PREFIX = "/w/<world>"  # a world's own base URL: /w/<world>/api/rent.php
 
 
 def json_response(payload, status: int = 200) -> Response:
     """A compact JSON response (non-ASCII kept as is)."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return Response(body, status=status, mimetype="application/json")
+
+
+def _is_rent(path: str) -> bool:
+    return path.endswith("/rent.php")
 
 
 def create_app(hub: Hub, admin_token: str | None = None) -> Flask:
@@ -29,26 +34,27 @@ def create_app(hub: Hub, admin_token: str | None = None) -> Flask:
     app.config["ADMIN_TOKEN"] = admin_token
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
 
-    def rent_php() -> Response:
+    def rent_php(world: str | None = None) -> Response:
         if len(request.query_string) > MAX_QUERY:
             return json_response(error(f"Query string longer than {MAX_QUERY} bytes"))
-        return json_response(dispatch(hub, request.method, request.args))
+        return json_response(dispatch(hub, request.method, request.args, world))
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     for path in PATHS:
         app.add_url_rule(path, f"rent{path}", rent_php, methods=methods)
+        app.add_url_rule(WORLD_PREFIX + path, f"world-rent{path}", rent_php, methods=methods)
     app.register_blueprint(blueprint, url_prefix="/_mock")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        if request.path in PATHS:
+        if _is_rent(request.path):
             return json_response(error(exc.description or exc.name))
         return json_response({"error": exc.description or exc.name}, exc.code or 500)
 
     @app.errorhandler(Exception)
     def fault(exc: Exception) -> Response:
         app.logger.exception("internal fault")
-        if request.path in PATHS:
+        if _is_rent(request.path):
             return json_response(error(f"Internal error in the mock: {type(exc).__name__}"), 500)
         return json_response({"error": f"internal error: {type(exc).__name__}"}, 500)
 

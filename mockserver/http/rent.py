@@ -25,8 +25,12 @@ def error(msg: str) -> dict:
     return {"status": 0, "msg": msg}
 
 
-def dispatch(hub: Hub, verb: str, query: Mapping[str, str]) -> dict:
-    """Answer one rent.php request; always a JSON-ready envelope, never an exception for bad input."""
+def dispatch(hub: Hub, verb: str, query: Mapping[str, str], world_name: str | None = None) -> dict:
+    """Answer one rent.php request; always a JSON-ready envelope, never an exception for bad input.
+
+    `world_name` comes from a world-scoped path (/w/<world>/api/rent.php): keyless calls read that
+    world, and an apikey of another world is invalid there.
+    """
     if verb not in ("GET", "HEAD"):
         return error(E.ONLY_GET)
     name = query.get("method")
@@ -35,15 +39,20 @@ def dispatch(hub: Hub, verb: str, query: Mapping[str, str]) -> dict:
     spec = registry.method(name)
     if spec is None:
         return error(f"Unknown method: {name[:60]}")
+    scope = hub.worlds.get(world_name or DEFAULT)
+    if scope is None:
+        return error(f"Unknown world: {world_name[:60]}")
     apikey = query.get("apikey") or None
     world = hub.world_of(apikey) if apikey else None
+    if world_name and world is not None and world is not scope:
+        world = None
     if spec.apikey == "required":
         if apikey is None:
             return error("Missing required parameter: apikey")
         if world is None:
             return error(E.BAD_APIKEY)
     elif world is None:
-        world = hub.worlds[DEFAULT]
+        world = scope
     values, reasons = coerce(spec, query)
     if reasons:
         return error("; ".join(reasons))
