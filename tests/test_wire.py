@@ -167,3 +167,18 @@ def test_stock_moves_in_the_callers_world_only(client):
     a.ok("create", dtype="week", dcount=1, country="RU", service="opt16")
     assert a.ok("getcount", country="RU")["opt16"] == before - 1
     assert b.ok("getcount", country="RU")["opt16"] == before
+
+
+def test_world_scoped_paths(client):
+    made = client.post("/_mock/worlds", json={"dialect": "sdk"}).get_json()
+    base = made["base_path"] + "/api/rent.php"
+    scoped = client.get(base, query_string={"method": "getdata", "country": "RU"}).get_json()
+    assert "totalAmount" in scoped["data"]  # keyless call read the sdk world
+    plain = client.get("/api/rent.php", query_string={"method": "getdata", "country": "RU"}).get_json()
+    assert isinstance(plain["data"], list)  # default world: documented
+    foreign = client.get(base, query_string={"method": "orders", "apikey": "k-alice"}).get_json()
+    assert foreign == {"status": 0, "msg": "Invalid apikey"}
+    own = client.get(made["base_path"] + "/rent.php", query_string={"method": "orders", "apikey": made["apikey"]})
+    assert own.get_json() == {"status": 1, "data": []}
+    assert client.get("/w/nope/api/rent.php?method=getcountries").get_json() == {
+        "status": 0, "msg": "Unknown world: nope"}

@@ -14,6 +14,8 @@ _WORLD = {"type": "string", "maxLength": 64}
 
 
 def _obj(props: dict, required: tuple = ()) -> dict:
+    # every call may name the world it acts on (DESIGN section 3); unknown fields are refused
+    props = {"world": _WORLD, "apikey": {"type": "string", "maxLength": 128}, **props}
     return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
 
 
@@ -26,12 +28,11 @@ WORLD_NEW = _obj({
     "hold_days": {"type": "integer", "minimum": 0, "maximum": 3650},
     "refund": {"enum": list(REFUND_POLICIES)},
 })
-RESET = _obj({"world": _WORLD, "apikey": {"type": "string"}})
-ACCOUNT_NEW = _obj({"world": _WORLD, "balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128}},
+RESET = _obj({})
+ACCOUNT_NEW = _obj({"balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128}},
                    ("balance",))
 TOP_UP = _obj({"amount": _MONEY}, ("amount",))
-CLOCK = _obj({"world": _WORLD, "apikey": {"type": "string"},
-              "advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 * 86_400},
+CLOCK = _obj({"advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 * 86_400},
               "set": {"type": "integer", "minimum": 0}})
 SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength": 2000},
             "sender": {"type": "string", "maxLength": 64}, "service": {"type": "string", "maxLength": 32}},
