@@ -1,0 +1,90 @@
+"""The catalogue: shipped contents, dial codes from phonenumbers, valid unique numbers, user files, errors."""
+import json
+import random
+
+import phonenumbers
+import pytest
+
+from mockserver.core import rental
+from mockserver.core.catalogue import CatalogueError, load, parse
+from mockserver.core.numbers import draw_mobile, is_mobile
+from tests.conftest import KEY, make_hub
+
+
+def test_shipped_catalogue_covers_the_reference(shipped_catalogue):
+    cat = shipped_catalogue
+    assert len(cat.countries) >= 12 and {"RU", "AT", "US", "UK", "RO", "AR"} <= set(cat.countries)
+    assert len(cat.services) >= 30
+    names = {"opt46": "Airbnb", "opt16": "Instagram", "opt59": "Avito"}
+    assert {code: cat.services[code].name for code in names} == names
+    assert {"opt48", "opt6", "opt7", "opt89"} <= set(cat.services)
+    assert "MTS" in cat.countries["RU"].leases
+    assert set(cat.countries["AT"].leases) == {"Limbo_AT", "Tele2_AT", "yesss_AT"}
+    assert all(len(c.leases) >= 2 for c in cat.countries.values())
+    assert all(lease >= 90 for c in cat.countries.values() for lease in c.leases.values())
+
+
+def test_dial_codes_come_from_phonenumbers(shipped_catalogue):
+    for country in shipped_catalogue.countries.values():
+        assert country.dial == phonenumbers.country_code_for_region(country.iso)
+    assert shipped_catalogue.countries["UK"].iso == "GB" and shipped_catalogue.countries["UK"].ccode == "+44"
+    assert shipped_catalogue.countries["RU"].ccode == "+7"
+
+
+@pytest.mark.parametrize("code", ["RU", "AT", "US", "UK", "RO", "AR", "DE", "BR"])
+def test_numbers_are_valid_mobiles_of_their_country(shipped_catalogue, code):
+    country = shipped_catalogue.countries[code]
+    rng, taken = random.Random(3), set()
+    for _ in range(50):
+        full, national = draw_mobile(country.iso, rng, taken)
+        parsed = phonenumbers.parse("+" + full)
+        assert is_mobile(full) and phonenumbers.is_valid_number_for_region(parsed, country.iso)
+        assert full == str(country.dial) + national and full not in taken
+        taken.add(full)
+
+
+def test_numbers_are_unique_in_a_world_and_seeded(shipped_catalogue):
+    def numbers(seed):
+        world = make_hub(shipped_catalogue, seed=seed).worlds["default"]
+        world.accounts[KEY].balance = 10**6
+        return [rental.create(world, KEY, "week", 1, "RU", ["opt59"])[0].number for _ in range(60)]
+
+    first = numbers(9)
+    assert len(set(first)) == 60 and numbers(9) == first and numbers(10) != first
+
+
+def test_a_user_catalogue_replaces_the_shipped_one(tmp_path):
+    doc = {"services": [{"code": "x1", "name": "Example"}],
+           "countries": [{"code": "EN", "iso": "GB", "name": "England", "providers": [{"name": "Vodafone_UK"}],
+                          "services": {"x1": {"price_day": "1.5", "stock": {"Vodafone_UK": 2}}}}]}
+    path = tmp_path / "cat.json"
+    path.write_text(json.dumps(doc))
+    cat = load(path)
+    assert list(cat.countries) == ["EN"] and cat.countries["EN"].ccode == "+44"
+    assert cat.countries["EN"].leases == {"Vodafone_UK": 180}
+    assert str(cat.countries["EN"].offers["x1"].price_day) == "1.50"
+
+
+@pytest.mark.parametrize("doc,msg", [
+    ([], "expected a JSON object"),
+    ({"countries": []}, "missing 'services'"),
+    ({"services": [], "countries": [{"code": "QQ", "providers": [], "services": {}}]}, "not an ISO 3166"),
+    ({"services": [], "countries": [{"code": "RU", "providers": [], "services": {"o": {}}}]}, "unknown service 'o'"),
+    ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
+      "services": {"o": {"price_day": 1, "stock": {"B": 1}}}}]}, "unknown provider 'B'"),
+    ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
+      "services": {"o": {"price_day": "cheap"}}}]}, "not a money amount"),
+    ({"services": [], "countries": [{"code": "RU", "providers": [{"name": "A", "lease_days": 30}],
+      "services": {}}]}, "at least 90"),
+])
+def test_catalogue_errors_name_the_place(doc, msg):
+    with pytest.raises(CatalogueError) as info:
+        parse(doc)
+    assert msg in str(info.value)
+
+
+def test_not_json(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text("{nope")
+    with pytest.raises(CatalogueError, match="not JSON"):
+        load(path)
