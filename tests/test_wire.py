@@ -182,3 +182,25 @@ def test_world_scoped_paths(client):
     assert own.get_json() == {"status": 1, "data": []}
     assert client.get("/w/nope/api/rent.php?method=getcountries").get_json() == {
         "status": 0, "msg": "Unknown world: nope"}
+
+
+def test_a_fault_in_the_mock_is_a_json_500_without_traceback(client, monkeypatch):
+    from mockserver.http import rent
+
+    def broken(call):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setitem(rent.HANDLERS, "getcountries", broken)
+    r = client.get("/api/rent.php?method=getcountries")
+    assert r.status_code == 500 and r.get_json() == {"status": 0, "msg": "Internal error in the mock: RuntimeError"}
+    assert b"Traceback" not in r.data and b"secret" not in r.data
+
+
+def test_oversized_query_is_refused(client):
+    r = client.get("/api/rent.php?method=getcountries&pad=" + "x" * 9000)
+    assert r.get_json() == {"status": 0, "msg": "Query string longer than 8192 bytes"}
+
+
+def test_unknown_control_path_is_a_json_404(client):
+    r = client.get("/_mock/nothing-here")
+    assert r.status_code == 404 and "error" in r.get_json()

@@ -90,13 +90,21 @@ def get_rent_history(call: Call):
     out = []
     for item in items:
         c, o = item.closure, item.order
-        row = {"orderId": c.order, "resourceCode": o.service, "number": o.number, "branchId": 1,
+        row = {"orderId": c.order, "resourceCode": o.service, "number": o.number,
+               "branchId": _branch(call.world, o),
                "haveSms": item.have_sms, "days": c.days, "country": o.country, "begin": c.begin,
                "end": c.end, "closed": c.closed}
         if call.variant == "sdk":
             row["isAvailForRestore"] = item.restorable
         out.append(row)
     return out
+
+
+def _branch(world, order: Order) -> int:
+    """The provider's number within its country (1-based), standing in for the service's branch id."""
+    country = world.catalogue.countries.get(order.country)
+    names = sorted(country.leases) if country else []
+    return names.index(order.provider) + 1 if order.provider in names else 0
 
 
 def restore_user_precalc(call: Call):

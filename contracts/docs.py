@@ -1,0 +1,58 @@
+"""Markdown reference of rent.php generated from the registry (`python -m contracts.docs > docs/api.md`)."""
+from __future__ import annotations
+
+import json
+
+from .registry import METHODS, Method, Param
+
+
+def _param(p: Param) -> str:
+    kind = {"enum": " | ".join(p.choices), "csv": "comma list"}.get(p.type, p.type)
+    bounds = ""
+    if p.minimum is not None or p.maximum is not None:
+        bounds = f", {p.minimum if p.minimum is not None else ''}..{p.maximum if p.maximum is not None else ''}"
+    name = p.name if p.required else f"[{p.name}]"
+    return f"`{name}` ({kind}{bounds})"
+
+
+def _shape(schema: dict) -> str:
+    return json.dumps(_skeleton(schema), ensure_ascii=False)
+
+
+def _skeleton(schema: dict):
+    """A compact picture of a schema: types in place of values."""
+    if "const" in schema:
+        return schema["const"]
+    if schema == {"not": {}}:
+        return "(no data)"
+    kind = schema.get("type")
+    if kind == "object" and "properties" in schema:
+        return {k: _skeleton(v) for k, v in schema["properties"].items()}
+    if kind == "object":
+        return {"<code>": _skeleton(schema.get("additionalProperties", {}))}
+    if kind == "array":
+        return [_skeleton(schema.get("items", {}))]
+    return kind or "any"
+
+
+def method_section(m: Method) -> str:
+    """The Markdown section of one method."""
+    lines = [f"### `{m.name}`", "", m.summary + ".", "",
+             f"- apikey: **{m.apikey}**" + (" · spends money" if m.spends else ""),
+             "- parameters: " + (", ".join(_param(p) for p in m.params) or "none")]
+    for variant, schema in m.shapes.items():
+        lines.append(f"- data ({variant}): `{_shape(schema)}`")
+    return "\n".join(lines) + "\n"
+
+
+def render() -> str:
+    """The whole reference page."""
+    head = ("# rent.php methods\n\nGenerated from `contracts/registry.py` by `python -m contracts.docs`; "
+            "do not edit by hand. `[name]` marks an optional parameter. Every answer is "
+            "`{\"status\":1,\"data\":...}` or `{\"status\":0,\"msg\":...}`. Variants other than "
+            "`documented` and `sdk` are chosen per method with a world's `overrides`.\n\n")
+    return head + "\n".join(method_section(m) for m in METHODS.values())
+
+
+if __name__ == "__main__":
+    print(render(), end="")
