@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 
 from . import shapes as S
-from .registry import DIALECTS, METHODS, data_schema
+from .registry import DIALECTS, METHODS, variant
 
 
 def _strict_int(checker, instance) -> bool:
@@ -55,9 +55,10 @@ def check_response(name: str, payload: Any, dialect: str = "documented",
         return check_error(payload)
     if status != 1:
         return [f"body['status']: expected 0 or 1, got {status}"]
-    variant_key = overrides.get(name) if overrides and name in overrides else METHODS[name].variant_for(dialect)
-    schema = data_schema(name, dialect, overrides)
-    if schema == S.NO_DATA:
+    variant_key = variant(name, dialect, overrides)
+    if variant_key not in METHODS[name].shapes:
+        return [f"{name} has no shape variant {variant_key!r}"]
+    if METHODS[name].shapes[variant_key] == S.NO_DATA:
         return ["body['data']: expected no data"] if "data" in payload else []
     if "data" not in payload:
         return ["body: missing 'data'"]

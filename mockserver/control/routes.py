@@ -8,7 +8,9 @@ from flask import Blueprint, current_app, request
 
 from ..core import errors as E
 from ..core import supply
-from ..core.hub import DEFAULT, Hub
+from contracts.registry import METHODS
+
+from ..core.hub import DEFAULT, Hub, new_apikey
 from ..core.money import money, wire
 from ..core.world import World, WorldConfig
 from ..http.app import json_response
@@ -92,7 +94,7 @@ def new_world():
     body = _body(bodies.WORLD_NEW)
     hub = _hub()
     base = hub.worlds[DEFAULT].config
-    apikey = body.get("apikey") or _fresh_key()
+    apikey = body.get("apikey") or new_apikey()
     config = WorldConfig(
         seed=body.get("seed", 1), clock=body.get("clock", "manual"), start=body.get("start", base.start),
         speed=float(body.get("speed", 1.0)), dialect=body.get("dialect", base.dialect),
@@ -110,15 +112,7 @@ def new_world():
                           "base_path": f"/w/{world.name}"}, 201)
 
 
-def _fresh_key() -> str:
-    import secrets
-
-    return secrets.token_hex(16)
-
-
 def _check_overrides(overrides: dict[str, str]) -> None:
-    from contracts.registry import METHODS
-
     for name, variant in overrides.items():
         if variant not in METHODS[name].shapes:
             known = ", ".join(METHODS[name].shapes)

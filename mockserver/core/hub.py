@@ -16,6 +16,11 @@ DEFAULT = "default"
 FIRST_ORDER_ID = 40_000
 
 
+def new_apikey() -> str:
+    """A fresh random apikey (not drawn from any world's seeded RNG: keys are not simulation data)."""
+    return secrets.token_hex(16)
+
+
 class Hub:
     """Owns the worlds; the default world always exists."""
 
@@ -104,7 +109,7 @@ class Hub:
         if amount < 0:
             raise ValueError("balance must not be negative")
         with self.lock:
-            apikey = apikey or secrets.token_hex(16)
+            apikey = apikey or new_apikey()
             if apikey in self.by_apikey:
                 raise ValueError(f"apikey {apikey!r} is taken")
             with world.lock:

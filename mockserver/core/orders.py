@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from .clock import DAY
 
@@ -79,7 +78,3 @@ class Order:
         """`lastonline` as shown: now while active, else the last moment in state 1."""
         return now if self.state == ACTIVE else self.lastonline
 
-
-def price_day_total(base: Decimal, extra: list[Decimal]) -> Decimal:
-    """The per-day price of an order with added services."""
-    return base + sum(extra, Decimal("0"))
