@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 
 import click
@@ -32,15 +33,20 @@ def main() -> None:
 @click.option("--start", type=int, help="Unix time the default world starts at (default: now).")
 @click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="Token every /_mock/ call must send.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
-def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads):
+@click.option("--state", type=click.Path(dir_okay=False), help="SQLite file keeping every world across restarts.")
+@click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(1, 10**6),
+              help="Requests kept per world in the journal.")
+def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads,
+          state, journal_size):
     """Start the mock server with its default world."""
     opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
-                        admin_token, threads)
+                        admin_token, threads, state, journal_size)
     try:
-        server, hub = make_server(opts)
-    except (CatalogueError, ValueError, OSError) as exc:
+        served = make_server(opts)
+    except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:
         click.echo(f"rent-mock: {exc}", err=True)
         sys.exit(2)
+    server, hub = served.server, served.hub
     key = default_apikey(hub)
     world = hub.worlds[DEFAULT]
     base = f"http://{host}:{server.effective_port}"
@@ -48,6 +54,8 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     click.echo(f"  base URL : {base}")
     click.echo(f"  apikey   : {key}")
     click.echo(f"  balance  : {wire(world.accounts[key].balance)}")
+    if state:
+        click.echo(f"  state    : {state} ({served.replayed} logged calls replayed)")
     click.echo(f"  try      : curl '{base}/api/rent.php?method=orders&apikey={key}'")
     click.echo("Ctrl-C stops it.", nl=True)
     sys.stdout.flush()
@@ -58,7 +66,7 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        served.close()
         click.echo("rent-mock stopped.")
 
 

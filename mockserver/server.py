@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +12,8 @@ from .core import catalogue
 from .core.hub import DEFAULT, Hub
 from .core.world import WorldConfig
 from .http.app import create_app
+from .http.runtime import Runtime
+from .storage import Store, restore
 
 
 def demo_apikey(seed: int) -> str:
@@ -49,6 +52,9 @@ class ServeOptions:
     start: int | None = None
     admin_token: str | None = None
     threads: int = 8
+    state: str | None = None
+    journal_size: int = 1000
+    checkpoint_every: int = 5000
 
 
 def build_hub(opts: ServeOptions) -> Hub:
@@ -60,16 +66,48 @@ def build_hub(opts: ServeOptions) -> Hub:
     return Hub(cat, wall_time, config)
 
 
-def make_server(opts: ServeOptions):
-    """A waitress server for the options (port 0 picks a free port); returns (server, hub)."""
+class Served:
+    """A running server's parts: the waitress server, the hub, the runtime, the store (or None)."""
+
+    def __init__(self, server, rt: Runtime, replayed: int):
+        self.server, self.rt, self.hub, self.store, self.replayed = server, rt, rt.hub, rt.store, replayed
+        self._stop = threading.Event()
+        self._compactor = None
+        if self.store is not None:
+            self._compactor = threading.Thread(target=self._compact, daemon=True, name="rent-mock-checkpoint")
+            self._compactor.start()
+
+    def _compact(self, every: float = 2.0) -> None:
+        while not self._stop.wait(every):
+            if self.store.pending >= self.rt.checkpoint_every:
+                self.store.checkpoint(self.hub)
+
+    def close(self) -> None:
+        """Stop serving; with a store, write a final checkpoint."""
+        self._stop.set()
+        self.server.close()
+        if self.store is not None:
+            self.store.checkpoint(self.hub)
+            self.store.close()
+
+
+def make_server(opts: ServeOptions) -> Served:
+    """A waitress server for the options (port 0 picks a free port), its state restored from --state."""
     from waitress import create_server
 
     if not is_loopback(opts.host) and not opts.admin_token:
         raise ValueError(f"listening on {opts.host} reaches beyond this machine: set --admin-token")
     hub = build_hub(opts)
-    app = create_app(hub, opts.admin_token)
+    store = Store(opts.state) if opts.state else None
+    rt = Runtime(hub, store, journal_size=opts.journal_size)
+    rt.checkpoint_every = opts.checkpoint_every
+    replayed = 0
+    if store is not None:
+        replayed = restore(rt, store)
+        store.checkpoint(hub)  # the file now holds the default world from its first start on
+    app = create_app(hub, opts.admin_token, rt)
     server = create_server(app, host=opts.host, port=opts.port, threads=opts.threads, ident="smspva-rent-mock")
-    return server, hub
+    return Served(server, rt, replayed)
 
 
 def default_apikey(hub: Hub) -> str:

@@ -84,12 +84,12 @@ def api(client):
 @pytest.fixture(scope="session")
 def live_server(shipped_catalogue):
     """One real waitress server on a free loopback port for the whole session."""
-    server, hub = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="live-demo"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="live-demo"))
+    thread = threading.Thread(target=served.server.run, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
+    base = f"http://127.0.0.1:{served.server.effective_port}"
     yield base
-    server.close()
+    served.close()
 
 
 @pytest.fixture

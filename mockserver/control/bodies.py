@@ -27,6 +27,7 @@ WORLD_NEW = _obj({
     "activation_delay": _RANGE, "active_window": _RANGE,
     "hold_days": {"type": "integer", "minimum": 0, "maximum": 3650},
     "refund": {"enum": list(REFUND_POLICIES)},
+    "journal_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
 })
 RESET = _obj({})
 ACCOUNT_NEW = _obj({"balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128}},
@@ -37,7 +38,28 @@ CLOCK = _obj({"advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 
 SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength": 2000},
             "sender": {"type": "string", "maxLength": 64}, "service": {"type": "string", "maxLength": 32}},
            ("order", "text"))
-STATE = _obj({"state": {"enum": [-1, 0, 1]}}, ("state",))
+STATE = _obj({"order": {"type": "integer"}, "state": {"enum": [-1, 0, 1]}}, ("order", "state"))
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
+OFFER = _obj({"country": {"type": "string", "maxLength": 8}, "service": {"type": "string", "maxLength": 32},
+              "price_day": _MONEY, "procent_days": _COUNT, "procent": {"type": "integer", "minimum": 0, "maximum": 100},
+              "day_step": _COUNT, "stock": {"type": "object", "additionalProperties": _COUNT}},
+             ("country", "service"))
+OFFER_GONE = _obj({"country": {"type": "string"}, "service": {"type": "string"}}, ("country", "service"))
+COUNTRY_GONE = _obj({"country": {"type": "string"}}, ("country",))
+SERVICE_NEW = _obj({"code": {"type": "string", "minLength": 1, "maxLength": 32},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200}, "img": {"type": "string"}},
+                   ("code", "name"))
+FAULT = _obj({
+    "method": {"type": "string", "maxLength": 64},
+    "kind": {"enum": ["latency", "status0", "http", "malformed", "truncated", "drop", "rate_limit"]},
+    "times": {"type": "integer", "minimum": 1}, "probability": {"type": "number", "minimum": 0, "maximum": 1},
+    "latency_ms": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 60_000}, _RANGE]},
+    "msg": {"type": "string", "minLength": 1, "maxLength": 500},
+    "http_status": {"type": "integer", "minimum": 500, "maximum": 599},
+    "per_second": {"type": "integer", "minimum": 1, "maximum": 100_000},
+}, ("kind",))
+FAULT_GONE = _obj({"id": {"type": "integer"}})
+JOURNAL = _obj({"method": {"type": "string"}, "limit": {"type": "integer", "minimum": 1, "maximum": 100_000}})
 
 _VALIDATORS: dict[int, Draft202012Validator] = {}
 

@@ -75,8 +75,30 @@ class Catalogue:
     paypal_min_days: int
 
     def copy(self) -> "Catalogue":
-        """An independent copy (for a new or reset world)."""
-        return copy.deepcopy(self)
+        """An independent copy (for a new or reset world); only stock and offers are mutable state."""
+        countries = {}
+        for code, c in self.countries.items():
+            offers = {s: Offer(o.price_day, o.procent_days, o.procent, o.day_step, dict(o.stock))
+                      for s, o in c.offers.items()}
+            countries[code] = Country(c.code, c.iso, c.name, c.dial, c.switch_type, c.avail_prolong, c.url_name,
+                                      dict(c.leases), offers)
+        return Catalogue(dict(self.services), countries, copy.deepcopy(self.paypal_days), self.paypal_min_days)
+
+    def to_doc(self) -> dict:
+        """The catalogue as a document `parse()` reads back (current prices and stock included)."""
+        return {
+            "version": 1,
+            "services": [{"code": s.code, "name": s.name, "img": s.img} for s in self.services.values()],
+            "countries": [{
+                "code": c.code, "iso": c.iso, "name": c.name, "rent_switch_type": c.switch_type,
+                "rent_avail_prolong": c.avail_prolong, "url_country_name": c.url_name,
+                "providers": [{"name": p, "lease_days": d} for p, d in c.leases.items()],
+                "services": {code: {"price_day": str(o.price_day), "procent_days": o.procent_days,
+                                    "procent": o.procent, "day_step": o.day_step, "stock": dict(o.stock)}
+                             for code, o in c.offers.items()},
+            } for c in self.countries.values()],
+            "paypal": {"canada_days": self.paypal_days, "min_days": self.paypal_min_days},
+        }
 
     def total_stock(self, country: str, service: str) -> int:
         """Numbers in stock for a service in a country, all providers together."""

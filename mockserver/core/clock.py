@@ -28,8 +28,12 @@ class ManualClock:
         return self._now
 
     def state(self) -> dict:
-        """Serializable description of this clock."""
+        """What the control API shows of this clock."""
         return {"mode": self.mode, "now": self._now, "speed": self.speed}
+
+    def dump(self) -> dict:
+        """Everything needed to rebuild this clock exactly."""
+        return {"mode": self.mode, "now": self._now}
 
 
 class RealClock:
@@ -64,11 +68,31 @@ class RealClock:
         return self.now()
 
     def state(self) -> dict:
-        """Serializable description of this clock."""
+        """What the control API shows of this clock."""
         return {"mode": self.mode, "now": self.now(), "speed": self.speed}
+
+    def dump(self) -> dict:
+        """Everything needed to rebuild this clock exactly (it keeps following the same wall time)."""
+        with self._lock:
+            return {"mode": self.mode, "start": self._start, "origin": self._origin, "speed": self.speed,
+                    "offset": self._offset, "floor": self._floor}
+
+    @classmethod
+    def load(cls, state: dict, wall: Callable[[], float]) -> "RealClock":
+        """Rebuild a real clock from `dump()`."""
+        clock = cls(state["start"], wall, state["speed"])
+        clock._origin, clock._offset, clock._floor = state["origin"], state["offset"], state["floor"]
+        return clock
 
 
 Clock = ManualClock | RealClock
+
+
+def load_clock(state: dict, wall: Callable[[], float]) -> Clock:
+    """Rebuild a clock from its `dump()`."""
+    if state["mode"] == "manual":
+        return ManualClock(state["now"])
+    return RealClock.load(state, wall)
 
 
 def make_clock(mode: str, start: int, wall: Callable[[], float], speed: float = 1.0) -> Clock:

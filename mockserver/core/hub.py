@@ -32,14 +32,49 @@ class Hub:
         self.by_apikey: dict[str, str] = {}
         self.by_order: dict[int, str] = {}
         self._ids = itertools.count(FIRST_ORDER_ID)
+        self._ids_lock = threading.Lock()  # not the hub lock: a world's lock is held while ids are issued
+        self._forced: list[int] = []  # ids a replay must issue again, in order
+        self._capture = threading.local()
         self._names = itertools.count(1)
         self.create_world(default or WorldConfig(accounts={"demo": Decimal("100")}), name=DEFAULT)
 
     def _next_id(self, world: World) -> int:
-        with self.lock:
-            oid = next(self._ids)
+        with self._ids_lock:
+            oid = self._forced.pop(0) if self._forced else next(self._ids)
             self.by_order[oid] = world.name
+        issued = getattr(self._capture, "ids", None)
+        if issued is not None:
+            issued.append(oid)
         return oid
+
+    def capture_ids(self) -> None:
+        """Start recording the ids this thread issues."""
+        self._capture.ids = []
+
+    def captured_ids(self) -> list[int]:
+        """The ids this thread issued since `capture_ids`, and stop recording."""
+        ids = getattr(self._capture, "ids", None) or []
+        self._capture.ids = None
+        return ids
+
+    def force_ids(self, ids: list[int]) -> None:
+        """Make the next issued ids these (replaying a log); the counter moves past them."""
+        with self._ids_lock:
+            self._forced = list(ids)
+            top = max(ids, default=FIRST_ORDER_ID - 1)
+            self._ids = itertools.count(max(top + 1, next(self._ids)))
+
+    def install_counter(self, next_id: int) -> None:
+        """Make the next issued id at least `next_id` (loading a checkpoint)."""
+        with self._ids_lock:
+            self._ids = itertools.count(max(next_id, next(self._ids)))
+
+    def peek_next_id(self) -> int:
+        """The id the next order will get (without taking it)."""
+        with self._ids_lock:
+            value = next(self._ids)
+            self._ids = itertools.count(value)
+            return value
 
     def _build(self, name: str, config: WorldConfig) -> World:
         if config.refund not in REFUND_POLICIES:
@@ -85,6 +120,28 @@ class Hub:
                 self.worlds[name] = world
             return world
 
+    def install(self, world: World) -> None:
+        """Put a loaded world in place (replacing one of the same name); its keys and ids must be free."""
+        with self.lock:
+            old = self.worlds.get(world.name)
+            for apikey in world.accounts:
+                owner = self.by_apikey.get(apikey)
+                if owner is not None and owner != world.name:
+                    raise ValueError(f"apikey {apikey!r} belongs to world {owner!r}")
+            for oid in world.orders:
+                owner = self.by_order.get(oid)
+                if owner is not None and owner != world.name and owner in self.worlds:
+                    raise ValueError(f"order id {oid} belongs to world {owner!r}")
+            if old is not None:
+                for apikey in old.accounts:
+                    self.by_apikey.pop(apikey, None)
+            self.worlds[world.name] = world
+            self.by_apikey.update(dict.fromkeys(world.accounts, world.name))
+            with self._ids_lock:
+                self.by_order.update(dict.fromkeys(world.orders, world.name))
+                top = max(world.orders, default=FIRST_ORDER_ID - 1)
+                self._ids = itertools.count(max(top + 1, next(self._ids)))
+
     def world(self, name: str) -> World:
         """The world called `name`."""
         world = self.worlds.get(name)
@@ -113,7 +170,7 @@ class Hub:
             if apikey in self.by_apikey:
                 raise ValueError(f"apikey {apikey!r} is taken")
             with world.lock:
-                world.add_account(apikey, amount, world.clock.now())
+                world.add_account(apikey, amount, world.now())
             self.by_apikey[apikey] = world.name
             return apikey
 

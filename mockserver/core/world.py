@@ -66,7 +66,8 @@ class World:
         self.sms: dict[str, list[Sms]] = {}
         self._events: list[tuple[int, int, str, int, int]] = []  # (at, seq, kind, order id, token)
         self._seq = 0
-        start = clock.now()
+        self.last_now = clock.now()  # the "now" the latest operation read (a replay needs it)
+        start = self.last_now
         for apikey, balance in config.accounts.items():
             self.add_account(apikey, balance, start)
 
@@ -74,14 +75,15 @@ class World:
     def now(self) -> int:
         """Read the clock once and apply every event due by then; call once per operation."""
         now = self.clock.now()
+        self.last_now = now
         self.run_due(now)
         return now
 
     def advance(self, seconds: int) -> int:
         """Move the clock forward; every event due on the way is applied at its own time, in order."""
         with self.lock:
-            before = self.run_due(self.clock.now())
-            return before + self.run_due(self.clock.advance(seconds))
+            self.now()
+            return self.run_due(self.clock.advance(seconds))
 
     def schedule(self, at: int, kind: str, order: Order) -> None:
         """Queue a timed event for `order`; it is ignored if the order changed state meanwhile."""

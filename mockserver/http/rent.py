@@ -1,13 +1,15 @@
 """The rent.php endpoint: dispatch through the contract registry, validation, dialects, the JSON envelope."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from contracts import registry
-from contracts.params import coerce
+from contracts.params import coerce, unknown_params
 
 from ..core import errors as E
-from ..core.hub import DEFAULT, Hub
+from ..core.hub import DEFAULT
+from ..core.world import World
 from . import catalog_views, order_views
 from .context import Call
 
@@ -25,39 +27,67 @@ def error(msg: str) -> dict:
     return {"status": 0, "msg": msg}
 
 
-def dispatch(hub: Hub, verb: str, query: Mapping[str, str], world_name: str | None = None) -> dict:
-    """Answer one rent.php request; always a JSON-ready envelope, never an exception for bad input.
+@dataclass
+class Outcome:
+    """The answer to one call, the world it concerned and what the request did against the contract."""
+
+    payload: dict
+    world: str
+    findings: list[str] = field(default_factory=list)
+
+
+def dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None = None) -> Outcome:
+    """Answer one rent.php request; never raises for bad input.
 
     `world_name` comes from a world-scoped path (/w/<world>/api/rent.php): keyless calls read that
     world, and an apikey of another world is invalid there.
     """
+    hub = rt.hub
+    scope_name = world_name or DEFAULT
     if verb not in ("GET", "HEAD"):
-        return error(E.ONLY_GET)
+        return Outcome(error(E.ONLY_GET), scope_name, [f"non-GET request ({verb})"])
     name = query.get("method")
     if not name:
-        return error("Missing required parameter: method")
+        return Outcome(error("Missing required parameter: method"), scope_name, ["missing method"])
     spec = registry.method(name)
     if spec is None:
-        return error(f"Unknown method: {name[:60]}")
-    scope = hub.worlds.get(world_name or DEFAULT)
+        return Outcome(error(f"Unknown method: {name[:60]}"), scope_name, [f"unknown method {name[:60]!r}"])
+    scope = hub.worlds.get(scope_name)
     if scope is None:
-        return error(f"Unknown world: {world_name[:60]}")
+        return Outcome(error(f"Unknown world: {scope_name[:60]}"), DEFAULT, [])
     apikey = query.get("apikey") or None
     world = hub.world_of(apikey) if apikey else None
     if world_name and world is not None and world is not scope:
         world = None
+    values, reasons = coerce(spec, query)
+    findings = reasons + [f"unknown parameter {p!r}" for p in unknown_params(spec, query)]
     if spec.apikey == "required":
         if apikey is None:
-            return error("Missing required parameter: apikey")
+            return Outcome(error("Missing required parameter: apikey"), scope_name, ["missing apikey", *findings])
         if world is None:
-            return error(E.BAD_APIKEY)
+            return Outcome(error(E.BAD_APIKEY), scope_name, findings)
     elif world is None:
         world = scope
-    values, reasons = coerce(spec, query)
     if reasons:
-        return error("; ".join(reasons))
+        return Outcome(error("; ".join(reasons)), world.name, findings)
     config = world.config
     call = Call(world, apikey, values, registry.variant(name, config.dialect, config.overrides))
+    return Outcome(_run(rt, spec, call, query, world_name), world.name, findings)
+
+
+def _run(rt, spec: registry.Method, call: Call, query: Mapping[str, str], world_name: str | None) -> dict:
+    """Run the handler; state-changing calls are logged under the world's lock before the answer."""
+    world: World = call.world
+    if not spec.mutates or rt.store is None:
+        return _answer(spec.name, call)
+    with world.lock:
+        rt.begin()
+        payload = _answer(spec.name, call)
+        rt.record("rent", spec.name, world, {"query": dict(query), "scope": world_name})
+        return payload
+
+
+def _answer(name: str, call: Call) -> dict:
     try:
         data = HANDLERS[name](call)
     except E.DomainError as exc:

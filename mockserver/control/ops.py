@@ -1,0 +1,239 @@
+"""Control operations as plain functions of (runtime, body): Flask routes call them, log replay too."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from contracts.registry import METHODS
+
+from ..core import errors as E
+from ..core import supply
+from ..core.hub import DEFAULT, new_apikey
+from ..core.money import money, wire
+from ..core.world import World, WorldConfig
+from ..http.order_views import order_view
+from . import bodies
+
+
+class ControlError(Exception):
+    """A control call refused with an HTTP status and a message."""
+
+    def __init__(self, status: int, message: str, details: list[str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.details = status, message, details or []
+
+
+@dataclass
+class Op:
+    """One control operation: its body schema, whether it changes state, how it finds its world."""
+
+    name: str
+    fn: Callable
+    schema: dict | None
+    mutates: bool
+    scope: str  # "world": acts in one world (its lock held); "hub": creates or drops worlds
+    by_apikey: bool = True  # False where `apikey` names something new, not the world to act on
+
+
+OPS: dict[str, Op] = {}
+
+
+def op(name: str, schema: dict | None = None, mutates: bool = False, scope: str = "world", by_apikey: bool = True):
+    """Register a control operation."""
+    def register(fn):
+        OPS[name] = Op(name, fn, schema, mutates, scope, by_apikey)
+        return fn
+    return register
+
+
+def validate(schema: dict | None, body: object) -> dict:
+    """The body if it fits `schema`, else a 400 naming every problem."""
+    if schema is None:
+        return body if isinstance(body, dict) else {}
+    found = bodies.problems(schema, body)
+    if found:
+        raise ControlError(400, found[0], found)
+    return dict(body)  # type: ignore[arg-type]
+
+
+def world_of(rt, body: dict, by_apikey: bool = True) -> World:
+    """The world named by `world`, or owning `apikey`, or holding `order`; else the default world."""
+    hub = rt.hub
+    if body.get("world"):
+        world = hub.worlds.get(body["world"])
+        if world is None:
+            raise ControlError(404, f"unknown world {body['world']!r}")
+        return world
+    if body.get("order") is not None:
+        world = hub.world_of_order(body["order"])
+        if world is None:
+            raise ControlError(404, f"unknown order {body['order']}")
+        return world
+    if by_apikey and body.get("apikey"):
+        world = hub.world_of(body["apikey"])
+        if world is None:
+            raise ControlError(404, f"unknown apikey {body['apikey']!r}")
+        return world
+    return hub.worlds[DEFAULT]
+
+
+def run(rt, name: str, body: object) -> tuple[object, int]:
+    """Validate, run and (when it changes state) log one control operation."""
+    spec = OPS[name]
+    body = validate(spec.schema, body)
+    if spec.scope == "hub":
+        with rt.hub.lock:
+            result = spec.fn(rt, body)
+            if spec.mutates:
+                rt.record("control", name, rt.hub.worlds.get(body.get("world", "")), body)
+            return result
+    world = world_of(rt, body, spec.by_apikey)
+    with world.lock:
+        rt.begin()
+        try:
+            result = spec.fn(rt, body, world)
+        except E.DomainError as exc:
+            raise ControlError(404 if exc.msg == E.ORDER_NOT_FOUND else 400, exc.msg) from None
+        if spec.mutates:
+            body["world"] = world.name
+            rt.record("control", name, rt.hub.worlds.get(world.name), body)
+        return result
+
+
+@op("health")
+def health(rt, body, world):
+    """Liveness."""
+    return {"ok": True}, 200
+
+
+@op("worlds.create", bodies.WORLD_NEW, mutates=True, scope="hub")
+def create_world(rt, body):
+    """A fresh isolated world with one funded account (the effective name and apikey go in the log)."""
+    hub = rt.hub
+    base = hub.worlds[DEFAULT].config
+    body.setdefault("apikey", new_apikey())
+    overrides = dict(body.get("overrides", {}))
+    for method, variant in overrides.items():
+        if variant not in METHODS[method].shapes:
+            known = ", ".join(METHODS[method].shapes)
+            raise ControlError(400, f"overrides.{method}: unknown variant {variant!r} (known: {known})")
+    config = WorldConfig(
+        seed=body.get("seed", 1), clock=body.get("clock", "manual"), start=body.setdefault("start", base.start),
+        speed=float(body.get("speed", 1.0)), dialect=body.get("dialect", base.dialect), overrides=overrides,
+        activation_delay=tuple(body.get("activation_delay", base.activation_delay)),
+        active_window=tuple(body.get("active_window", base.active_window)),
+        hold_days=body.get("hold_days", base.hold_days), refund=body.get("refund", base.refund),
+        accounts={body["apikey"]: money(body.get("balance", "100"))})
+    try:
+        world = hub.create_world(config, name=body.get("world"))
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+    body["world"] = world.name
+    if "journal_size" in body:
+        rt.journals.pop(world.name, None)
+        rt.journals[world.name] = type(rt.journal(DEFAULT))(body["journal_size"])
+    return {"world": world.name, "apikey": body["apikey"], "now": world.clock.now(),
+            "base_path": f"/w/{world.name}"}, 201
+
+
+@op("worlds.describe")
+def describe_world(rt, body, world):
+    """A world's settings, clock and accounts."""
+    c = world.config
+    return {"world": world.name, "seed": c.seed, "dialect": c.dialect, "overrides": c.overrides,
+            "clock": world.clock.state(), "activation_delay": list(c.activation_delay),
+            "active_window": list(c.active_window), "hold_days": c.hold_days, "refund": c.refund,
+            "accounts": {k: wire(a.balance) for k, a in world.accounts.items()},
+            "orders": sum(1 for o in world.orders.values() if o.live)}, 200
+
+
+@op("worlds.delete", bodies.RESET, mutates=True, scope="hub")
+def delete_world(rt, body):
+    """Drop a world (the default world is reset instead)."""
+    name = body.get("world", DEFAULT)
+    if name not in rt.hub.worlds:
+        raise ControlError(404, f"unknown world {name!r}")
+    rt.hub.delete_world(name)
+    rt.faults.clear(name)
+    rt.journals.pop(name, None)
+    return {"deleted": True}, 200
+
+
+@op("reset", bodies.RESET, mutates=True)
+def reset(rt, body, world):
+    """Rebuild a world from its seed, clock included."""
+    fresh = rt.hub.reset(world.name)
+    fresh.last_now = fresh.clock.now()
+    return {"world": fresh.name, "now": fresh.clock.now(), "apikeys": list(fresh.accounts)}, 200
+
+
+@op("accounts.create", bodies.ACCOUNT_NEW, mutates=True, by_apikey=False)
+def new_account(rt, body, world):
+    """Open a funded account in a world (here `apikey` names the new account)."""
+    body.setdefault("apikey", new_apikey())
+    try:
+        apikey = rt.hub.add_account(world, body["balance"], body["apikey"])
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+    return {"apikey": apikey, "balance": wire(world.accounts[apikey].balance)}, 201
+
+
+@op("accounts.show")
+def account(rt, body, world):
+    """Balance and ledger of an account."""
+    world.now()
+    acc = world.accounts.get(body["apikey"])
+    if acc is None:
+        raise ControlError(404, f"unknown apikey {body['apikey']!r}")
+    return {"apikey": acc.apikey, "world": world.name, "balance": wire(acc.balance),
+            "ledger": [e.as_json() for e in acc.ledger]}, 200
+
+
+@op("accounts.top_up", bodies.TOP_UP, mutates=True)
+def top_up(rt, body, world):
+    """Add money to an account."""
+    amount = money(body["amount"])
+    if amount <= Decimal("0"):
+        raise ControlError(400, "amount: must be positive")
+    return {"apikey": body["apikey"], "balance": wire(rt.hub.top_up(body["apikey"], amount))}, 200
+
+
+@op("clock.show")
+def clock(rt, body, world):
+    """A world's time."""
+    world.now()
+    return world.clock.state(), 200
+
+
+@op("clock.move", bodies.CLOCK, mutates=True)
+def move_clock(rt, body, world):
+    """Advance or set a world's time, applying every due event in order."""
+    if "advance" in body and "set" in body:
+        raise ControlError(400, "give advance or set, not both")
+    now = world.now()
+    target = body.get("set", now + body.get("advance", 0))
+    if target < now:
+        raise ControlError(400, f"set: the clock never goes backwards (now is {now})")
+    events = world.advance(target - now)
+    return {"now": world.clock.now(), "events": events}, 200
+
+
+@op("sms.send", bodies.SMS, mutates=True)
+def send_sms(rt, body, world):
+    """Send an SMS to an order's number (delivered only while it is active)."""
+    result = supply.send_sms(world, body["order"], body["text"], body.get("sender", ""), body.get("service"))
+    out = {"delivered": result.delivered}
+    if result.reason:
+        out["reason"] = result.reason
+    return out, 200
+
+
+@op("orders.state", bodies.STATE, mutates=True)
+def set_state(rt, body, world):
+    """Set an order's state: -1 number lost, 0 back/offline, 1 online now."""
+    try:
+        order = supply.force_state(world, body["order"], body["state"])
+    except E.DomainError:
+        raise ControlError(404, f"order {body['order']} is not running") from None
+    return order_view(world, order, world.clock.now()), 200

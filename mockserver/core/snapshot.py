@@ -1,0 +1,98 @@
+"""A world as versioned JSON, and back: the snapshot API and the persistent store both use this."""
+from __future__ import annotations
+
+import heapq
+from dataclasses import asdict, fields
+from decimal import Decimal
+from typing import Callable
+
+from .accounts import Account, Entry
+from .catalogue import parse
+from .clock import load_clock
+from .orders import Order, Sms
+from .world import Closure, World, WorldConfig
+
+VERSION = 1
+
+
+class SnapshotError(ValueError):
+    """A snapshot that cannot be loaded; the message says why."""
+
+
+def _config(config: WorldConfig) -> dict:
+    out = asdict(config)
+    out["accounts"] = {k: str(v) for k, v in config.accounts.items()}
+    out["activation_delay"], out["active_window"] = list(config.activation_delay), list(config.active_window)
+    return out
+
+
+def config_from(doc: dict) -> WorldConfig:
+    """A WorldConfig from its JSON form."""
+    known = {f.name for f in fields(WorldConfig)}
+    values = {k: v for k, v in doc.items() if k in known}
+    values["accounts"] = {k: Decimal(v) for k, v in doc.get("accounts", {}).items()}
+    for key in ("activation_delay", "active_window"):
+        if key in values:
+            values[key] = tuple(values[key])
+    return WorldConfig(**values)
+
+
+def _rng_state(state) -> list:
+    version, internal, gauss = state
+    return [version, list(internal), gauss]
+
+
+def dump_world(world: World) -> dict:
+    """Everything in a world, clock and RNG included, as JSON-ready data."""
+    with world.lock:
+        return {
+            "version": VERSION,
+            "world": world.name,
+            "config": _config(world.config),
+            "clock": world.clock.dump(),
+            "rng": _rng_state(world.rng.getstate()),
+            "catalogue": world.catalogue.to_doc(),
+            "accounts": [{"apikey": a.apikey, "balance": str(a.balance), "live": list(a.live),
+                          "archive": list(a.archive),
+                          "ledger": [[e.at, e.kind, str(e.amount), e.order] for e in a.ledger]}
+                         for a in world.accounts.values()],
+            "orders": [asdict(o) for o in world.orders.values()],
+            "closures": [asdict(c) for c in world.closures.values()],
+            "holders": {n: sorted(ids) for n, ids in world.holders.items()},
+            "pool": [[c, p, nums] for (c, p), nums in world.pool.items()],
+            "sms": {n: [asdict(s) for s in items] for n, items in world.sms.items()},
+            "events": [list(e) for e in sorted(world._events)],
+            "seq": world._seq,
+        }
+
+
+def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float]) -> World:
+    """Rebuild a world called `name` from `dump_world` output."""
+    if not isinstance(doc, dict) or doc.get("version") != VERSION:
+        raise SnapshotError(f"snapshot version must be {VERSION}")
+    try:
+        config = config_from(doc["config"])
+        config.accounts = {}  # accounts come from the snapshot itself, not re-created
+        world = World(name, config, parse(doc["catalogue"]), load_clock(doc["clock"], wall), next_id)
+        world.config = config_from(doc["config"])
+        version, internal, gauss = doc["rng"]
+        world.rng.setstate((version, tuple(internal), gauss))
+        for a in doc["accounts"]:
+            account = Account(a["apikey"], Decimal(a["balance"]))
+            account.ledger = [Entry(at, kind, Decimal(amount), order) for at, kind, amount, order in a["ledger"]]
+            account.live = dict.fromkeys(a["live"])
+            account.archive = list(a["archive"])
+            world.accounts[account.apikey] = account
+        for o in doc["orders"]:
+            world.orders[o["id"]] = Order(**o)
+        for c in doc["closures"]:
+            world.closures[c["order"]] = Closure(**c)
+        world.holders = {n: set(ids) for n, ids in doc["holders"].items()}
+        world.pool = {(c, p): list(nums) for c, p, nums in doc["pool"]}
+        world.sms = {n: [Sms(**s) for s in items] for n, items in doc["sms"].items()}
+        world._events = [tuple(e) for e in doc["events"]]
+        heapq.heapify(world._events)
+        world._seq = doc["seq"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SnapshotError(f"malformed snapshot: {type(exc).__name__}: {exc}") from None
+    return world

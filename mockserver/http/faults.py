@@ -1,0 +1,120 @@
+"""Fault injection on the wire: per world and per method, for the next N calls, with a seeded probability."""
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+KINDS = ("latency", "status0", "http", "malformed", "truncated", "drop", "rate_limit")
+
+
+@dataclass
+class FaultRule:
+    """One rule: `kind` with its settings, for `method` ("*": all), `times` calls (None: until cleared)."""
+
+    id: int
+    world: str
+    method: str
+    kind: str
+    times: int | None = None
+    probability: float = 1.0
+    latency_ms: tuple[int, int] = (0, 0)
+    msg: str = "Service temporarily unavailable"
+    http_status: int = 503
+    per_second: int = 1
+    hits: int = 0
+    _calls: dict[str, deque] = field(default_factory=dict, repr=False)
+
+    def as_json(self) -> dict:
+        """The rule as the control API lists it."""
+        out = {"id": self.id, "world": self.world, "method": self.method, "kind": self.kind,
+               "times": self.times, "probability": self.probability, "hits": self.hits}
+        extra = {"latency": {"latency_ms": list(self.latency_ms)}, "status0": {"msg": self.msg},
+                 "http": {"http_status": self.http_status}, "rate_limit": {"per_second": self.per_second}}
+        out.update(extra.get(self.kind, {}))
+        return out
+
+
+@dataclass
+class Decision:
+    """What the wire should do to one call."""
+
+    delay: float = 0.0
+    reply: str | None = None  # "status0" | "http" | "malformed" | "truncated" | "drop" | "rate_limit"
+    rule: FaultRule | None = None
+
+
+class FaultBook:
+    """Every world's fault rules; decisions use a seeded RNG per world."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic, seed: int = 0):
+        self.monotonic = monotonic
+        self.seed = seed
+        self.lock = threading.Lock()
+        self.rules: list[FaultRule] = []
+        self._rngs: dict[str, random.Random] = {}
+        self._ids = itertools.count(1)
+
+    def add(self, world: str, method: str, kind: str, **settings) -> FaultRule:
+        """Add a rule; returns it."""
+        with self.lock:
+            rule = FaultRule(next(self._ids), world, method, kind, **settings)
+            self.rules.append(rule)
+            return rule
+
+    def listing(self, world: str) -> list[dict]:
+        """A world's rules."""
+        with self.lock:
+            return [r.as_json() for r in self.rules if r.world == world]
+
+    def clear(self, world: str, rule_id: int | None = None) -> int:
+        """Remove one rule, or all of a world's; returns how many went."""
+        with self.lock:
+            keep = [r for r in self.rules if r.world != world or (rule_id is not None and r.id != rule_id)]
+            gone = len(self.rules) - len(keep)
+            self.rules = keep
+            return gone
+
+    def decide(self, world: str, method: str, apikey: str | None) -> Decision:
+        """Apply the matching rules to one call, in the order they were added."""
+        decision = Decision()
+        if not self.rules:
+            return decision
+        with self.lock:
+            rng = self._rngs.setdefault(world, random.Random(f"{self.seed}:{world}"))
+            for rule in list(self.rules):
+                if rule.world != world or rule.method not in ("*", method):
+                    continue
+                if rule.kind == "rate_limit":
+                    if self._over_limit(rule, apikey or "") and decision.reply is None:
+                        decision.reply, decision.rule = "rate_limit", rule
+                        rule.hits += 1
+                    continue
+                if rule.probability < 1.0 and rng.random() >= rule.probability:
+                    continue
+                rule.hits += 1
+                if rule.kind == "latency":
+                    low, high = rule.latency_ms
+                    decision.delay += (rng.uniform(low, high) if high > low else low) / 1000
+                elif decision.reply is None:
+                    decision.reply, decision.rule = rule.kind, rule
+                if rule.times is not None:
+                    rule.times -= 1
+                    if rule.times <= 0:
+                        self.rules.remove(rule)
+        return decision
+
+    def _over_limit(self, rule: FaultRule, apikey: str) -> bool:
+        """Sliding one-second window per apikey."""
+        now = self.monotonic()
+        calls = rule._calls.setdefault(apikey, deque())
+        while calls and calls[0] <= now - 1.0:
+            calls.popleft()
+        if len(calls) >= rule.per_second:
+            return True
+        calls.append(now)
+        return False

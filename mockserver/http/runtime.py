@@ -1,0 +1,46 @@
+"""The server's runtime state beside the hub: fault rules, journals, and the persistent store."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from ..core.hub import Hub
+from ..core.world import World
+from .faults import FaultBook
+from .journal import Journal
+
+
+class Runtime:
+    """What the HTTP layer and the control plane share; `store` is None when state lives in memory."""
+
+    def __init__(self, hub: Hub, store=None, journal_size: int = 1000,
+                 monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.hub = hub
+        self.store = store
+        self.journal_size = journal_size
+        self.faults = FaultBook(monotonic)
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.journals: dict[str, Journal] = {}
+        self.replaying = False
+
+    def journal(self, world: str) -> Journal:
+        """The journal of `world` (made on first use)."""
+        journal = self.journals.get(world)
+        if journal is None:
+            journal = self.journals.setdefault(world, Journal(self.journal_size))
+        return journal
+
+    def begin(self) -> None:
+        """Start capturing the order ids the coming operation issues (for replay)."""
+        if self.store is not None and not self.replaying:
+            self.hub.capture_ids()
+
+    def record(self, kind: str, name: str, world: World | None, body: dict) -> None:
+        """Log a state-changing operation before it is acknowledged (call with the world's lock held)."""
+        if self.store is None or self.replaying:
+            return
+        ids = self.hub.captured_ids()
+        now = world.last_now if world is not None else None
+        clock = world.clock.dump() if world is not None else None
+        self.store.append(kind, name, world.name if world is not None else body.get("world"), body, now, ids, clock)
