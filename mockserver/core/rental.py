@@ -37,7 +37,8 @@ def period_price(world: World, country: str, services: list[str], days: int) -> 
 
 
 def _pick_provider(world: World, country: Country, offers: list[Offer], services: list[str],
-                   provider: str | None) -> str:
+                   provider: str | None, days: int) -> str:
+    """Every check comes before the draw, so a refused call leaves the RNG (and so the world) as it was."""
     if provider is not None:
         if provider not in country.leases:
             raise E.DomainError(E.UNKNOWN_PROVIDER.format(provider, country.code))
@@ -47,7 +48,10 @@ def _pick_provider(world: World, country: Country, offers: list[Offer], services
     usable = [p for p in candidates if all(o.stock.get(p, 0) > 0 for o in offers)]
     if not usable:
         raise E.DomainError(E.NO_NUMBERS.format(",".join(services), country.code))
-    return world.rng.choice(usable)
+    long_enough = [p for p in usable if country.leases[p] >= days]
+    if not long_enough:
+        raise E.DomainError(E.PERIOD_TOO_LONG.format(days, max(country.leases[p] for p in usable)))
+    return world.rng.choice(long_enough)
 
 
 def _number(world: World, country: Country, provider: str) -> tuple[str, str]:
@@ -78,10 +82,8 @@ def create(world: World, apikey: str, dtype: str, dcount: int, country: str, ser
         days = period_days(dtype, dcount)
         price = period_price(world, country, services, days)
         account.require(price)
-        chosen = _pick_provider(world, land, offers, services, provider)
+        chosen = _pick_provider(world, land, offers, services, provider, days)
         lease_days = land.leases[chosen]
-        if days > lease_days:
-            raise E.DomainError(E.PERIOD_TOO_LONG.format(days, lease_days))
         full, national = _number(world, land, chosen)
         created = []
         for service, offer in zip(services, offers):
