@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ class ServeOptions:
     threads: int = 8
     state: str | None = None
     journal_size: int = 1000
-    checkpoint_every: int = 5000
+    checkpoint_every: int = 20_000
 
 
 def build_hub(opts: ServeOptions) -> Hub:
@@ -103,6 +104,9 @@ def make_server(opts: ServeOptions) -> Served:
     rt.checkpoint_every = opts.checkpoint_every
     replayed = 0
     if store is not None:
+        # Each log write releases the GIL; with the default 5 ms switch interval the writer then
+        # waits behind busy threads (the convoy effect). A shorter interval keeps writes prompt.
+        sys.setswitchinterval(0.0005)
         replayed = restore(rt, store)
         store.checkpoint(hub)  # the file now holds the default world from its first start on
     app = create_app(hub, opts.admin_token, rt)

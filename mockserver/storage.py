@@ -52,7 +52,11 @@ class Store:
         return (json.loads(row[1]) if row else None), entries
 
     def checkpoint(self, hub: Hub) -> int:
-        """Write a consistent snapshot of every world and drop the log it covers; returns entries dropped."""
+        """Write a consistent snapshot of every world and drop the log it covers; returns entries dropped.
+
+        The snapshot is taken with every lock held (so it matches the log up to `last`); encoding and
+        writing happen after the locks are released, so requests wait only for the copy.
+        """
         with ExitStack() as stack:
             stack.enter_context(hub.lock)
             for name in sorted(hub.worlds):
@@ -61,15 +65,18 @@ class Store:
                    "worlds": [dump_world(w) for w in hub.worlds.values()]}
             with self.lock:
                 last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
-                if last == 0 and self.pending == 0:
-                    last = self.db.execute("SELECT COALESCE(MAX(last_seq), 0) FROM checkpoint").fetchone()[0]
-                self.db.execute("BEGIN IMMEDIATE")
-                self.db.execute("INSERT OR REPLACE INTO checkpoint (id, last_seq, doc) VALUES (1, ?, ?)",
-                                (last, json.dumps(doc, separators=(",", ":"))))
-                self.db.execute("DELETE FROM log WHERE seq <= ?", (last,))
-                self.db.execute("COMMIT")
-                dropped, self.pending = self.pending, 0
-        return dropped
+                covered = self.pending
+        text = json.dumps(doc, separators=(",", ":"))
+        with self.lock:
+            if last == 0:
+                row = self.db.execute("SELECT COALESCE(MAX(last_seq), 0) FROM checkpoint").fetchone()
+                last = row[0]
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT OR REPLACE INTO checkpoint (id, last_seq, doc) VALUES (1, ?, ?)", (last, text))
+            self.db.execute("DELETE FROM log WHERE seq <= ?", (last,))
+            self.db.execute("COMMIT")
+            self.pending -= covered
+        return covered
 
     def close(self) -> None:
         """Close the file."""

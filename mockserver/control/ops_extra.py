@@ -25,6 +25,7 @@ def _offer_json(country: str, service: str, offer: Offer) -> dict:
 def set_offer(rt, body, world):
     """Set a service's price, discount and stock per provider in a country (adds the offer if new)."""
     world.now()
+    world.touch()
     country = world.catalogue.countries.get(body["country"])
     if country is None:
         raise ControlError(404, f"unknown country {body['country']!r}")
@@ -51,6 +52,7 @@ def set_offer(rt, body, world):
 def drop_offer(rt, body, world):
     """Stop selling a service in a country (its archived orders then fail to restore: NOSERVICEDATA)."""
     world.now()
+    world.touch()
     country = world.catalogue.countries.get(body["country"])
     if country is None or country.offers.pop(body["service"], None) is None:
         raise ControlError(404, f"{body['country']} does not offer {body['service']!r}")
@@ -61,6 +63,7 @@ def drop_offer(rt, body, world):
 def drop_country(rt, body, world):
     """Remove a country (its archived orders then fail to restore: NOORDERCOUNTRY)."""
     world.now()
+    world.touch()
     if world.catalogue.countries.pop(body["country"], None) is None:
         raise ControlError(404, f"unknown country {body['country']!r}")
     return {"deleted": True}, 200
@@ -69,6 +72,7 @@ def drop_country(rt, body, world):
 @op("catalogue.service", bodies.SERVICE_NEW, mutates=True)
 def add_service(rt, body, world):
     """Add (or rename) a service; offer it in countries with /_mock/catalogue/offers."""
+    world.touch()
     world.catalogue.services[body["code"]] = ServiceDef(body["code"], body["name"], body.get("img", ""))
     return {"code": body["code"], "name": body["name"]}, 201
 

@@ -185,5 +185,6 @@ class Hub:
         with world.lock:
             account = world.account(apikey)
             account.credit(world.now(), "topup", value)
+            world.touch()
             return account.balance
 

@@ -71,6 +71,7 @@ def create(world: World, apikey: str, dtype: str, dcount: int, country: str, ser
     """Rent one number for each of `services` (one order per service); debit, reserve, schedule."""
     with world.lock:
         now = world.now()
+        world.touch()
         account = world.account(apikey)
         if len(set(services)) != len(services):
             dup = next(s for s in services if services.count(s) > 1)
@@ -104,6 +105,7 @@ def activate(world: World, apikey: str, order_id: int) -> Order:
     """Ask the number to come online: 0 → 2, then 1 after the activation delay; 2 and 1 stay."""
     with world.lock:
         now = world.now()
+        world.touch()
         order = world.owned(apikey, order_id)
         if order.state == LOST:
             raise E.DomainError(E.ORDER_LOST)
@@ -117,6 +119,7 @@ def prolong(world: World, apikey: str, order_id: int, dtype: str, dcount: int) -
     """Extend a running order by a period, inside the last 7 days and under the lease limit."""
     with world.lock:
         now = world.now()
+        world.touch()
         order = world.owned(apikey, order_id)
         account = world.account(apikey)
         if order.state == LOST:
@@ -141,6 +144,7 @@ def add_service(world: World, apikey: str, order_id: int, service: str, pnumber:
     """Let the order's number receive another service's SMS, paying its price_day for the days left."""
     with world.lock:
         now = world.now()
+        world.touch()
         order = world.owned(apikey, order_id)
         account = world.account(apikey)
         if pnumber.lstrip("+") != order.number:
@@ -161,6 +165,7 @@ def delete(world: World, apikey: str, order_id: int) -> tuple[Order, Decimal]:
     """Close an order into the archive; refund unused whole days as the world's policy says."""
     with world.lock:
         now = world.now()
+        world.touch()
         order = world.owned(apikey, order_id)
         account = world.account(apikey)
         refund = Decimal("0")
@@ -190,6 +195,7 @@ def read_sms(world: World, apikey: str, order_id: int) -> tuple[list[Sms], list[
     """The order's SMS and the number's other services' SMS; marks the order's own as read."""
     with world.lock:
         world.now()
+        world.touch()
         order = world.owned(apikey, order_id, live_only=False)
         own, other = world.own_sms(order)
         snapshot = [Sms(s.text, s.sender, s.date, s.service, s.apikey, s.read) for s in own]

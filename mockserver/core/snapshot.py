@@ -56,11 +56,12 @@ def dump_world(world: World) -> dict:
                           "archive": list(a.archive),
                           "ledger": [[e.at, e.kind, str(e.amount), e.order] for e in a.ledger]}
                          for a in world.accounts.values()],
-            "orders": [asdict(o) for o in world.orders.values()],
-            "closures": [asdict(c) for c in world.closures.values()],
+            # shallow copies (fields are scalars but for extra_services): asdict's deep copy is slow
+            "orders": [{**vars(o), "extra_services": list(o.extra_services)} for o in world.orders.values()],
+            "closures": [dict(vars(c)) for c in world.closures.values()],
             "holders": {n: sorted(ids) for n, ids in world.holders.items()},
-            "pool": [[c, p, nums] for (c, p), nums in world.pool.items()],
-            "sms": {n: [asdict(s) for s in items] for n, items in world.sms.items()},
+            "pool": [[c, p, list(nums)] for (c, p), nums in world.pool.items()],
+            "sms": {n: [dict(vars(s)) for s in items] for n, items in world.sms.items()},
             "events": [list(e) for e in sorted(world._events)],
             "seq": world._seq,
         }

@@ -67,6 +67,7 @@ class World:
         self._events: list[tuple[int, int, str, int, int]] = []  # (at, seq, kind, order id, token)
         self._seq = 0
         self.last_now = clock.now()  # the "now" the latest operation read (a replay needs it)
+        self.version = 0  # bumped by every change, so readers can cache what they rendered
         start = self.last_now
         for apikey, balance in config.accounts.items():
             self.add_account(apikey, balance, start)
@@ -85,6 +86,10 @@ class World:
             self.now()
             return self.run_due(self.clock.advance(seconds))
 
+    def touch(self) -> None:
+        """Note that the world changed (every mutating operation calls this)."""
+        self.version += 1
+
     def schedule(self, at: int, kind: str, order: Order) -> None:
         """Queue a timed event for `order`; it is ignored if the order changed state meanwhile."""
         self._seq += 1
@@ -98,6 +103,7 @@ class World:
             order = self.orders.get(oid)
             if order is not None and self._apply(at, kind, order, token):
                 applied += 1
+        self.version += applied
         return applied
 
     def _apply(self, at: int, kind: str, order: Order, token: int) -> bool:
@@ -130,6 +136,7 @@ class World:
     # -- accounts -------------------------------------------------------------------------------
     def add_account(self, apikey: str, balance: Decimal, at: int) -> Account:
         """Open an account with an initial balance."""
+        self.touch()
         account = Account(apikey)
         account.credit(at, "initial", balance)
         self.accounts[apikey] = account

@@ -1,6 +1,8 @@
 """The rent.php endpoint: dispatch through the contract registry, validation, dialects, the JSON envelope."""
 from __future__ import annotations
 
+import json
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -27,14 +29,36 @@ def error(msg: str) -> dict:
     return {"status": 0, "msg": msg}
 
 
+def encode(payload) -> bytes:
+    """Compact UTF-8 JSON, as the wire carries it."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 @dataclass
 class Outcome:
     """The answer to one call, the world it concerned and what the request did against the contract."""
 
-    payload: dict
+    payload: dict | None
     world: str
     findings: list[str] = field(default_factory=list)
+    encoded: bytes | None = None
 
+    @property
+    def body(self) -> bytes:
+        """The answer as bytes (encoded once)."""
+        if self.encoded is None:
+            self.encoded = encode(self.payload)
+        return self.encoded
+
+    @property
+    def status(self) -> int:
+        """The envelope's status."""
+        if self.payload is not None:
+            return self.payload["status"]
+        return 1 if self.encoded.startswith(b'{"status":1') else 0
+
+
+CACHE_LIMIT = 512
 
 def dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None = None) -> Outcome:
     """Answer one rent.php request; never raises for bad input.
@@ -72,13 +96,38 @@ def dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None = N
         return Outcome(error("; ".join(reasons)), world.name, findings)
     config = world.config
     call = Call(world, apikey, values, registry.variant(name, config.dialect, config.overrides))
+    if not spec.mutates:
+        return _read(spec.name, call, findings)
     return Outcome(_run(rt, spec, call, query, world_name), world.name, findings)
+
+
+_CACHES: "weakref.WeakKeyDictionary[World, dict]" = weakref.WeakKeyDictionary()
+
+
+def _read(name: str, call: Call, findings: list[str]) -> Outcome:
+    """A read-only call, answered from the world's cache while nothing changed and time stood still."""
+    world = call.world
+    with world.lock:
+        now = world.now()
+        frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(call.values.items()))
+        key = (name, call.variant, call.apikey, frozen, now, world.version)
+        cache = _CACHES.get(world)
+        if cache is None:
+            cache = _CACHES.setdefault(world, {})
+        hit = cache.get(key)
+        if hit is None:
+            payload = _answer(name, call)
+            hit = encode(payload)
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            cache[key] = hit
+    return Outcome(None, world.name, findings, hit)
 
 
 def _run(rt, spec: registry.Method, call: Call, query: Mapping[str, str], world_name: str | None) -> dict:
     """Run the handler; state-changing calls are logged under the world's lock before the answer."""
     world: World = call.world
-    if not spec.mutates or rt.store is None:
+    if rt.store is None:
         return _answer(spec.name, call)
     with world.lock:
         rt.begin()

@@ -1,0 +1,91 @@
+"""rent.php served straight from WSGI (no Flask request context on the hot path); the rest goes to Flask."""
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import parse_qsl
+
+from contracts.registry import PATHS
+
+from ..core.hub import DEFAULT
+from .journal import findings
+from .rent import dispatch, encode, error
+from .runtime import Runtime
+from .wire_faults import DROPS, faulty
+
+MAX_QUERY = 8_192
+log = logging.getLogger("smspva-rent-mock")
+_JSON = [("Content-Type", "application/json")]
+
+
+def _rent_path(path: str) -> tuple[bool, str | None]:
+    """(is rent.php, world of a /w/<world>/ prefix)."""
+    if path in PATHS:
+        return True, None
+    if path.startswith("/w/"):
+        world, _, rest = path[3:].partition("/")
+        if world and "/" + rest in PATHS:
+            return True, world
+    return False, None
+
+
+def _query(environ) -> dict[str, str]:
+    raw = environ.get("QUERY_STRING", "")
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(raw, keep_blank_values=True):
+        out.setdefault(key, value)  # the first value wins, as in Flask's request.args.get
+    return out
+
+
+class RentApp:
+    """WSGI middleware: answers rent.php paths itself and passes everything else to `inner` (Flask)."""
+
+    def __init__(self, inner, rt: Runtime):
+        self.inner, self.rt = inner, rt
+
+    def __call__(self, environ, start_response):
+        is_rent, world = _rent_path(environ.get("PATH_INFO", ""))
+        if not is_rent:
+            return self.inner(environ, start_response)
+        try:
+            status, headers, body = self.answer(environ, world)
+        except DROPS:
+            raise
+        except Exception as exc:  # a real fault in the mock: JSON, no traceback on the wire
+            log.exception("internal fault")
+            status, headers = "500 INTERNAL SERVER ERROR", _JSON
+            body = encode(error(f"Internal error in the mock: {type(exc).__name__}"))
+        if not any(h == "Content-Length" for h, _ in headers):
+            headers = headers + [("Content-Length", str(len(body)))]
+        start_response(status, headers)
+        return [body]
+
+    def answer(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
+        """Status line, headers and body of one rent.php request."""
+        rt = self.rt
+        started = rt.monotonic()
+        verb = environ.get("REQUEST_METHOD", "GET")
+        if len(environ.get("QUERY_STRING", "")) > MAX_QUERY:
+            return "200 OK", _JSON, encode(error(f"Query string longer than {MAX_QUERY} bytes"))
+        query = _query(environ)
+        method, apikey = query.get("method"), query.get("apikey") or None
+        scope = (rt.hub.by_apikey.get(apikey, world_name) if apikey else world_name) or DEFAULT
+        decision = rt.faults.decide(scope, method or "", apikey)
+        if decision.delay:
+            rt.sleep(decision.delay)
+        if decision.reply is not None:
+            status, headers, body = faulty(decision, lambda: dispatch(rt, verb, query, world_name).body)
+            if decision.reply == "truncated":  # announce the whole answer, send half: the server then closes
+                headers = headers + [("Content-Length", str(len(body)))]
+                body = body[: max(1, len(body) // 2)]
+            outcome_status, found = None, findings(verb, query)
+        else:
+            outcome = dispatch(rt, verb, query, world_name)
+            status, headers, body = "200 OK", _JSON, outcome.body
+            outcome_status, found, scope = outcome.status, outcome.findings, outcome.world
+        rt.journal(scope).add(at=time.time(), verb=verb, method=method, params=query, apikey=apikey,
+                              status=outcome_status, http_status=int(status[:3]),
+                              latency_ms=round((rt.monotonic() - started) * 1000, 3), findings=found,
+                              fault=decision.reply)
+        return status, headers, body
+
