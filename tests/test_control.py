@@ -138,3 +138,29 @@ def test_admin_token_guards_the_control_plane(hub):
     assert c.get("/_mock/health", headers={"X-Mock-Token": "s3cret"}).get_json() == {"ok": True}
     assert c.get("/_mock/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     assert c.get("/api/rent.php?method=getcountries").get_json()["status"] == 1  # the API itself is open
+
+
+def test_oversized_control_body_is_a_json_413(client):
+    r = client.post("/_mock/worlds", data="x" * (1 << 20 + 1), content_type="application/json")
+    assert r.status_code == 413 and "error" in r.get_json()
+
+
+def test_reads_see_every_change_made_between_them(client):
+    """Answers of read-only calls are cached; any change (rent, control, time) must show at once."""
+    def count():
+        return client.get("/api/rent.php", query_string={"method": "getcount", "country": "RU"}).get_json()["data"]
+
+    def orders():
+        return client.get("/api/rent.php", query_string={"method": "orders", "apikey": "k-alice"}).get_json()["data"]
+
+    first = count()["opt16"]
+    oid = rent(client, "k-alice")
+    assert count()["opt16"] == first - 1
+    client.post("/_mock/catalogue/offers", json={"country": "RU", "service": "opt16", "stock": {"MTS": 0}})
+    assert count()["opt16"] < first - 1
+    assert orders()[0]["state"] == 0
+    post(client, f"/orders/{oid}/state", {"state": 1})
+    assert orders()[0]["state"] == 1
+    assert orders()[0]["canprolong"] is False
+    post(client, "/clock", {"advance": 86_400})
+    assert orders()[0]["canprolong"] is True and orders()[0]["state"] == 0  # time moved; window ended
