@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from . import registry
 from .registry import Method, Param
 
 _INT = re.compile(r"^[+-]?\d{1,18}$")
@@ -61,3 +62,28 @@ def unknown_params(method: Method, query: Mapping[str, str]) -> list[str]:
     """Query names the method does not declare (besides method and apikey)."""
     known = {p.name for p in method.params} | {"method", "apikey"}
     return sorted(set(query) - known)
+
+
+def request_findings(verb: str, query: Mapping[str, str]) -> list[str]:
+    """What a request itself does against the contract: non-GET, unknown or missing method,
+    missing apikey, missing, malformed or out-of-range parameters, unknown parameters."""
+    out = []
+    if verb not in ("GET", "HEAD"):
+        out.append(f"non-GET request ({verb})")
+    name = query.get("method")
+    if not name:
+        return out + ["missing method"]
+    spec = registry.method(name)
+    if spec is None:
+        return out + [f"unknown method {name[:60]!r}"]
+    if spec.apikey == "required" and not query.get("apikey"):
+        out.append("missing apikey")
+    _, reasons = coerce(spec, query)
+    out.extend(reasons)
+    out.extend(f"unknown parameter {p!r}" for p in unknown_params(spec, query))
+    return out
+
+
+def must_refuse(findings: list[str]) -> bool:
+    """True when a server owes a refusal (unknown parameters alone are ignored, as by the live service)."""
+    return any(not f.startswith("unknown parameter") for f in findings)

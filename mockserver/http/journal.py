@@ -7,8 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Mapping
 
-from contracts import registry
-from contracts.params import coerce, unknown_params
+from contracts.params import request_findings
 
 
 @dataclass
@@ -34,21 +33,7 @@ class Entry:
 
 def findings(verb: str, query: Mapping[str, str]) -> list[str]:
     """What the request itself does against the contract (not the answer)."""
-    out = []
-    if verb not in ("GET", "HEAD"):
-        out.append(f"non-GET request ({verb})")
-    name = query.get("method")
-    if not name:
-        return out + ["missing method"]
-    spec = registry.method(name)
-    if spec is None:
-        return out + [f"unknown method {name!r}"]
-    if spec.apikey == "required" and not query.get("apikey"):
-        out.append("missing apikey")
-    _, reasons = coerce(spec, query)
-    out.extend(reasons)
-    out.extend(f"unknown parameter {p!r}" for p in unknown_params(spec, query))
-    return out
+    return request_findings(verb, query)
 
 
 class Journal:
