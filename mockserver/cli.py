@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from contracts.cli import verify
 from contracts.registry import DIALECTS
 
 from .core.catalogue import CatalogueError
@@ -72,6 +73,9 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+main.add_command(verify)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,94 @@
+"""`rent-mock verify` passes against the mock in both dialects and fails, with reasons, against a broken server."""
+import json
+import threading
+
+import pytest
+from click.testing import CliRunner
+from waitress import create_server
+
+from contracts.cli import run_verify, verify
+from contracts.client import RentClient, SpendGuard, SpendRefused
+from contracts.registry import METHODS
+from mockserver.server import ServeOptions, make_server
+from tests.broken_server import make_app
+
+
+@pytest.fixture(scope="module")
+def sdk_server():
+    served = make_server(ServeOptions(port=0, clock="manual", dialect="sdk", apikey="sdk-demo"))
+    threading.Thread(target=served.server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{served.server.effective_port}"
+    served.close()
+
+
+@pytest.fixture
+def broken():
+    calls = []
+    server = create_server(make_app(calls), host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}", calls
+    server.close()
+
+
+def test_verify_passes_against_the_mock(live_server):
+    verdict = run_verify(live_server, None, "auto", False, None, 0.0)
+    assert verdict.ok, verdict.violations()
+    assert verdict.speaks == ["documented"]
+    assert {s.exchange.method for s in verdict.steps} >= set(METHODS)  # the full lifecycle ran
+
+
+def test_verify_passes_against_the_sdk_dialect_and_says_so(sdk_server):
+    verdict = run_verify(sdk_server, None, "auto", False, None, 0.0)
+    assert verdict.ok and verdict.speaks == ["sdk"]
+    forced = run_verify(sdk_server, None, "documented", False, None, 0.0)
+    assert not forced.ok
+    assert ("restore_user", "data: True was expected") in forced.violations()
+
+
+def test_verify_fails_a_broken_server_with_reasons_and_spends_nothing(broken, tmp_path):
+    base, calls = broken
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(verify, ["--base-url", base, "--apikey", "k", "--pace", "0",
+                                         "--report", str(report)])
+    assert result.exit_code == 1
+    reasons = {(v["call"], v["reason"]) for v in json.loads(report.read_text())["violations"]}
+    assert ("unknown method", "HTTP 500: rent.php answers every call with HTTP 200") in reasons
+    assert ("missing method", "status 0 without a msg") in reasons
+    assert ("orders", "status must be the integer 0 or 1, got '1'") in reasons
+    assert ("POST getcountries", "expected a refusal (status 0), got status 1") in reasons
+    assert ("getdata with dcount=abc", "expected a refusal (status 0), got status 1") in reasons
+    assert ("getcount", "undocumented refusal: 'database is locked'") in reasons
+    assert any(c == "getdata" and "price_day" in r and "is not of type 'number'" in r for c, r in reasons)
+    assert "speaks no known dialect" in result.output
+    spending = {m for m, spec in METHODS.items() if spec.spends}
+    assert not [c for c in calls if c[1] in spending]  # the guard let no spending call out
+
+
+def test_junit_report(broken, tmp_path):
+    base, _ = broken
+    out = tmp_path / "junit.xml"
+    CliRunner().invoke(verify, ["--base-url", base, "--pace", "0", "--report", str(out)])
+    text = out.read_text()
+    assert text.startswith("<testsuite") and "<failure" in text and 'name="unknown method"' in text
+
+
+def test_the_spend_guard_stops_calls_before_the_network():
+    sent = []
+    client = RentClient("http://127.0.0.1:9", "k", SpendGuard())
+    client.session.request = lambda *a, **k: sent.append(a)  # any network use would land here
+    for method in (m for m, spec in METHODS.items() if spec.spends):
+        with pytest.raises(SpendRefused):
+            client.call(method, dtype="week", dcount=1, country="RU", service="opt16", id=1)
+    assert sent == []
+
+
+def test_the_budget_limits_allowed_spending():
+    from decimal import Decimal
+
+    guard = SpendGuard(allow=True, max_spend=Decimal("20"))
+    guard.prices[("RU", "opt16")] = Decimal("2.5")
+    guard.admit("create", {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"})  # 17.5
+    with pytest.raises(SpendRefused, match="over the budget"):
+        guard.admit("create", {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"})
+    with pytest.raises(SpendRefused, match="cost unknown"):
+        guard.admit("prolong", {"id": 1, "dtype": "week", "dcount": 1})
