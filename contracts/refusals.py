@@ -30,3 +30,15 @@ def documented(msg: str) -> bool:
 def is_parameter_error(msg: str) -> bool:
     """True when `msg` refuses a missing or malformed parameter."""
     return msg.startswith(("Missing required parameter", "Parameter ", "Unknown method"))
+
+# The documented error codes a client's tests should meet, for coverage reports.
+CODES = {
+    **{code: re.compile("^" + re.escape(code)) for code in RESTORE_CODES},
+    "prolong window": re.compile(r"^You can prolong number only if"),
+    "Only GET": re.compile(r"^Only GET requests are accepted"),
+}
+
+
+def code_of(msg: str) -> str | None:
+    """The documented code a refusal carries, if any."""
+    return next((name for name, rx in CODES.items() if rx.search(msg)), None)

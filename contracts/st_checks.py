@@ -20,6 +20,15 @@ def _payload(response):
         return None
 
 
+def _nested(case) -> bool:
+    """True when a query value is a mapping, or a list holding one (no single wire form)."""
+    for value in (case.query or {}).values():
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(v, (dict, list)) for v in items):
+            return True
+    return False
+
+
 def sent_query(response, case) -> dict[str, str]:
     """The query string as it went on the wire (first value of each name)."""
     url = getattr(getattr(response, "request", None), "url", None)
@@ -39,6 +48,8 @@ def checks_for(dialect: str = "documented") -> list[Callable]:
 
     def rent_in_band(ctx, response, case):
         """An invalid request gets status 0; a valid one status 1 or a documented refusal; shapes hold."""
+        if _nested(case):
+            return  # transports serialize nested values each their own way: the sent query is unknown
         reasons = answer_reasons(case.method.upper(), sent_query(response, case), _payload(response), dialect)
         if reasons:
             raise AssertionError("; ".join(reasons))

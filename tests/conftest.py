@@ -4,14 +4,22 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
+import os
+
 import pytest
 import requests
+from hypothesis import settings as hypothesis_settings
 
 from mockserver.core import catalogue as catalogue_mod
 from mockserver.core.hub import Hub
 from mockserver.core.world import WorldConfig
 from mockserver.http.app import create_app
 from mockserver.server import ServeOptions, make_server
+
+# CI runs the same examples every time (reproducible verdicts); local runs keep exploring.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 START = 1_700_000_000
 KEY = "k-alice"

@@ -25,6 +25,7 @@ class Entry:
     latency_ms: float
     findings: list[str]
     fault: str | None = None
+    msg: str | None = None
 
     def as_json(self) -> dict:
         """The entry as the control API shows it."""

@@ -51,6 +51,13 @@ class Outcome:
         return self.encoded
 
     @property
+    def msg(self) -> str | None:
+        """The refusal's msg (None on success)."""
+        if self.payload is not None:
+            return self.payload.get("msg")
+        return None if self.status == 1 else json.loads(self.encoded).get("msg")
+
+    @property
     def status(self) -> int:
         """The envelope's status."""
         if self.payload is not None:

@@ -78,14 +78,15 @@ class RentApp:
             if decision.reply == "truncated":  # announce the whole answer, send half: the server then closes
                 headers = headers + [("Content-Length", str(len(body)))]
                 body = body[: max(1, len(body) // 2)]
-            outcome_status, found = None, findings(verb, query)
+            outcome_status, found, msg = None, findings(verb, query), None
         else:
             outcome = dispatch(rt, verb, query, world_name)
             status, headers, body = "200 OK", _JSON, outcome.body
             outcome_status, found, scope = outcome.status, outcome.findings, outcome.world
+            msg = outcome.msg
         rt.journal(scope).add(at=time.time(), verb=verb, method=method, params=query, apikey=apikey,
                               status=outcome_status, http_status=int(status[:3]),
                               latency_ms=round((rt.monotonic() - started) * 1000, 3), findings=found,
-                              fault=decision.reply)
+                              fault=decision.reply, msg=msg)
         return status, headers, body
 
