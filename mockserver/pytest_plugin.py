@@ -1,0 +1,107 @@
+"""pytest plugin (entry point `rent_mock`): a live mock once per session, a fresh world per test.
+
+    def test_my_client(rent_mock):
+        client = MyClient(base_url=rent_mock.base_url, apikey=rent_mock.apikey)
+        order = client.rent("RU", "opt16")
+        client.activate(order.id)
+        rent_mock.advance(15 * 60)
+        rent_mock.sms(order.id, "code 1234")
+        assert client.read_sms(order.id) == ["code 1234"]
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+
+
+class RentMock:
+    """One test's world on the session's mock, with helpers that drive it."""
+
+    def __init__(self, root: str, world: dict, session: requests.Session):
+        self.root = root
+        self.world = world["world"]
+        self.apikey = world["apikey"]
+        self.base_url = root + world["base_path"]  # keyless calls read this world too
+        self.api_url = self.base_url + "/api/rent.php"
+        self._s = session
+
+    def _post(self, path: str, body: dict) -> dict:
+        r = self._s.post(self.root + "/_mock" + path, json={"world": self.world, **body}, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def call(self, method: str, **params) -> dict:
+        """Call rent.php as this world's account."""
+        return self._s.get(self.api_url, params={"method": method, "apikey": self.apikey, **params}, timeout=10).json()
+
+    def advance(self, seconds: int) -> dict:
+        """Move the world's clock forward (due events apply in order)."""
+        return self._post("/clock", {"advance": seconds})
+
+    def set_time(self, unix: int) -> dict:
+        """Move the world's clock to a moment (never backwards)."""
+        return self._post("/clock", {"set": unix})
+
+    def now(self) -> int:
+        """The world's time."""
+        return self._s.get(self.root + "/_mock/clock", params={"world": self.world}, timeout=10).json()["now"]
+
+    def sms(self, order: int, text: str, sender: str = "", service: str | None = None) -> dict:
+        """Send an SMS to an order's number; `delivered` is False unless the number is active."""
+        body = {"order": order, "text": text, "sender": sender}
+        if service:
+            body["service"] = service
+        return self._post("/sms", body)
+
+    def offline(self, order: int) -> dict:
+        """Take the number out of the system (state −1)."""
+        return self._post(f"/orders/{order}/state", {"state": -1})
+
+    def online(self, order: int) -> dict:
+        """Bring the number online now (state 1, for its active window)."""
+        return self._post(f"/orders/{order}/state", {"state": 1})
+
+    def fault(self, kind: str, method: str = "*", **settings) -> dict:
+        """Queue a fault (status0, http, malformed, truncated, drop, latency, rate_limit)."""
+        return self._post("/faults", {"kind": kind, "method": method, **settings})
+
+    def balance(self) -> float:
+        """The account's balance."""
+        return self._s.get(f"{self.root}/_mock/accounts/{self.apikey}", timeout=10).json()["balance"]
+
+    def journal(self, **filters) -> list[dict]:
+        """The requests this world received."""
+        params = {"world": self.world, **filters}
+        return self._s.get(self.root + "/_mock/journal", params=params, timeout=10).json()["entries"]
+
+
+@pytest.fixture(scope="session")
+def rent_mock_server():
+    """The root URL of a mock started on a free loopback port for the whole session."""
+    from .server import ServeOptions, make_server
+
+    served = make_server(ServeOptions(port=0, clock="manual"))
+    threading.Thread(target=served.server.run, daemon=True, name="rent-mock").start()
+    yield f"http://127.0.0.1:{served.server.effective_port}"
+    served.close()
+
+
+@pytest.fixture
+def rent_mock(rent_mock_server, request):
+    """A fresh world for this test (dialect from `@pytest.mark.rent_mock(dialect="sdk", balance="50")`)."""
+    marker = request.node.get_closest_marker("rent_mock")
+    options = dict(marker.kwargs) if marker else {}
+    session = requests.Session()
+    made = session.post(rent_mock_server + "/_mock/worlds", json=options, timeout=10)
+    made.raise_for_status()
+    mock = RentMock(rent_mock_server, made.json(), session)
+    yield mock
+    session.delete(f"{rent_mock_server}/_mock/worlds/{mock.world}", timeout=10)
+    session.close()
+
+
+def pytest_configure(config):
+    """Declare the marker."""
+    config.addinivalue_line("markers", "rent_mock(**world): options of the rent_mock fixture's world")

@@ -1,0 +1,22 @@
+"""A correct little client run: rents, activates through the control API's clock, reads SMS, deletes."""
+import os
+
+import requests
+
+API = os.environ["RENT_MOCK_API_URL"]
+KEY = os.environ["RENT_MOCK_APIKEY"]
+CONTROL = os.environ["RENT_MOCK_CONTROL_URL"]
+
+
+def get(method, **params):
+    body = requests.get(API, params={"method": method, "apikey": KEY, **params}, timeout=10).json()
+    return body
+
+
+order = get("create", dtype="week", dcount=1, country="RU", service="opt16")["data"]
+get("activate", id=order["id"])
+requests.post(CONTROL + "/clock", json={"advance": 900}, timeout=10)
+requests.post(CONTROL + "/sms", json={"order": order["id"], "text": "code"}, timeout=10)
+assert get("sms", id=order["id"])["data"][0]["text"] == "code"
+assert get("prolong", id=order["id"], dtype="week", dcount=1)["status"] == 1
+get("delete", id=order["id"])

@@ -1,0 +1,65 @@
+"""`rent-mock check-client` finds planted bugs in a wrong client and reports coverage; the pytest plugin works."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockserver.check_client import run_client
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_check_client_finds_every_planted_bug():
+    run = run_client([sys.executable, str(HERE / "clients" / "wrong_client.py")])
+    assert run.exit_code == 0  # the client's own run passed; the contract did not
+    found = [(v["verb"], v["method"], v["finding"]) for v in run.report.violations]
+    assert found == [
+        ("GET", "create", "Parameter dtype must be one of week, month, got 'weeks'"),
+        ("GET", "orders", "missing apikey"),
+        ("POST", "activate", "non-GET request (POST)"),
+        ("GET", "getBalance", "unknown method 'getBalance'"),
+        ("GET", "sms", "Parameter id must be an integer, got 'abc'"),
+    ]
+    assert [w["finding"] for w in run.report.warnings] == ["unknown parameter 'page'"]
+    assert run.report.calls["create"] == 2 and run.report.ok["create"] == 1
+    assert run.report.codes["DATEDIFFINVERT"] == 1 and run.report.codes["Only GET"] == 1
+    assert "restore_user" in run.report.untested_methods and "NOAVAILDAYS" in run.report.untested_codes
+
+
+def test_check_client_cli_exit_codes(tmp_path):
+    out = tmp_path / "r.json"
+    bad = subprocess.run([sys.executable, "-m", "mockserver.cli", "check-client", "--report", str(out), "--",
+                          sys.executable, str(HERE / "clients" / "wrong_client.py")], capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 1 and "5 contract violations" in bad.stdout
+    assert len(json.loads(out.read_text())["violations"]) == 5
+    good = subprocess.run([sys.executable, "-m", "mockserver.cli", "check-client", "--",
+                           sys.executable, str(HERE / "clients" / "good_client.py")], capture_output=True, text=True,
+                          timeout=120)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "no contract violations" in good.stdout
+
+
+def test_plugin_fixture_drives_a_fresh_world(rent_mock):
+    made = rent_mock.call("create", dtype="week", dcount=1, country="RU", service="opt16")
+    oid = made["data"]["id"]
+    assert rent_mock.sms(oid, "early") == {"delivered": False, "reason": "number is not active (state 0); the SMS is lost"}
+    rent_mock.call("activate", id=oid)
+    rent_mock.advance(900)
+    assert rent_mock.sms(oid, "code 1")["delivered"] is True
+    assert [s["text"] for s in rent_mock.call("sms", id=oid)["data"]] == ["code 1"]
+    assert rent_mock.offline(oid)["state"] == -1
+    assert rent_mock.balance() == 82.5
+    rent_mock.fault("status0", method="orders", msg="BUSY", times=1)
+    assert rent_mock.call("orders") == {"status": 0, "msg": "BUSY"}
+    assert [e["method"] for e in rent_mock.journal(method="orders")] == ["orders"]
+
+
+@pytest.mark.rent_mock(dialect="sdk", balance="5")
+def test_plugin_marker_sets_the_world(rent_mock):
+    assert set(rent_mock.call("sms", id=1)) == {"status", "msg"}
+    data = rent_mock.call("getdata", country="RU")["data"]
+    assert "totalAmount" in data  # sdk dialect, read through the world's own base URL
+    assert rent_mock.balance() == 5
