@@ -69,3 +69,25 @@ def verify(base_url, apikey, dialect, allow_spend, max_spend, pace, report_path,
     if report_path:
         write(verdict, report_path)
     sys.exit(0 if verdict.ok else 1)
+
+
+@click.command()
+@click.option("--base-url", required=True, help="Server root, e.g. http://127.0.0.1:8080")
+@click.option("--apikey", help="Account for the methods that need one.")
+@click.option("--dialect", type=click.Choice(DIALECTS), default="documented", show_default=True)
+@click.option("--examples", default=20, show_default=True, type=int, help="Generated calls per operation and mode.")
+@click.option("--allow-spend", is_flag=True, help="Also fuzz the methods that spend money.")
+@click.option("--pace", type=float, help="Seconds between calls (default: 0 on loopback, else 3).")
+def fuzz(base_url, apikey, dialect, examples, allow_spend, pace):
+    """Property-based testing of a rent.php server with schemathesis and the in-band checks."""
+    from .fuzz import fuzz as run_fuzz
+
+    if pace is None:
+        pace = 0.0 if _is_loopback(base_url) else 3.0
+    result = run_fuzz(base_url.rstrip("/"), apikey, dialect, examples, allow_spend, pace)
+    for f in result.failures:
+        click.echo(f"✗ {f['operation']} ({f['mode']}, {f['verb']} {f['params']}): {'; '.join(f['reasons'])}")
+    if result.skipped_operations:
+        click.echo(f"not fuzzed (they spend money; --allow-spend): {', '.join(result.skipped_operations)}")
+    click.echo(f"{result.calls} calls, {len(result.failures)} failures, {result.stopped} stopped by the spend guard")
+    sys.exit(1 if result.failures else 0)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from contracts.cli import verify
+from contracts.cli import fuzz, verify
 from contracts.registry import DIALECTS
 
 from .core.catalogue import CatalogueError
@@ -99,6 +99,7 @@ def _interrupt(signum, frame):
 
 
 main.add_command(verify)
+main.add_command(fuzz)
 
 
 if __name__ == "__main__":

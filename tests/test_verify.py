@@ -92,3 +92,23 @@ def test_the_budget_limits_allowed_spending():
         guard.admit("create", {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"})
     with pytest.raises(SpendRefused, match="cost unknown"):
         guard.admit("prolong", {"id": 1, "dtype": "week", "dcount": 1})
+
+
+def test_fuzz_over_http_finds_nothing_on_the_mock(live_world):
+    from contracts.fuzz import fuzz
+
+    base, world, key = live_world
+    result = fuzz(base + f"/w/{world}", key, examples=8)
+    assert result.failures == [] and result.calls > 100
+    assert set(result.skipped_operations) == {m for m, spec in METHODS.items() if spec.spends}
+
+
+def test_fuzz_over_http_fails_the_broken_server(broken):
+    from contracts.fuzz import fuzz
+
+    base, calls = broken
+    result = fuzz(base, "k", examples=5)
+    operations = {f["operation"] for f in result.failures}
+    assert {"orders", "getcount", "getdata"} <= operations
+    spending = {m for m, spec in METHODS.items() if spec.spends}
+    assert not [c for c in calls if c[1] in spending]
