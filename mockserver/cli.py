@@ -8,6 +8,7 @@ import sys
 import click
 
 from contracts.cli import fuzz, verify
+from simulator.cli import simulate
 from contracts.registry import DIALECTS
 
 from .core.catalogue import CatalogueError
@@ -100,6 +101,7 @@ def _interrupt(signum, frame):
 
 main.add_command(verify)
 main.add_command(fuzz)
+main.add_command(simulate)
 
 
 if __name__ == "__main__":

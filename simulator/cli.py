@@ -1,0 +1,70 @@
+"""`rent-mock simulate` (behaviour, in-process) and `rent-mock load` (traffic against a server)."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .scenario import SHIPPED, ScenarioError, load
+
+
+def _scenario_path(name: str) -> Path:
+    path = Path(name)
+    if path.exists():
+        return path
+    shipped = SHIPPED / (name if name.endswith(".toml") else f"{name}.toml")
+    if shipped.exists():
+        return shipped
+    known = ", ".join(p.stem for p in sorted(SHIPPED.glob("*.toml")))
+    raise click.BadParameter(f"no scenario file {name!r} (shipped: {known})", param_hint="SCENARIO")
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--days", type=click.IntRange(1, 3650), help="Override the scenario's length.")
+@click.option("--out", "out_dir", default="simulation", show_default=True, help="Folder for the outputs.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots and the HTML report.")
+def simulate(scenario, seed, days, out_dir, no_plots):
+    """Simulate renters over weeks or months in seconds (SCENARIO: a TOML file or a shipped name)."""
+    from rich.progress import Progress
+
+    from .engine import Simulation
+    from .report import plot, write_html, write_summary
+
+    try:
+        spec = load(_scenario_path(scenario))
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from None
+    started = time.perf_counter()
+    sim = Simulation(spec, seed=seed, days=days)
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"simulating {spec.name}", total=sim.days)
+        metrics = sim.run(lambda day: progress.update(task, completed=day))
+    elapsed = time.perf_counter() - started
+    summary = metrics.summary(spec.name, seed, sim.days)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    timing = {"wall_seconds": round(elapsed, 2), "events_per_second": round(metrics.events / elapsed)}
+    write_summary(summary, out)
+    (out / "timing.json").write_text(json.dumps(timing) + "\n", encoding="utf-8")
+    if not no_plots:
+        plot(summary, out)
+        write_html(summary, timing, out)
+    click.echo(f"{spec.name}: {summary['renters']} renters, {sim.days} days, {metrics.events} events in "
+               f"{elapsed:.1f} s ({timing['events_per_second']} events/s) → {out}/summary.json"
+               + ("" if no_plots else f", {out}/report.html"))
+
+
+def main_load(argv: list[str]) -> int:  # pragma: no cover - thin shim for `python -m simulator.cli`
+    """Entry for running the load command outside the `rent-mock` group."""
+    from .load import load_command
+
+    return load_command.main(argv, standalone_mode=False) or 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main_load(sys.argv[1:]))

@@ -1,0 +1,127 @@
+"""A discrete-event simulation of renters and supply driving the domain core in-process on a virtual clock."""
+from __future__ import annotations
+
+import heapq
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from faker import Faker
+
+from mockserver.core import catalogue as catalogue_mod
+from mockserver.core.clock import DAY
+from mockserver.core.errors import DomainError
+from mockserver.core.hub import Hub
+from mockserver.core.world import WorldConfig
+
+from . import behaviour
+from .metrics import Metrics
+from .scenario import Scenario
+
+
+
+def gap(rng: random.Random, per_day: float) -> float:
+    """Exponential waiting time (seconds) for an event happening `per_day` times a day on average."""
+    return rng.expovariate(per_day / DAY) if per_day > 0 else float("inf")
+
+
+def pick(rng: random.Random, weights: dict[str, float]) -> str:
+    """A key drawn by weight."""
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def _sample(sim: "Simulation", day: int) -> None:
+    sim.metrics.sample(day)
+
+
+@dataclass
+class Renter:
+    """One simulated customer."""
+
+    apikey: str
+    name: str
+    rng: random.Random
+    orders: list[int] = field(default_factory=list)
+
+
+class Simulation:
+    """Renters and supply as timed events; the world's clock jumps from one event to the next."""
+
+    def __init__(self, scenario: Scenario, seed: int = 1, days: int | None = None,
+                 catalogue: catalogue_mod.Catalogue | None = None):
+        self.sc, self.seed = scenario, seed
+        self.days = days or scenario.days
+        w = scenario.world
+        cat = (catalogue or catalogue_mod.load()).copy()
+        if scenario.supply.stock is not None:
+            for country in cat.countries.values():
+                for offer in country.offers.values():
+                    offer.stock = dict.fromkeys(country.leases, scenario.supply.stock)
+        config = WorldConfig(seed=seed, start=w.start, hold_days=w.hold_days, refund=w.refund,
+                             activation_delay=w.activation_delay, active_window=w.active_window, accounts={})
+        self.hub = Hub(cat, wall=lambda: 0.0, default=config)
+        self.world = self.hub.worlds["default"]
+        self.supply_rng = random.Random(f"supply:{seed}")
+        self.metrics = Metrics(self.world)
+        self._events: list[tuple] = []
+        self._seq = 0
+        self.renters = self._population()
+
+    # -- setup ---------------------------------------------------------------------------------
+    def _population(self) -> list[Renter]:
+        spec = self.sc.renters
+        fake = Faker()
+        fake.seed_instance(self.seed)
+        people = random.Random(f"renters:{self.seed}")
+        renters = []
+        for i in range(spec.count):
+            renter = Renter(f"r{i:06d}", fake.name(), random.Random(f"renter:{self.seed}:{i}"))
+            balance = Decimal(str(round(people.uniform(*spec.balance), 2)))
+            self.hub.add_account(self.world, balance, renter.apikey)
+            renters.append(renter)
+            self.at(self.world.clock.now() + gap(renter.rng, spec.rentals_per_month / 30), behaviour.rent, renter)
+        return renters
+
+    def at(self, when: float, action: Callable, *args) -> None:
+        """Schedule `action(self, *args)` at virtual time `when` (never at infinity)."""
+        if when == float("inf"):
+            return
+        self._seq += 1
+        heapq.heappush(self._events, (int(when), self._seq, action, args))
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self, progress: Callable[[int], None] | None = None) -> Metrics:
+        """Run to the end; `progress(day)` is called as each virtual day completes."""
+        start = self.world.clock.now()
+        end = start + self.days * DAY
+        for day in range(1, self.days + 1):
+            self.at(start + day * DAY, _sample, day)
+        world, events = self.world, self._events
+        while events and events[0][0] <= end:
+            when, _, action, args = heapq.heappop(events)
+            now = world.clock.now()
+            if when > now:
+                world.advance(when - now)
+            self.metrics.events += 1
+            action(self, *args)
+            if progress and action is _sample:
+                progress(args[0])
+        return self.metrics
+
+    def attempt(self, fn, *args):
+        """Call a domain function; returns (result, None) or (None, the refusal message)."""
+        try:
+            return fn(*args), None
+        except DomainError as exc:
+            return None, exc.msg
+
+    def afford(self, renter: Renter, fn, *args):
+        """Call; when money is short, top up (if the renter would) and try once more."""
+        result, refusal = self.attempt(fn, self.world, renter.apikey, *args)
+        if refusal and refusal.startswith("Not enough balance"):
+            if renter.rng.random() < self.sc.renters.topup_probability:
+                self.hub.top_up(renter.apikey, Decimal(str(self.sc.renters.topup_amount)))
+                self.metrics.count("topups")
+                result, refusal = self.attempt(fn, self.world, renter.apikey, *args)
+        return result, refusal
