@@ -9,6 +9,7 @@ import click
 
 from contracts.cli import fuzz, verify
 from simulator.cli import simulate
+from simulator.load import load_command
 from contracts.registry import DIALECTS
 
 from .core.catalogue import CatalogueError
@@ -102,6 +103,7 @@ def _interrupt(signum, frame):
 main.add_command(verify)
 main.add_command(fuzz)
 main.add_command(simulate)
+main.add_command(load_command)
 
 
 if __name__ == "__main__":

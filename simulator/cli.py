@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -57,14 +56,3 @@ def simulate(scenario, seed, days, out_dir, no_plots):
     click.echo(f"{spec.name}: {summary['renters']} renters, {sim.days} days, {metrics.events} events in "
                f"{elapsed:.1f} s ({timing['events_per_second']} events/s) → {out}/summary.json"
                + ("" if no_plots else f", {out}/report.html"))
-
-
-def main_load(argv: list[str]) -> int:  # pragma: no cover - thin shim for `python -m simulator.cli`
-    """Entry for running the load command outside the `rent-mock` group."""
-    from .load import load_command
-
-    return load_command.main(argv, standalone_mode=False) or 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main_load(sys.argv[1:]))
