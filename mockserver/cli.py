@@ -55,6 +55,7 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     base = f"http://{host}:{server.effective_port}"
     click.echo(f"smspva-rent-mock serving {base}/api/rent.php ({dialect} dialect, {clock_mode} clock)")
     click.echo(f"  base URL : {base}")
+    click.echo(f"  dashboard: {base}/")
     click.echo(f"  apikey   : {key}")
     click.echo(f"  balance  : {wire(world.accounts[key].balance)}")
     if state:

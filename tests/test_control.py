@@ -164,3 +164,17 @@ def test_reads_see_every_change_made_between_them(client):
     assert orders()[0]["canprolong"] is False
     post(client, "/clock", {"advance": 86_400})
     assert orders()[0]["canprolong"] is True and orders()[0]["state"] == 0  # time moved; window ended
+
+
+def test_order_details_and_sms_without_reading(client):
+    oid = rent(client, "k-alice")
+    listed = client.get("/_mock/orders", query_string={"apikey": "k-alice"}).get_json()["orders"]
+    assert [o["id"] for o in listed] == [oid] and listed[0]["provider"] in ("MTS", "Beeline", "MegaFon", "Tele2")
+    post(client, f"/orders/{oid}/state", {"state": 1})
+    post(client, "/sms", {"order": oid, "text": "own"})
+    post(client, "/sms", {"order": oid, "text": "other", "service": "opt1"})
+    seen = client.get(f"/_mock/orders/{oid}/sms").get_json()
+    assert [s["text"] for s in seen["own"]] == ["own"] and [s["text"] for s in seen["other"]] == ["other"]
+    assert seen["own"][0]["read"] is False  # looking through the control API reads nothing
+    assert client.get("/_mock/orders/999/sms").status_code == 404
+    assert client.get("/_mock/orders").status_code == 400

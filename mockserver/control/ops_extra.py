@@ -137,3 +137,28 @@ def put_snapshot(rt, body):
         raise ControlError(409, str(exc)) from None
     world.last_now = world.clock.now()
     return {"world": name, "now": world.clock.now(), "orders": len(world.orders)}, 200
+
+
+@op("orders.list")
+def list_orders(rt, body, world):
+    """An account's running orders with what rent.php does not show (provider, services, full number)."""
+    world.now()
+    account = world.accounts.get(body.get("apikey") or "")
+    if account is None:
+        raise ControlError(400, "apikey: give the account whose orders to list")
+    return {"orders": [{"id": o.id, "provider": o.provider, "number": o.number, "country": o.country,
+                        "services": o.services, "state": o.state, "until": o.until}
+                       for o in (world.orders[i] for i in account.live)]}, 200
+
+
+@op("orders.sms")
+def order_sms(rt, body, world):
+    """An order's SMS, its own and its number's other services', without marking them read."""
+    world.now()
+    order = world.orders.get(body["order"])
+    if order is None:
+        raise ControlError(404, f"unknown order {body['order']}")
+    own, other = world.own_sms(order)
+    view = lambda items: [{"text": s.text, "sender": s.sender, "date": s.date, "service": s.service,  # noqa: E731
+                           "read": s.read} for s in items]
+    return {"own": view(own), "other": view(other)}, 200

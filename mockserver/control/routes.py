@@ -67,7 +67,7 @@ routes = [
     ("POST", "/catalogue/offers", "catalogue.offer"), ("DELETE", "/catalogue/offers", "catalogue.offer_gone"),
     ("POST", "/catalogue/services", "catalogue.service"), ("POST", "/faults", "faults.add"),
     ("GET", "/faults", "faults.list"), ("DELETE", "/faults", "faults.clear"), ("GET", "/journal", "journal.show"),
-    ("DELETE", "/journal", "journal.clear"),
+    ("DELETE", "/journal", "journal.clear"), ("GET", "/orders", "orders.list"),
 ]
 for verb, path, name in routes:
     blueprint.add_url_rule(path, name.replace(".", "_"), (lambda n: lambda: call(n))(name), methods=[verb])
@@ -125,3 +125,9 @@ def set_state(order: int):
 def clear_fault(rule: int):
     """Remove one fault rule."""
     return call("faults.clear", id=rule)
+
+
+@blueprint.get("/orders/<int:order>/sms")
+def order_sms(order: int):
+    """An order's SMS without marking them read."""
+    return call("orders.sms", {}, order=order)

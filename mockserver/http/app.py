@@ -30,6 +30,9 @@ def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None
     app.config["ADMIN_TOKEN"] = admin_token
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.register_blueprint(blueprint, url_prefix="/_mock")
+    from ..dashboard import blueprint as dashboard
+
+    app.register_blueprint(dashboard)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
