@@ -54,13 +54,13 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     world = hub.worlds[DEFAULT]
     base = f"http://{host}:{server.effective_port}"
     click.echo(f"smspva-rent-mock serving {base}/api/rent.php ({dialect} dialect, {clock_mode} clock)")
-    click.echo(f"  base URL : {base}")
-    click.echo(f"  dashboard: {base}/")
-    click.echo(f"  apikey   : {key}")
-    click.echo(f"  balance  : {wire(world.accounts[key].balance)}")
+    click.echo(f"  base URL  : {base}")
+    click.echo(f"  dashboard : {base}/")
+    click.echo(f"  apikey    : {key}")
+    click.echo(f"  balance   : {wire(world.accounts[key].balance)}")
     if state:
-        click.echo(f"  state    : {state} ({served.replayed} logged calls replayed)")
-    click.echo(f"  try      : curl '{base}/api/rent.php?method=orders&apikey={key}'")
+        click.echo(f"  state     : {state} ({served.replayed} logged calls replayed)")
+    click.echo(f"  try       : curl '{base}/api/rent.php?method=orders&apikey={key}'")
     click.echo("Ctrl-C stops it.", nl=True)
     sys.stdout.flush()
     # docker stop sends SIGTERM: stop as cleanly as on Ctrl-C.

@@ -12,9 +12,11 @@ def start(*args):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     lines = []
-    for _ in range(6):
-        lines.append(proc.stdout.readline())
-    info = {k.strip(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:4])}
+    while not lines or not lines[-1].startswith("Ctrl-C"):
+        line = proc.stdout.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    info = {k.strip(): v.strip() for k, _, v in (l.partition(" : ") for l in lines[1:-1]) if v}
     return proc, info, lines
 
 
@@ -23,7 +25,7 @@ def test_serve_prints_url_and_key_then_stops_on_ctrl_c():
     try:
         assert lines[0].startswith("smspva-rent-mock serving http://127.0.0.1:")
         base, key = info["base URL"], info["apikey"]
-        assert info["balance"] == "42"
+        assert info["balance"] == "42" and info["dashboard"] == base + "/"
         body = requests.get(f"{base}/api/rent.php", params={"method": "orders", "apikey": key}, timeout=10).json()
         assert body == {"status": 1, "data": []}
         assert requests.get(f"{base}/_mock/clock", timeout=10).json()["now"] == 1_700_000_000
