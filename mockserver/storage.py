@@ -3,6 +3,7 @@ hold whole snapshots; on start the last checkpoint is loaded and the log after i
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from contextlib import ExitStack
@@ -10,6 +11,8 @@ from contextlib import ExitStack
 from .core.clock import ManualClock, load_clock
 from .core.hub import Hub
 from .core.snapshot import dump_world, load_world
+
+log = logging.getLogger("smspva-rent-mock")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS log (
@@ -109,8 +112,8 @@ def restore(rt, store: Store) -> int:
             else:
                 try:
                     run_control(rt, name, data)
-                except Exception:  # a logged call that failed then fails again the same way
-                    pass
+                except Exception as exc:  # noqa: BLE001 - logged calls are replayed whatever they did then
+                    log.info("replayed %s failed again: %s", name, exc)
             world = hub.worlds.get(world_name) if world_name else None
             if world is not None and clock is not None:
                 world.clock = load_clock(json.loads(clock), hub.wall)
