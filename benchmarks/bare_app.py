@@ -1,5 +1,4 @@
 """Baseline: a bare Flask app on the same WSGI server, answering the mock's getcountries JSON."""
-import json
 import sys
 
 from flask import Flask, Response

@@ -3,6 +3,7 @@ is allowed; each answer judged in every dialect, so the verdict says which diale
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .client import Exchange, RentClient, SpendRefused
@@ -113,8 +114,6 @@ class Verifier:
         items = data.get("services") if isinstance(data, dict) else data
         for item in items or []:
             if isinstance(item, dict) and isinstance(item.get("price_day"), (int, float)):
-                from decimal import Decimal
-
                 self.client.guard.prices[(country, item.get("service"))] = Decimal(str(item["price_day"]))
 
     def account(self) -> None:

@@ -1,7 +1,6 @@
 """schemathesis against the mock in-process, in both dialects, with checks for rent.php's in-band errors."""
 import os
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 

@@ -12,6 +12,7 @@ from ..core import supply
 from ..core.hub import DEFAULT, new_apikey
 from ..core.money import money, wire
 from ..core.world import World, WorldConfig
+from ..http.journal import Journal
 from ..http.order_views import order_view
 from . import bodies
 
@@ -132,7 +133,7 @@ def create_world(rt, body):
     body["world"] = world.name
     if "journal_size" in body:
         rt.journals.pop(world.name, None)
-        rt.journals[world.name] = type(rt.journal(DEFAULT))(body["journal_size"])
+        rt.journals[world.name] = Journal(body["journal_size"])
     return {"world": world.name, "apikey": body["apikey"], "now": world.clock.now(),
             "base_path": f"/w/{world.name}"}, 201
 

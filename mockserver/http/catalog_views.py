@@ -1,4 +1,7 @@
-"""rent.php catalogue methods: countries, services, prices and stock, in each dialect's shape."""
+"""rent.php catalogue methods: countries, services, prices and stock, in each dialect's shape.
+
+They are read-only: `rent.dispatch` runs them under the world's lock after reading the clock (so due
+events, such as stock coming back when a hold ends, are already applied)."""
 from __future__ import annotations
 
 from ..core import errors as E
@@ -19,14 +22,8 @@ def _country(call: Call) -> Country:
     return country
 
 
-def _sync(call: Call) -> None:
-    with call.world.lock:
-        call.world.now()  # stock comes back when holds end: apply due events first
-
-
 def getcountries(call: Call):
     """Countries; the sdk dialect adds url name, switch type and prolong flag."""
-    _sync(call)
     out = []
     for c in call.world.catalogue.countries.values():
         item = {"name": c.name, "code": c.code}
@@ -39,7 +36,6 @@ def getcountries(call: Call):
 
 def get_default_services(call: Call):
     """Services priced as in the first country of the catalogue."""
-    _sync(call)
     cat = call.world.catalogue
     first = next(iter(cat.countries.values()))
     out = []
@@ -57,7 +53,6 @@ def get_default_services(call: Call):
 
 def get_country_by_service(call: Call):
     """Countries selling a service, with the price of the asked period."""
-    _sync(call)
     cat = call.world.catalogue
     service = call.get("service")
     if service not in cat.services:
@@ -84,7 +79,6 @@ def _services(call: Call, country: Country):
 
 def getdata(call: Call):
     """Services of a country: base price per day and stock; sdk: wrapped with totalAmount."""
-    _sync(call)
     country = _country(call)
     items = []
     for code, svc, offer in _services(call, country):
@@ -101,7 +95,6 @@ def getdata(call: Call):
 
 def getdataWithProviders(call: Call):
     """Services of a country with stock per provider."""
-    _sync(call)
     country = _country(call)
     services = []
     for code, svc, offer in _services(call, country):
@@ -115,20 +108,17 @@ def getdataWithProviders(call: Call):
 
 def getcount(call: Call):
     """Numbers in stock per service."""
-    _sync(call)
     return {code: sum(offer.stock.values()) for code, _, offer in _services(call, _country(call))}
 
 
 def getCountWithProviders(call: Call):
     """Numbers in stock per service and provider."""
-    _sync(call)
     return {code: {"Amount": dict(offer.stock), "Total": sum(offer.stock.values())}
             for code, _, offer in _services(call, _country(call))}
 
 
 def get_count_multi(call: Call):
     """Numbers that could carry every listed service at once (per provider, the scarcest service)."""
-    _sync(call)
     country = _country(call)
     offers = []
     for code in call.get("services"):
