@@ -44,7 +44,7 @@ def simulate(scenario, seed, days, out_dir, no_plots):
         task = progress.add_task(f"simulating {spec.name}", total=sim.days)
         metrics = sim.run(lambda day: progress.update(task, completed=day))
     elapsed = time.perf_counter() - started
-    summary = metrics.summary(spec.name, seed, sim.days)
+    summary = sim.summary()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     timing = {"wall_seconds": round(elapsed, 2), "events_per_second": round(metrics.events / elapsed)}

@@ -109,6 +109,18 @@ class Simulation:
                 progress(args[0])
         return self.metrics
 
+    def summary(self) -> dict:
+        """The metrics' summary plus the renters who spent most, by their (Faker) names."""
+        out = self.metrics.summary(self.sc.name, self.seed, self.days)
+        spent = []
+        for renter in self.renters:
+            totals = self.world.accounts[renter.apikey].totals()
+            debit = sum((v for k, v in totals.items() if k not in ("initial", "topup", "refund")), Decimal(0))
+            spent.append((-debit, renter.apikey, renter.name))
+        out["top_spenders"] = [{"renter": name, "apikey": key, "spent": str(-neg)}
+                               for neg, key, name in sorted(spent)[:5]]
+        return out
+
     def attempt(self, fn, *args):
         """Call a domain function; returns (result, None) or (None, the refusal message)."""
         try:

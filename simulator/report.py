@@ -71,6 +71,7 @@ def write_html(summary: dict, timing: dict, out: Path) -> Path:
                         **{f"wait {k} (s)": v for k, v in a["wait_seconds"].items()}}),
         ("SMS", summary["sms"]), ("Restores by outcome", summary["restores"] or {"none": 0}),
         ("Numbers", summary["numbers"]), ("Run", {"events": summary["events"], **timing}),
+        ("Top spenders", {f"{s['renter']} ({s['apikey']})": s["spent"] for s in summary.get("top_spenders", [])}),
     ]
     tables = "".join(f"<section><h2>{html.escape(t)}</h2><table>{_rows(m)}</table></section>" for t, m in sections)
     images = "".join(f"<figure><img src='{n}' alt='{html.escape(alt)}'><figcaption>{html.escape(alt)}</figcaption>"

@@ -28,7 +28,11 @@ def test_same_seed_same_summary_byte_for_byte(tmp_path):
         assert result.exit_code == 0, result.output
     a, b, c = ((tmp_path / n / "summary.json").read_bytes() for n in "abc")
     assert a == b and a != c
-    assert json.loads(a)["events"] > 500
+    summary = json.loads(a)
+    assert summary["events"] > 500
+    top = summary["top_spenders"]
+    assert len(top) == 5 and all(" " in t["renter"] for t in top)  # Faker names, seeded
+    assert [Decimal(t["spent"]) for t in top] == sorted((Decimal(t["spent"]) for t in top), reverse=True)
 
 
 def test_a_renter_who_never_activates_receives_no_sms():
@@ -74,7 +78,7 @@ def test_outputs_plots_and_html(tmp_path):
     for name in ("balances.png", "orders.png", "stock.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "report.html").read_text()
-    assert "<img src='balances.png'" in page and "Restores by outcome" in page
+    assert "<img src='balances.png'" in page and "Restores by outcome" in page and "Top spenders" in page
     assert "events_per_second" in json.loads((tmp_path / "timing.json").read_text())
 
 
