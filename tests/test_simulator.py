@@ -98,3 +98,12 @@ def test_scenario_errors_name_the_field(data, msg):
 def test_unknown_scenario_name():
     result = CliRunner().invoke(simulate, ["nope"])
     assert result.exit_code == 2 and "shipped: large, small" in result.output
+
+
+def test_activation_waits_stay_within_the_configured_delay():
+    sim = Simulation(scenario(countries={"RU": 1.0, "US": 1.0}, activations_per_day=4.0,
+                              world={"activation_delay": [650, 800]}), seed=8)
+    waits = sim.run().waits
+    assert waits and min(waits) >= 0 and max(waits) <= 800
+    assert 0 in waits  # US numbers are always online
+    assert any(650 <= w <= 800 for w in waits)
