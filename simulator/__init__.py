@@ -1,1 +1,1 @@
-"""Behaviour and load simulation (see the simulator issue)."""
+"""Months of rental behaviour on a virtual clock (`rent-mock simulate`) and load on any server (`rent-mock load`)."""
