@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 
 from . import shapes as S
-from .registry import DIALECTS, METHODS, variant
+from .registry import METHODS, variant
 
 
 def _strict_int(checker, instance) -> bool:
@@ -64,7 +64,3 @@ def check_response(name: str, payload: Any, dialect: str = "documented",
         return ["body: missing 'data'"]
     return _reasons(_validator(name, variant_key), payload["data"], "data")
 
-
-def detect_dialect(name: str, payload: Any) -> list[str]:
-    """The dialects whose shape of `name` this success payload matches."""
-    return [d for d in DIALECTS if not check_response(name, payload, d)]

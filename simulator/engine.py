@@ -10,6 +10,7 @@ from typing import Callable
 from faker import Faker
 
 from mockserver.core import catalogue as catalogue_mod
+from mockserver.core.accounts import CREDIT_KINDS
 from mockserver.core.clock import DAY
 from mockserver.core.errors import DomainError
 from mockserver.core.hub import Hub
@@ -115,7 +116,7 @@ class Simulation:
         spent = []
         for renter in self.renters:
             totals = self.world.accounts[renter.apikey].totals()
-            debit = sum((v for k, v in totals.items() if k not in ("initial", "topup", "refund")), Decimal(0))
+            debit = sum((v for k, v in totals.items() if k not in CREDIT_KINDS), Decimal(0))
             spent.append((-debit, renter.apikey, renter.name))
         out["top_spenders"] = [{"renter": name, "apikey": key, "spent": str(-neg)}
                                for neg, key, name in sorted(spent)[:5]]

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 import click
 import requests
+
+from mockserver.core.accounts import CREDIT_KINDS
 from rich.console import Console
 from rich.table import Table
 
-CREDITS = ("initial", "topup", "refund")
 
 
 def is_mock(base: str) -> bool:
@@ -30,8 +31,8 @@ def audit(base: str, apikeys: list[str]) -> list[str]:
     problems, numbers = [], Counter()
     for key in apikeys:
         acc = requests.get(f"{base}/_mock/accounts/{key}", timeout=10).json()
-        credits = sum(Decimal(str(e["amount"])) for e in acc["ledger"] if e["kind"] in CREDITS)
-        debits = sum(Decimal(str(e["amount"])) for e in acc["ledger"] if e["kind"] not in CREDITS)
+        credits = sum(Decimal(str(e["amount"])) for e in acc["ledger"] if e["kind"] in CREDIT_KINDS)
+        debits = sum(Decimal(str(e["amount"])) for e in acc["ledger"] if e["kind"] not in CREDIT_KINDS)
         balance = Decimal(str(acc["balance"]))
         if balance < 0:
             problems.append(f"{key}: balance {balance} below zero")

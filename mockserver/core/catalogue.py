@@ -100,11 +100,6 @@ class Catalogue:
             "paypal": {"canada_days": self.paypal_days, "min_days": self.paypal_min_days},
         }
 
-    def total_stock(self, country: str, service: str) -> int:
-        """Numbers in stock for a service in a country, all providers together."""
-        offer = self.countries[country].offers.get(service)
-        return sum(offer.stock.values()) if offer else 0
-
 
 def _need(entry: dict, key: str, where: str):
     if key not in entry:

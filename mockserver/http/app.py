@@ -1,12 +1,11 @@
 """The Flask app factory: rent.php on both paths, the control API under /_mock/, JSON for every error."""
 from __future__ import annotations
 
-import json
-
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from ..core.hub import Hub
+from .rent import encode
 from .runtime import Runtime
 from .wsgi import RentApp
 
@@ -15,8 +14,7 @@ MAX_BODY = 1 << 20
 
 def json_response(payload, status: int = 200) -> Response:
     """A compact JSON response (non-ASCII kept as is)."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status=status, mimetype="application/json")
+    return Response(encode(payload), status=status, mimetype="application/json")
 
 
 def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None = None) -> Flask:

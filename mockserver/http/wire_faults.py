@@ -6,7 +6,7 @@ from typing import Callable
 from .faults import Decision
 from .rent import encode
 
-_JSON = [("Content-Type", "application/json")]
+JSON_HEADERS = [("Content-Type", "application/json")]
 
 
 class DroppedConnection(Exception):
@@ -17,16 +17,16 @@ def faulty(decision: Decision, real: Callable[[], bytes]) -> tuple[str, list, by
     """(status line, headers, body) for a fault; `real()` runs the call for faults that happen after it."""
     rule, kind = decision.rule, decision.reply
     if kind == "status0":
-        return "200 OK", _JSON, encode({"status": 0, "msg": rule.msg})
+        return "200 OK", JSON_HEADERS, encode({"status": 0, "msg": rule.msg})
     if kind == "http":
         body = encode({"status": 0, "msg": f"HTTP {rule.http_status} injected by the mock"})
-        return f"{rule.http_status} INJECTED", _JSON, body
+        return f"{rule.http_status} INJECTED", JSON_HEADERS, body
     if kind == "rate_limit":
-        return "429 TOO MANY REQUESTS", _JSON + [("Retry-After", "1")], encode({"status": 0, "msg": "Too many requests"})
+        return "429 TOO MANY REQUESTS", JSON_HEADERS + [("Retry-After", "1")], encode({"status": 0, "msg": "Too many requests"})
     if kind == "malformed":
-        return "200 OK", _JSON, b'{"status":1,"data":[{"id":'
+        return "200 OK", JSON_HEADERS, b'{"status":1,"data":[{"id":'
     if kind == "truncated":
-        return "200 OK", _JSON, real()  # the caller announces this length and sends half
+        return "200 OK", JSON_HEADERS, real()  # the caller announces this length and sends half
     raise _dropped()
 
 

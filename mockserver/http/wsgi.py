@@ -11,11 +11,10 @@ from ..core.hub import DEFAULT
 from .journal import findings
 from .rent import dispatch, encode, error
 from .runtime import Runtime
-from .wire_faults import DROPS, faulty
+from .wire_faults import DROPS, JSON_HEADERS as _JSON, faulty
 
 MAX_QUERY = 8_192
 log = logging.getLogger("smspva-rent-mock")
-_JSON = [("Content-Type", "application/json")]
 
 
 def _rent_path(path: str) -> tuple[bool, str | None]:
