@@ -88,3 +88,27 @@ def test_not_json(tmp_path):
     path.write_text("{nope")
     with pytest.raises(CatalogueError, match="not JSON"):
         load(path)
+
+
+def _one_country(**extra) -> dict:
+    country = {"code": "PT", "providers": [{"name": "MEO"}], "services": {"x1": {"price_day": 1, "stock": {"MEO": 1}}}}
+    return {"services": [{"code": "x1", "name": "Example"}], "countries": [{**country, **extra}]}
+
+
+def test_number_form_defaults_to_national_for_older_files():
+    country = parse(_one_country()).countries["PT"]
+    assert country.number_form == "national"
+    assert country.live_number("351969179362") == ("969179362", "+351")
+
+
+def test_full_number_form_writes_the_dial_code_into_pnumber():
+    cat = parse(_one_country(number_form="full"))
+    assert cat.countries["PT"].live_number("351969179362") == ("351969179362", "")
+    assert cat.copy().countries["PT"].number_form == "full"
+    assert parse(cat.to_doc()).countries["PT"].number_form == "full"
+
+
+def test_unknown_number_form_is_refused_by_name():
+    with pytest.raises(CatalogueError) as info:
+        parse(_one_country(number_form="e164"))
+    assert str(info.value) == "country PT: number_form must be one of national, full, got 'e164'"

@@ -14,6 +14,9 @@ import pycountry
 from .money import money
 
 MIN_LEASE_DAYS = 90
+# How the live service writes a country's numbers: "national" is pnumber without the dial code and ccode "+351";
+# "full" is pnumber with the dial code and ccode "" (recorded for PT and RO, docs/evidence.md).
+NUMBER_FORMS = ("national", "full")
 
 
 class CatalogueError(ValueError):
@@ -53,11 +56,18 @@ class Country:
     url_name: str
     leases: dict[str, int]  # provider -> lease days of its numbers
     offers: dict[str, Offer] = field(default_factory=dict)
+    number_form: str = "national"  # one of NUMBER_FORMS; the live dialect writes pnumber/ccode by it
 
     @property
     def ccode(self) -> str:
         """The dial code with a plus, as the wire shows it ("+7")."""
         return f"+{self.dial}"
+
+    def live_number(self, full: str) -> tuple[str, str]:
+        """(pnumber, ccode) of a full number as the live service writes it for this country."""
+        if self.number_form == "full":
+            return full, ""
+        return full[len(str(self.dial)):], self.ccode
 
     @property
     def always_active(self) -> bool:
@@ -81,7 +91,7 @@ class Catalogue:
             offers = {s: Offer(o.price_day, o.procent_days, o.procent, o.day_step, dict(o.stock))
                       for s, o in c.offers.items()}
             countries[code] = Country(c.code, c.iso, c.name, c.dial, c.switch_type, c.avail_prolong, c.url_name,
-                                      dict(c.leases), offers)
+                                      dict(c.leases), offers, c.number_form)
         return Catalogue(dict(self.services), countries, copy.deepcopy(self.paypal_days), self.paypal_min_days)
 
     def to_doc(self) -> dict:
@@ -92,6 +102,7 @@ class Catalogue:
             "countries": [{
                 "code": c.code, "iso": c.iso, "name": c.name, "rent_switch_type": c.switch_type,
                 "rent_avail_prolong": c.avail_prolong, "url_country_name": c.url_name,
+                "number_form": c.number_form,
                 "providers": [{"name": p, "lease_days": d} for p, d in c.leases.items()],
                 "services": {code: {"price_day": str(o.price_day), "procent_days": o.procent_days,
                                     "procent": o.procent, "day_step": o.day_step, "stock": dict(o.stock)}
@@ -111,6 +122,13 @@ def _int(value, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise CatalogueError(f"{where}: expected a non-negative integer, got {value!r}")
     return value
+
+
+def _number_form(entry: dict, where: str) -> str:
+    form = entry.get("number_form", "national")  # files older than the field are national
+    if form not in NUMBER_FORMS:
+        raise CatalogueError(f"{where}: number_form must be one of {', '.join(NUMBER_FORMS)}, got {form!r}")
+    return form
 
 
 def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
@@ -134,7 +152,7 @@ def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
                       switch_type=str(entry.get("rent_switch_type", "NORMAL")),
                       avail_prolong=str(entry.get("rent_avail_prolong", "1")),
                       url_name=str(entry.get("url_country_name", info.name.lower().replace(" ", "-"))),
-                      leases=leases)
+                      leases=leases, number_form=_number_form(entry, where))
     for scode, offer in _need(entry, "services", where).items():
         if scode not in services:
             raise CatalogueError(f"{where}: unknown service {scode!r}")
