@@ -13,6 +13,7 @@ from simulator.load import load_command
 from contracts.registry import DIALECTS
 
 from .core.catalogue import CatalogueError
+from .proxy_cli import import_recording, proxy
 from .core.hub import DEFAULT
 from .core.money import wire
 from .server import ServeOptions, default_apikey, make_server
@@ -105,6 +106,8 @@ main.add_command(verify)
 main.add_command(fuzz)
 main.add_command(simulate)
 main.add_command(load_command)
+main.add_command(proxy)
+main.add_command(import_recording)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""The proxy's recording (JSON lines, apikeys redacted) and its running summary."""
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import Any, TextIO
+
+SECRET_KEYS = ("apikey", "partner_key")
+REDACTED = "***"
+
+
+def redact(query: dict) -> dict:
+    """The query with every secret replaced."""
+    return {k: (REDACTED if k in SECRET_KEYS and v else v) for k, v in query.items()}
+
+
+def _scrub(value: Any, secrets: set[str]) -> Any:
+    """`value` with any known secret string replaced, however deep it sits."""
+    if isinstance(value, str):
+        return REDACTED if value in secrets else value
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    return value
+
+
+class Recorder:
+    """Counts every exchange and, with a file, writes it as one JSON line (flushed at once)."""
+
+    def __init__(self, out: TextIO | None = None, secrets: set[str] | None = None):
+        self.out = out
+        self.secrets = set(secrets or ())
+        self.lock = threading.Lock()
+        self.calls: Counter = Counter()
+        self.fits: dict[str, Counter] = defaultdict(Counter)
+        self.reference: dict[str, Counter] = defaultdict(Counter)
+        self.facts: Counter = Counter()
+        self.upstream_errors: Counter = Counter()
+        self.refused: Counter = Counter()
+        self.spent = Decimal("0")
+        self.diffs = {"known": 0, "unknown": 0}
+        self.diff_samples: list[dict] = []
+
+    def add(self, entry: dict) -> None:
+        """Count one exchange and write it."""
+        method = entry.get("method") or "-"
+        verdict = entry.get("verdict") or {}
+        with self.lock:
+            self.calls[method] += 1
+            for dialect in verdict.get("fits", []):
+                self.fits[method][dialect] += 1
+            for reason in verdict.get("reference", []):
+                self.reference[method][reason] += 1
+            for fact in verdict.get("facts", []):
+                self.facts[fact] += 1
+            if entry.get("upstream_error"):
+                self.upstream_errors[entry["upstream_error"].split(":")[0]] += 1
+            if entry.get("refused"):
+                self.refused[method] += 1
+            if entry.get("spent"):
+                self.spent += Decimal(entry["spent"])
+            for diff in entry.get("diffs", []):
+                self.diffs["known" if diff.get("known") else "unknown"] += 1
+                if not diff.get("known") and len(self.diff_samples) < 50:
+                    self.diff_samples.append({"method": method, **diff})
+            if self.out is not None:
+                line = json.dumps(_scrub(entry, self.secrets), ensure_ascii=False, default=str)
+                self.out.write(line + "\n")
+                self.out.flush()
+
+    def summary(self) -> dict:
+        """Calls per method, dialect verdicts, what broke the reference, new facts, money, diffs."""
+        with self.lock:
+            return {
+                "calls": dict(self.calls),
+                "total": sum(self.calls.values()),
+                "dialects": {m: dict(c) for m, c in self.fits.items()},
+                "reference_broken": {m: dict(c) for m, c in self.reference.items()},
+                "new_facts": dict(self.facts),
+                "upstream_errors": dict(self.upstream_errors),
+                "spend_refused": dict(self.refused),
+                "spent": str(self.spent),
+                "diffs": dict(self.diffs),
+                "diff_samples": list(self.diff_samples),
+            }

@@ -1,0 +1,31 @@
+"""The proxy's summary as a terminal table."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_summary(summary: dict, console: Console | None = None) -> None:
+    """Calls per method with the dialects their answers fit, then facts, spending and differences."""
+    console = console or Console()
+    table = Table(title=f"rent-mock proxy: {summary['total']} calls")
+    for column in ("method", "calls", "fits (dialect: answers)", "broke the reference"):
+        table.add_column(column)
+    for method, count in sorted(summary["calls"].items()):
+        fits = ", ".join(f"{d}: {n}" for d, n in sorted(summary["dialects"].get(method, {}).items())) or "-"
+        broken = "; ".join(summary["reference_broken"].get(method, {})) or "-"
+        table.add_row(method, str(count), fits, broken[:120])
+    console.print(table)
+    for fact, n in summary["new_facts"].items():
+        console.print(f"new fact ({n}×): {fact}")
+    for kind, n in summary["upstream_errors"].items():
+        console.print(f"upstream {kind} ({n}×)")
+    refused = sum(summary["spend_refused"].values())
+    console.print(f"spent (estimated from the upstream's prices): {summary['spent']}; "
+                  f"spending calls refused: {refused}")
+    if summary["diffs"]["known"] or summary["diffs"]["unknown"]:
+        console.print(f"differences from the shadow mock: {summary['diffs']['unknown']} unexplained, "
+                      f"{summary['diffs']['known']} known")
+        for d in summary["diff_samples"][:20]:
+            console.print(f"  {d['method']} {d['path']} ({d['kind']}): upstream {d['upstream']!r}, "
+                          f"mock {d['shadow']!r}")

@@ -1,0 +1,50 @@
+"""Running the proxy: a waitress server in a thread, its summary printed on the way out."""
+from __future__ import annotations
+
+import threading
+from typing import TextIO
+
+from .app import ProxyApp, Settings, Shadow
+from .record import Recorder
+from .upstream import Upstream
+
+
+class Running:
+    """A proxy serving on `url` until `close()`."""
+
+    def __init__(self, app: ProxyApp, host: str, port: int, threads: int = 8):
+        from waitress import create_server
+
+        self.app = app
+        self.server = create_server(app, host=host, port=port, threads=threads, ident="rent-mock-proxy")
+        self.url = f"http://{host}:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self._run, daemon=True, name="rent-mock-proxy")
+        self.closed = False
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            if not self.closed:  # closing from another thread ends the loop with EBADF: that is the stop
+                raise
+
+    def start(self) -> "Running":
+        """Serve in a background thread."""
+        self.thread.start()
+        return self
+
+    def close(self) -> dict:
+        """Stop serving; returns the summary."""
+        self.closed = True
+        self.server.close()
+        return self.app.recorder.summary()
+
+
+def build(upstream_url: str, settings: Settings, record: TextIO | None = None, shadow: Shadow | None = None,
+          timeout: float = 20.0, host: str = "127.0.0.1", port: int = 0) -> Running:
+    """A proxy in front of `upstream_url` (not started yet)."""
+    secrets = set(settings.apikey_map) | set(settings.apikey_map.values())
+    if shadow is not None:
+        secrets.add(shadow.apikey)
+    app = ProxyApp(Upstream(upstream_url, timeout), settings, Recorder(record, secrets), shadow)
+    return Running(app, host, port)

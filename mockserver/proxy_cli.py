@@ -1,0 +1,164 @@
+"""`rent-mock proxy` and `rent-mock import`: the proxy from contracts/, with an in-process shadow mock."""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import tempfile
+import threading
+from decimal import Decimal, InvalidOperation
+
+import click
+import requests
+
+from contracts.proxy import importer
+from contracts.proxy.app import Settings, Shadow
+from contracts.proxy.report import print_summary
+from contracts.proxy.serve import build
+from contracts.proxy.upstream import Upstream
+
+from .core.catalogue import CatalogueError
+from .server import ServeOptions, make_server
+
+
+def _balance(upstream: Upstream, apikey: str | None) -> str:
+    """The upstream account's balance (the shadow world starts with it), or 100 when it cannot be read."""
+    if apikey:
+        answer = upstream.get("/priemnik.php", {"metod": "get_balance", "service": "opt4", "apikey": apikey})
+        if isinstance(answer.payload, dict) and answer.payload.get("response") == "1":
+            try:
+                return str(Decimal(str(answer.payload["balance"])))
+            except (InvalidOperation, KeyError):
+                pass
+    return "100"
+
+
+def start_shadow(upstream: Upstream, dialect: str, countries: list[str] | None, apikey: str | None):
+    """An in-process mock seeded with the upstream's catalogue and prices; returns (Shadow, served mock)."""
+    builder = importer.CatalogueBuilder()
+    for entry in importer.fetch(upstream, countries, apikey):
+        builder.add(entry)
+    doc = builder.document()
+    if not doc["countries"]:
+        raise click.ClickException(f"the upstream {upstream.base} showed no catalogue to seed the mock from")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=False)
+    served = make_server(ServeOptions(port=0, catalogue=fh.name, clock="real", dialect=dialect))
+    threading.Thread(target=served.server.run, daemon=True, name="rent-mock-shadow").start()
+    base = f"http://127.0.0.1:{served.server.effective_port}"
+    made = requests.post(base + "/_mock/worlds", json={"dialect": dialect, "clock": "real",
+                                                       "balance": _balance(upstream, apikey)}, timeout=10).json()
+    return Shadow(Upstream(base + made["base_path"]), made["apikey"]), served
+
+
+def _interrupt(*_args) -> None:
+    raise KeyboardInterrupt
+
+
+def _pairs(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        client, sep, real = value.partition("=")
+        if not sep or not client or not real:
+            raise click.BadParameter(f"expected CLIENT_KEY=UPSTREAM_KEY, got {value!r}", param_hint="--apikey-map")
+        out[client] = real
+    return out
+
+
+@click.command()
+@click.option("--upstream", required=True, help="Root URL of the real rent.php service (or any server).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the proxy listens on.")
+@click.option("--port", default=8081, show_default=True, type=click.IntRange(0, 65535), help="Port (0: a free one).")
+@click.option("--apikey-map", "apikey_map", multiple=True,
+              help="CLIENT_KEY=UPSTREAM_KEY: the client sends CLIENT_KEY, the upstream gets UPSTREAM_KEY.")
+@click.option("--record", "record_path", type=click.Path(dir_okay=False),
+              help="Append every exchange to this JSON-lines file (apikeys redacted).")
+@click.option("--allow-spend", is_flag=True, help="Let spending calls reach the upstream (needs --max-spend).")
+@click.option("--max-spend", help="Most money the proxy lets the upstream spend, estimated from its prices.")
+@click.option("--spy", is_flag=True, help="Answer spending and account calls from a mock world instead.")
+@click.option("--diff", is_flag=True, help="Also send each call to a shadow mock world and report differences.")
+@click.option("--shadow-dialect", default="documented", show_default=True, help="Dialect of the shadow mock world.")
+@click.option("--countries", help="Comma-separated countries to seed the shadow with (default: all).")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Seconds to wait for the upstream.")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Write the summary as JSON on exit.")
+def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend, spy, diff, shadow_dialect,
+          countries, timeout, summary_path):
+    """Stand between a client and a rent.php service: judge, record, guard spending, spy or diff."""
+    if spy and diff:
+        raise click.UsageError("--spy and --diff exclude each other")
+    if allow_spend and max_spend is None:
+        raise click.UsageError("--allow-spend needs --max-spend AMOUNT: the proxy never spends without a cap")
+    try:
+        budget = Decimal(max_spend) if max_spend is not None else None
+        if budget is not None and (not budget.is_finite() or budget < 0):
+            raise InvalidOperation
+    except InvalidOperation:
+        raise click.BadParameter(f"not an amount: {max_spend}", param_hint="--max-spend") from None
+    keys = _pairs(apikey_map)
+    settings = Settings(allow_spend=allow_spend, max_spend=budget, mode="spy" if spy else "diff" if diff else "forward",
+                        apikey_map=keys)
+    shadow = served = None
+    if spy or diff:
+        try:
+            shadow, served = start_shadow(Upstream(upstream, timeout), shadow_dialect,
+                                          countries.split(",") if countries else None,
+                                          next(iter(keys.values()), None))
+        except (CatalogueError, requests.RequestException, ValueError) as exc:
+            raise click.ClickException(f"cannot seed the shadow mock from {upstream}: {exc}") from None
+    record = open(record_path, "a", encoding="utf-8") if record_path else None
+    try:
+        running = build(upstream, settings, record, shadow, timeout, host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
+    click.echo(f"rent-mock proxy on {running.url} -> {upstream} ({settings.mode}; "
+               f"spending {'capped at ' + str(budget) if allow_spend else 'refused'})")
+    click.echo(f"  summary while it runs: {running.url}/_mock/proxy")
+    signal.signal(signal.SIGTERM, _interrupt)  # docker stop / kill: stop as cleanly as on Ctrl-C
+    try:
+        running.server.run()
+    except KeyboardInterrupt:
+        pass
+    summary = running.close()
+    if served is not None:
+        served.close()
+    if record is not None:
+        record.close()
+    print_summary(summary)
+    if summary_path:
+        with open(summary_path, "w", encoding="utf-8") as fh:
+            json.dump(summary, fh, ensure_ascii=False, indent=2)
+
+
+@click.command("import")
+@click.argument("recording", type=click.Path(exists=True, dir_okay=False))
+@click.option("--catalogue", "catalogue_path", required=True, type=click.Path(dir_okay=False),
+              help="Write the catalogue file (for `rent-mock serve --catalogue`) here.")
+@click.option("--evidence", "evidence_path", type=click.Path(dir_okay=False),
+              help="Write proposed docs/evidence.md rows (Markdown) here.")
+def import_recording(recording, catalogue_path, evidence_path):
+    """Turn a proxy recording into a catalogue file and proposed evidence rows."""
+    builder = importer.CatalogueBuilder()
+    entries = list(importer.read_recording(recording))
+    for entry in entries:
+        builder.add(entry)
+    doc = builder.document()
+    from .core.catalogue import parse
+
+    try:
+        parse(doc)
+    except CatalogueError as exc:
+        raise click.ClickException(f"the recording gives no usable catalogue: {exc}") from None
+    with open(catalogue_path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=False, indent=1)
+    click.echo(f"{catalogue_path}: {len(doc['countries'])} countries, {len(doc['services'])} services "
+               f"from {len(entries)} recorded calls")
+    for reason in builder.skipped:
+        click.echo(f"  skipped {reason}")
+    if evidence_path:
+        rows = importer.evidence_rows(entries)
+        with open(evidence_path, "w", encoding="utf-8") as fh:
+            fh.write("| fact | dialects | source | recorded answer |\n|---|---|---|---|\n")
+            fh.write("\n".join(rows) + ("\n" if rows else ""))
+        click.echo(f"{evidence_path}: {len(rows)} rows proposed for docs/evidence.md")
+    sys.exit(0)

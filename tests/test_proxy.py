@@ -1,0 +1,384 @@
+"""`rent-mock proxy` on loopback: the upstream is another mock (per dialect) or the broken server."""
+from __future__ import annotations
+
+import io
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from contracts.proxy import importer
+from contracts.proxy.app import Settings
+from contracts.proxy.serve import build
+from contracts.proxy.upstream import Upstream
+from mockserver.cli import main
+from mockserver.core.catalogue import parse
+from mockserver.proxy_cli import start_shadow
+from mockserver.server import ServeOptions, make_server
+from tests.broken_server import make_app
+
+START = 1_700_000_000
+REAL_KEY = "upstream-secret-key"
+
+
+def _serve(served):
+    threading.Thread(target=served.server.run, daemon=True).start()
+    return f"http://127.0.0.1:{served.server.effective_port}"
+
+
+@pytest.fixture(params=["documented", "sdk"])
+def upstream(request):
+    """A mock standing in for the live service, in one dialect, funded account REAL_KEY."""
+    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey=REAL_KEY, balance="200",
+                                      dialect=request.param))
+    yield _serve(served), request.param
+    served.close()
+
+
+@pytest.fixture
+def documented_upstream():
+    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey=REAL_KEY, balance="200",
+                                      dialect="documented"))
+    yield _serve(served)
+    served.close()
+
+
+def _proxy(upstream_url, record=None, shadow=None, timeout=20.0, **settings):
+    settings.setdefault("apikey_map", {"client-key": REAL_KEY})
+    return build(upstream_url, Settings(**settings), record, shadow, timeout).start()
+
+
+def _rent(base, **query):
+    return requests.get(f"{base}/api/rent.php", params=query, timeout=10)
+
+
+def _offer(base):
+    """(country, service, price_day) of the first service in stock in the upstream's catalogue."""
+    for country in [c["code"] for c in _rent(base, method="getcountries").json()["data"]]:
+        data = _rent(base, method="getdataWithProviders", country=country).json()["data"]
+        for item in data["services"]:
+            if item["totalCount"] > 0:
+                return country, item["service"], Decimal(str(item["price_day"]))
+    raise AssertionError("no service in stock")
+
+
+def _balance(base, key=REAL_KEY):
+    return Decimal(str(requests.get(f"{base}/_mock/accounts/{key}", timeout=10).json()["balance"]))
+
+
+def test_forwards_unchanged_judges_and_records_redacted(upstream):
+    base, dialect = upstream
+    record = io.StringIO()
+    proxy = _proxy(base, record)
+    try:
+        for query in ({"method": "getcountries"}, {"method": "orders", "apikey": "client-key"},
+                      {"method": "sms", "id": "1", "apikey": "client-key"}):
+            direct = _rent(base, **{**query, "apikey": REAL_KEY} if "apikey" in query else query)
+            via = _rent(proxy.url, **query)
+            assert via.status_code == 200
+            assert via.json() == direct.json()
+        summary = requests.get(f"{proxy.url}/_mock/proxy", timeout=10).json()
+    finally:
+        proxy.close()
+    assert summary["calls"] == {"getcountries": 1, "orders": 1, "sms": 1}
+    assert dialect in summary["dialects"]["getcountries"]
+    assert summary["dialects"]["orders"][dialect] == 1
+    lines = [json.loads(line) for line in record.getvalue().splitlines()]
+    assert [e["method"] for e in lines] == ["getcountries", "orders", "sms"]
+    assert REAL_KEY not in record.getvalue() and "client-key" not in record.getvalue()
+    assert lines[1]["query"]["apikey"] == "***"
+    assert dialect in lines[0]["verdict"]["fits"] and lines[0]["verdict"]["reference"] == [] or dialect != "documented"
+    assert lines[0]["elapsed_ms"] >= 0 and lines[0]["http_status"] == 200
+
+
+def test_sdk_shape_breaks_the_reference_and_says_so():
+    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey=REAL_KEY, dialect="sdk"))
+    base = _serve(served)
+    proxy = _proxy(base)
+    try:
+        _rent(proxy.url, method="getdata", country=_offer(base)[0])
+        summary = proxy.close()
+    finally:
+        served.close()
+    assert summary["dialects"]["getdata"] == {"sdk": 1}
+    assert any("data" in reason for reason in summary["reference_broken"]["getdata"])
+
+
+def test_spending_is_refused_without_allow_spend(documented_upstream):
+    base = documented_upstream
+    country, service, _ = _offer(base)
+    proxy = _proxy(base)
+    try:
+        r = _rent(proxy.url, method="create", apikey="client-key", dtype="week", dcount="1", country=country,
+                  service=service)
+        summary = proxy.close()
+    finally:
+        pass
+    assert r.json() == {"status": 0, "msg": "rent-mock proxy: create spends money: start the proxy with "
+                                            "--allow-spend --max-spend AMOUNT"}
+    assert _balance(base) == Decimal("200")
+    assert summary["spend_refused"] == {"create": 1} and summary["spent"] == "0"
+
+
+def test_spending_stays_within_max_spend(documented_upstream):
+    base = documented_upstream
+    country, service, price = _offer(base)
+    week = (price * 7).quantize(Decimal("0.01"))
+    proxy = _proxy(base, allow_spend=True, max_spend=week + Decimal("0.01"))
+    try:
+        first = _rent(proxy.url, method="create", apikey="client-key", dtype="week", dcount="1", country=country,
+                      service=service).json()
+        second = _rent(proxy.url, method="create", apikey="client-key", dtype="week", dcount="1",
+                       country=country, service=service).json()
+        summary = proxy.close()
+    finally:
+        pass
+    assert first["status"] == 1
+    assert second == {"status": 0, "msg": f"rent-mock proxy: create would cost about {week} (7 days at the "
+                                          f"upstream's price per day), over the budget left (0.01 of "
+                                          f"--max-spend {week + Decimal('0.01')})"}
+    assert Decimal(summary["spent"]) == week
+    # the estimate is an upper bound: the upstream charged at most that
+    assert Decimal("200") - _balance(base) <= week
+
+
+def test_prolong_and_restore_estimates_read_the_upstreams_prices(documented_upstream):
+    base = documented_upstream
+    country, service, price = _offer(base)
+    made = _rent(base, method="create", apikey=REAL_KEY, dtype="week", dcount="1", country=country,
+                 service=service).json()["data"]
+    from contracts.proxy.cost import Prices
+
+    prices = Prices(Upstream(base))
+    cost, how = prices.estimate("prolong", {"id": str(made["id"]), "dtype": "month", "dcount": "2",
+                                            "apikey": REAL_KEY})
+    assert cost == (price * 60).quantize(Decimal("0.01")) and how == "60 days at the upstream's price per day"
+    unknown, why = prices.estimate("prolong", {"id": "999999", "dtype": "week", "dcount": "1", "apikey": REAL_KEY})
+    assert unknown is None and why == "order 999999 is not among the account's orders"
+    free, why = prices.estimate("restore_user", {"id": str(made["id"]), "apikey": REAL_KEY})
+    assert free == Decimal(0) and why.startswith("restore_user_precalc refuses")
+
+
+def test_spy_answers_spending_from_a_mock_world_at_live_prices(documented_upstream):
+    base = documented_upstream
+    country, service, price = _offer(base)
+    shadow, served = start_shadow(Upstream(base), "documented", [country], REAL_KEY)
+    proxy = _proxy(base, shadow=shadow, mode="spy")
+    try:
+        created = _rent(proxy.url, method="create", apikey="client-key", dtype="week", dcount="1",
+                        country=country, service=service).json()
+        orders = _rent(proxy.url, method="orders", apikey="client-key").json()
+        shown = _rent(proxy.url, method="getdata", country=country).json()["data"]
+        summary = proxy.close()
+    finally:
+        served.close()
+    assert created["status"] == 1
+    assert [o["id"] for o in orders["data"]] == [created["data"]["id"]]
+    assert _balance(base) == Decimal("200")  # the upstream account was never charged
+    assert _rent(base, method="orders", apikey=REAL_KEY).json()["data"] == []
+    assert next(i for i in shown if i["service"] == service)["price_day"] == float(price)
+    assert summary["calls"]["getdata"] == 1 and summary["spent"] == "0"
+    journal = requests.get(f"{base}/_mock/journal", timeout=10).json()
+    assert "getdata" in [e["method"] for e in journal["entries"]]
+    assert "create" not in [e["method"] for e in journal["entries"]]
+
+
+def test_diff_reports_planted_money_difference_and_marks_dialect_differences_known():
+    # a real clock, as the live service has: `until` is then comparable with the shadow's
+    upstream = make_server(ServeOptions(port=0, clock="real", apikey=REAL_KEY, balance="200", dialect="documented"))
+    base = _serve(upstream)
+    country, service, price = _offer(base)
+    shadow, served = start_shadow(Upstream(base), "sdk", [country], REAL_KEY)
+    record = io.StringIO()
+    proxy = _proxy(base, record, shadow=shadow, mode="diff", allow_spend=True, max_spend=Decimal("1000"))
+    try:
+        same = _rent(proxy.url, method="getdataWithProviders", country=country).json()
+        requests.post(f"{base}/_mock/catalogue/offers", json={"country": country, "service": service,
+                                                              "price_day": str(price + 1)}, timeout=10)
+        _rent(proxy.url, method="getdataWithProviders", country=country)
+        # an order made behind the proxy's back: the upstream's next id is then one ahead of the shadow's
+        _rent(base, method="create", apikey=REAL_KEY, dtype="week", dcount="1", country=country, service=service)
+        made = _rent(proxy.url, method="create", apikey="client-key", dtype="week", dcount="1", country=country,
+                     service=service).json()
+        _rent(proxy.url, method="sms", apikey="client-key", id=str(made["data"]["id"]))
+        summary = proxy.close()
+    finally:
+        served.close()
+        upstream.close()
+    assert same["status"] == 1
+    entries = [json.loads(line) for line in record.getvalue().splitlines()]
+    assert [d for d in entries[0]["diffs"] if not d["known"]] == []
+    planted = [d for d in entries[1]["diffs"] if not d["known"]]
+    assert len(planted) == 1 and planted[0]["kind"] == "money"
+    assert planted[0]["upstream"] == float(price + 1) and planted[0]["shadow"] == float(price)
+    assert planted[0]["path"].endswith(".price_day")
+    create_diffs = entries[2]["diffs"]
+    assert {d["path"]: d["known"] for d in create_diffs}.get("data.id") is None  # mapped, so no difference
+    assert shadow.ids == {made["data"]["id"]: made["data"]["id"] - 1}
+    assert not [d for d in create_diffs if not d["known"]], create_diffs  # ids mapped, until within tolerance
+    sms = entries[3]["diffs"]
+    assert sms == [{"path": "data", "kind": "shape", "upstream": ["documented"], "shadow": ["sdk"],
+                    "known": "dialect variants differ (see docs/evidence.md)"}]
+    assert summary["diffs"]["unknown"] == 1
+
+
+def test_import_turns_a_recording_into_a_catalogue_the_mock_serves(documented_upstream, tmp_path):
+    base = documented_upstream
+    country, service, price = _offer(base)
+    rec = tmp_path / "rec.jsonl"
+    with open(rec, "w", encoding="utf-8") as fh:
+        proxy = _proxy(base, fh)
+        for query in ({"method": "getcountries"}, {"method": "get_default_services"},
+                      {"method": "getdataWithProviders", "country": country}):
+            _rent(proxy.url, **query)
+        proxy.close()
+    out, ev = tmp_path / "cat.json", tmp_path / "ev.md"
+    result = CliRunner().invoke(main, ["import", str(rec), "--catalogue", str(out), "--evidence", str(ev)])
+    assert result.exit_code == 0, result.output
+    cat = parse(json.loads(out.read_text(encoding="utf-8")))
+    assert cat.countries[country].offers[service].price_day == price
+    served = make_server(ServeOptions(port=0, clock="manual", start=START, catalogue=str(out), dialect="documented"))
+    mock = _serve(served)
+    try:
+        names = {c["code"]: c["name"] for c in _rent(mock, method="getcountries").json()["data"]}
+        recorded = {c["code"]: c["name"] for c in _rent(base, method="getcountries").json()["data"]}
+        assert names == recorded
+    finally:
+        served.close()
+    rows = ev.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("| fact |") and len(rows) == 2 + 3
+    assert "getcountries success | fits: documented" in rows[2]
+
+
+def test_import_learns_the_full_number_form_from_a_create():
+    builder = importer.CatalogueBuilder()
+    builder.add({"method": "getcountries", "answer": {"status": 1, "data": [{"name": "Portugal", "code": "PT"}]}})
+    builder.add({"method": "getdataWithProviders", "query": {"country": "PT"},
+                 "answer": {"status": 1, "data": {"services": [{"service": "opt2", "name": "Facebook",
+                                                               "price_day": 0.5, "count": {"Vodafone": 3}}]}}})
+    builder.add({"method": "create", "query": {"country": "PT"},
+                 "answer": {"status": 1, "data": {"id": 1, "pnumber": "351969179362", "ccode": "",
+                                                  "service": "opt2", "until": 1}}})
+    doc = builder.document()
+    assert doc["countries"][0]["number_form"] == "full"
+    assert doc["countries"][0]["providers"] == [{"name": "Vodafone", "lease_days": importer.DEFAULT_LEASE_DAYS}]
+    assert parse(doc).countries["PT"].offers["opt2"].price_day == Decimal("0.5")
+
+
+@pytest.mark.parametrize("kind, settings, expected", [
+    ("latency", {"latency_ms": 3000}, "timeout"),
+    ("drop", {}, "connection"),
+    ("malformed", {}, "malformed"),
+])
+def test_a_failing_upstream_is_reported_not_crashed_on(documented_upstream, kind, settings, expected):
+    base = documented_upstream
+    requests.post(f"{base}/_mock/faults", json={"kind": kind, "method": "getcountries", "times": 1, **settings},
+                  timeout=10).raise_for_status()
+    record = io.StringIO()
+    proxy = _proxy(base, record, timeout=1.0)
+    try:
+        bad = _rent(proxy.url, method="getcountries")
+        good = _rent(proxy.url, method="getcountries")
+        summary = proxy.close()
+    finally:
+        pass
+    assert bad.status_code == 502
+    assert bad.json()["status"] == 0 and bad.json()["msg"].startswith(f"rent-mock proxy: the upstream failed: {expected}")
+    assert good.status_code == 200 and good.json()["status"] == 1
+    assert summary["upstream_errors"] == {expected: 1}
+    assert json.loads(record.getvalue().splitlines()[0])["upstream_error"].startswith(expected)
+
+
+def test_a_broken_upstream_is_judged():
+    from waitress import create_server
+
+    calls = []
+    server = create_server(make_app(calls), host="127.0.0.1", port=0)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    proxy = _proxy(base)
+    try:
+        orders = _rent(proxy.url, method="orders", apikey="client-key")
+        _rent(proxy.url, method="getcount", country="RU")
+        crash = _rent(proxy.url, method="no_such_method")
+        summary = proxy.close()
+    finally:
+        server.close()
+    assert orders.json() == {"status": "1", "data": [{"id": "40000"}]}
+    assert calls[0][2]["apikey"] == REAL_KEY  # the map put the real key on the wire
+    assert summary["dialects"].get("orders", {}) == {}
+    assert summary["reference_broken"]["orders"] == {"body['status']: expected an integer, got '1'": 1}
+    assert crash.status_code == 502 and "malformed" in crash.json()["msg"]  # its 500 page is not JSON
+    assert summary["new_facts"] == {"getcount: refusal text no dialect knows: 'database is locked'": 1,
+                                    "orders: an answer no dialect knows": 1}
+
+
+def test_the_official_sdk_runs_through_the_proxy_unchanged(documented_upstream):
+    smspva = pytest.importorskip("smspva", reason="the test extra installs smspva-sdk")
+    base = documented_upstream
+    country, service, price = _offer(base)
+    guarded = _proxy(base)
+    open_ = _proxy(base, allow_spend=True, max_spend=Decimal("100"))
+    try:
+        refused = smspva.SMSPVA("client-key", rental_base_url=guarded.url, timeout=10)
+        with pytest.raises(smspva.ApiError) as info:
+            refused.rental.create(dtype="week", dcount=1, country=country, service=service)
+        assert info.value.response["msg"].startswith("rent-mock proxy: create spends money")
+        client = smspva.SMSPVA("client-key", rental_base_url=open_.url, timeout=10)
+        assert country in [c["code"] for c in client.rental.get_countries()["data"]]
+        made = client.rental.create(dtype="week", dcount=1, country=country, service=service)["data"]
+        assert [o["id"] for o in client.rental.get_orders()["data"]] == [made["id"]]
+        assert client.rental.activate(id=made["id"])["data"] == {"id": made["id"]}
+        assert client.rental.delete_order(id=made["id"])["data"] == {"id": made["id"]}
+        summary = open_.close()
+    finally:
+        guarded.close()
+    assert _balance(base) == Decimal("200") - (price * 7).quantize(Decimal("0.01"))
+    assert summary["calls"] == {"getcountries": 1, "create": 1, "orders": 1, "activate": 1, "delete": 1}
+    assert summary["spent"] == str((price * 7).quantize(Decimal("0.01")))
+
+
+def test_cli_refuses_uncapped_spending_and_bad_keys():
+    runner = CliRunner()
+    uncapped = runner.invoke(main, ["proxy", "--upstream", "http://127.0.0.1:9", "--allow-spend"])
+    assert uncapped.exit_code == 2 and "--allow-spend needs --max-spend AMOUNT" in uncapped.output
+    bad = runner.invoke(main, ["proxy", "--upstream", "http://127.0.0.1:9", "--apikey-map", "nokey"])
+    assert bad.exit_code == 2 and "expected CLIENT_KEY=UPSTREAM_KEY, got 'nokey'" in bad.output
+    both = runner.invoke(main, ["proxy", "--upstream", "http://127.0.0.1:9", "--spy", "--diff"])
+    assert both.exit_code == 2 and "--spy and --diff exclude each other" in both.output
+
+
+def test_cli_proxy_serves_records_and_prints_its_summary_on_sigterm(documented_upstream, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rec, summary_path = tmp_path / "rec.jsonl", tmp_path / "summary.json"
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "proxy", "--upstream", documented_upstream,
+                             "--port", "0", "--record", str(rec), "--summary", str(summary_path),
+                             "--apikey-map", f"client-key={REAL_KEY}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("rent-mock proxy on http://127.0.0.1:"), line
+        url = line.split()[3]
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert _rent(url, method="orders", apikey="client-key").json() == {"status": 1, "data": []}
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+        os.kill(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "rent-mock proxy: 1 calls" in out
+    assert json.loads(summary_path.read_text())["calls"] == {"orders": 1}
+    assert REAL_KEY not in rec.read_text() and json.loads(rec.read_text())["query"]["apikey"] == "***"
