@@ -7,10 +7,10 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 
 from .core import catalogue
 from .core.hub import DEFAULT, Hub
+from .core.money import parse_amount
 from .core.world import WorldConfig
 from .http.app import create_app
 from .http.runtime import Runtime
@@ -62,8 +62,12 @@ def build_hub(opts: ServeOptions) -> Hub:
     """The hub with its default world configured from `opts`."""
     cat = catalogue.load(opts.catalogue)
     start = opts.start if opts.start is not None else int(wall_time())
+    try:
+        balance = parse_amount(opts.balance)
+    except ValueError as exc:
+        raise ValueError(f"--balance: {exc}") from None
     config = WorldConfig(seed=opts.seed, clock=opts.clock, start=start, speed=opts.speed, dialect=opts.dialect,
-                         accounts={opts.apikey or demo_apikey(opts.seed): Decimal(opts.balance)})
+                         accounts={opts.apikey or demo_apikey(opts.seed): balance})
     return Hub(cat, wall_time, config)
 
 

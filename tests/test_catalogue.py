@@ -73,7 +73,11 @@ def test_a_user_catalogue_replaces_the_shipped_one(tmp_path):
     ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
       "services": {"o": {"price_day": 1, "stock": {"B": 1}}}}]}, "unknown provider 'B'"),
     ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
-      "services": {"o": {"price_day": "cheap"}}}]}, "not a money amount"),
+      "services": {"o": {"price_day": "cheap"}}}]}, "RU o: price_day must be a decimal number such as '12.50'"),
+    ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
+      "services": {"o": {"price_day": -2}}}]}, "RU o: price_day must not be negative, got -2"),
+    ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
+      "services": {"o": {"price_day": "1.005"}}}]}, "RU o: price_day must have at most two decimals"),
     ({"services": [], "countries": [{"code": "RU", "providers": [{"name": "A", "lease_days": 30}],
       "services": {}}]}, "at least 90"),
 ])

@@ -1,14 +1,26 @@
-"""JSON Schemas of the control API's request bodies, and a validator that names every problem."""
+"""JSON Schemas of the control API's request bodies, and a validator that names every problem.
+
+Bodies are parsed with numbers as Decimal (`parse_body`), so a money field is judged exactly as sent;
+every money field goes through `core.money.parse_amount` (the `money` keyword), every other number
+must be finite (a NaN or an infinity is no number here, so range checks cannot be skipped).
+"""
 from __future__ import annotations
 
-from jsonschema import Draft202012Validator
+import json
+import math
+from decimal import Decimal
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema._keywords import type as _type_keyword
 
 from contracts.registry import DIALECTS, METHODS
 
+from ..core.money import parse_amount
 from ..core.world import REFUND_POLICIES
 
 _INT = {"type": "integer"}
-_MONEY = {"type": ["number", "string"], "pattern": r"^\d+(\.\d{1,2})?$"}
+_MONEY = {"money": "non-negative"}  # a number or a decimal string: see core.money.parse_amount
+_PRICE = {"money": "positive"}
 _RANGE = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}] * 2, "minItems": 2, "maxItems": 2}
 _WORLD = {"type": "string", "maxLength": 64}
 
@@ -32,7 +44,7 @@ WORLD_NEW = _obj({
 RESET = _obj({})
 ACCOUNT_NEW = _obj({"balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128}},
                    ("balance",))
-TOP_UP = _obj({"amount": _MONEY}, ("amount",))
+TOP_UP = _obj({"amount": _PRICE}, ("amount",))
 CLOCK = _obj({"advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 * 86_400},
               "set": {"type": "integer", "minimum": 0}})
 SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength": 2000},
@@ -41,7 +53,7 @@ SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength"
 STATE = _obj({"order": {"type": "integer"}, "state": {"enum": [-1, 0, 1]}}, ("order", "state"))
 _COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
 OFFER = _obj({"country": {"type": "string", "maxLength": 8}, "service": {"type": "string", "maxLength": 32},
-              "price_day": _MONEY, "procent_days": _COUNT, "procent": {"type": "integer", "minimum": 0, "maximum": 100},
+              "price_day": _PRICE, "procent_days": _COUNT, "procent": {"type": "integer", "minimum": 0, "maximum": 100},
               "day_step": _COUNT, "stock": {"type": "object", "additionalProperties": _COUNT}},
              ("country", "service"))
 OFFER_GONE = _obj({"country": {"type": "string"}, "service": {"type": "string"}}, ("country", "service"))
@@ -61,12 +73,72 @@ FAULT = _obj({
 FAULT_GONE = _obj({"id": {"type": "integer"}})
 JOURNAL = _obj({"method": {"type": "string"}, "limit": {"type": "integer", "minimum": 1, "maximum": 100_000}})
 
+
+
+def _finite_number(checker, instance) -> bool:
+    if isinstance(instance, float) and not math.isfinite(instance):
+        return False
+    return Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")
+
+
+def _type(validator, types, instance, schema):
+    if isinstance(instance, float) and not math.isfinite(instance):
+        yield ValidationError(f"must be a finite number, got {instance}")
+        return
+    yield from _type_keyword(validator, types, instance, schema)
+
+
+def _money(validator, kind, instance, schema):
+    try:
+        parse_amount(instance, positive=kind == "positive")
+    except ValueError as exc:
+        yield ValidationError(str(exc))
+
+
+_Validator = validators.extend(
+    Draft202012Validator, {"type": _type, "money": _money},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _finite_number))
 _VALIDATORS: dict[int, Draft202012Validator] = {}
+
+
+def parse_body(data: bytes) -> object:
+    """A control body as JSON with exact numbers (Decimal); NaN and ±Infinity parse, to be refused by field."""
+    return json.loads(data, parse_float=Decimal, parse_constant=float)
+
+
+def _floats(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    return value
+
+
+def _money_fields(schema: dict) -> set[str]:
+    return {k for k, sub in schema.get("properties", {}).items() if "money" in sub}
+
+
+def prepare(schema: dict | None, body: object) -> tuple[object, list[str]]:
+    """The body ready for an operation, or the problems: numbers as float (finite, in range), money
+    fields as their exact canonical string ("12.50"), as the log keeps them."""
+    if schema is None:
+        return _floats(body), []
+    money = _money_fields(schema)
+    if isinstance(body, dict):
+        body = {k: v if k in money else _floats(v) for k, v in body.items()}
+    found = problems(schema, body)
+    if found or not isinstance(body, dict):
+        return body, found
+    for key in money & set(body):
+        body[key] = str(parse_amount(body[key], positive=schema["properties"][key]["money"] == "positive"))
+    return body, []
 
 
 def problems(schema: dict, body: object) -> list[str]:
     """Every way `body` breaks `schema`, each naming the field."""
-    validator = _VALIDATORS.setdefault(id(schema), Draft202012Validator(schema))
+    validator = _VALIDATORS.setdefault(id(schema), _Validator(schema))
     out = []
     for err in validator.iter_errors(body):
         where = ".".join(str(p) for p in err.absolute_path) or "body"

@@ -6,7 +6,7 @@ import hmac
 from flask import Blueprint, current_app, request
 
 from ..http.app import json_response
-from . import ops_extra  # noqa: F401  (registers its operations)
+from . import bodies, ops_extra  # noqa: F401  (ops_extra registers its operations)
 from .ops import ControlError, run
 
 blueprint = Blueprint("control", __name__)
@@ -35,10 +35,10 @@ def _guard():
 def _body() -> object:
     if not request.data:
         return {}
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ControlError(400, "body must be a JSON object")
-    return body
+    try:
+        return bodies.parse_body(request.data)
+    except (ValueError, RecursionError):
+        raise ControlError(400, "body must be a JSON object") from None
 
 
 _INT_ARGS = ("limit", "id")

@@ -11,7 +11,7 @@ from pathlib import Path
 import phonenumbers
 import pycountry
 
-from .money import money
+from .money import parse_amount
 
 MIN_LEASE_DAYS = 90
 # How the live service writes a country's numbers: "national" is pnumber without the dial code and ccode "+351";
@@ -161,9 +161,9 @@ def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
         if unknown:
             raise CatalogueError(f"{where} {scode}: stock for unknown provider {sorted(unknown)[0]!r}")
         try:
-            price = money(_need(offer, "price_day", f"{where} {scode}"))
+            price = parse_amount(_need(offer, "price_day", f"{where} {scode}"), positive=True)
         except ValueError as exc:
-            raise CatalogueError(f"{where} {scode}: {exc}") from None
+            raise CatalogueError(f"{where} {scode}: price_day {exc}") from None
         country.offers[scode] = Offer(price_day=price, procent_days=_int(offer.get("procent_days", 0), where),
                                       procent=_int(offer.get("procent", 0), where),
                                       day_step=_int(offer.get("day_step", 0), where), stock=stock)

@@ -30,8 +30,8 @@ def error(msg: str) -> dict:
 
 
 def encode(payload) -> bytes:
-    """Compact UTF-8 JSON, as the wire carries it."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON, as the wire carries it; NaN and infinities raise (they are not JSON)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 @dataclass
