@@ -16,6 +16,26 @@ import pytest
 import requests
 
 
+class RentMockError(Exception):
+    """A control call the mock refused: the HTTP status and the server's reason."""
+
+    def __init__(self, status: int, reason: str, url: str):
+        super().__init__(f"{status} from {url}: {reason}")
+        self.status, self.reason = status, reason
+
+
+def _answer(r: requests.Response) -> dict:
+    """The JSON answer, or RentMockError carrying the server's own reason (its `error`, else the body)."""
+    if r.ok:
+        return r.json()
+    try:
+        body = r.json()
+    except ValueError:
+        body = r.text[:200] or r.reason
+    reason = (body.get("error") or body.get("msg") or str(body)) if isinstance(body, dict) else str(body)
+    raise RentMockError(r.status_code, reason, r.url)
+
+
 class RentMock:
     """One test's world on the session's mock, with helpers that drive it."""
 
@@ -28,9 +48,7 @@ class RentMock:
         self._s = session
 
     def _post(self, path: str, body: dict) -> dict:
-        r = self._s.post(self.root + "/_mock" + path, json={"world": self.world, **body}, timeout=10)
-        r.raise_for_status()
-        return r.json()
+        return _answer(self._s.post(self.root + "/_mock" + path, json={"world": self.world, **body}, timeout=10))
 
     def call(self, method: str, **params) -> dict:
         """Call rent.php as this world's account."""
@@ -46,7 +64,7 @@ class RentMock:
 
     def now(self) -> int:
         """The world's time."""
-        return self._s.get(self.root + "/_mock/clock", params={"world": self.world}, timeout=10).json()["now"]
+        return _answer(self._s.get(self.root + "/_mock/clock", params={"world": self.world}, timeout=10))["now"]
 
     def sms(self, order: int, text: str, sender: str = "", service: str | None = None) -> dict:
         """Send an SMS to an order's number; `delivered` is False unless the number is active."""
@@ -69,12 +87,12 @@ class RentMock:
 
     def balance(self) -> float:
         """The account's balance."""
-        return self._s.get(f"{self.root}/_mock/accounts/{self.apikey}", timeout=10).json()["balance"]
+        return _answer(self._s.get(f"{self.root}/_mock/accounts/{self.apikey}", timeout=10))["balance"]
 
     def journal(self, **filters) -> list[dict]:
         """The requests this world received."""
         params = {"world": self.world, **filters}
-        return self._s.get(self.root + "/_mock/journal", params=params, timeout=10).json()["entries"]
+        return _answer(self._s.get(self.root + "/_mock/journal", params=params, timeout=10))["entries"]
 
 
 @pytest.fixture(scope="session")

@@ -63,3 +63,12 @@ def test_plugin_marker_sets_the_world(rent_mock):
     data = rent_mock.call("getdata", country="RU")["data"]
     assert "totalAmount" in data  # sdk dialect, read through the world's own base URL
     assert rent_mock.balance() == 5
+
+
+def test_plugin_helpers_raise_the_servers_reason(rent_mock):
+    from mockserver.pytest_plugin import RentMockError
+
+    with pytest.raises(RentMockError) as refused:
+        rent_mock.offline(123)
+    assert (refused.value.status, refused.value.reason) == (404, "order 123 is not running")
+    assert str(refused.value).startswith("404 from http://127.0.0.1:")

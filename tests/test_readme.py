@@ -1,0 +1,194 @@
+"""Every shell and Python example of README.md runs, as written, against a live mock.
+
+The blocks are read from README.md itself, so the examples cannot drift from what is tested. Each
+runnable block (```sh, ```bash, ```python) gets a fresh mock, started as `rent-mock serve --clock
+manual` would start it, on a free loopback port: `$BASE` is its root URL, `$APIKEY` the default
+world's funded apikey (`$TOKEN` is unset: the mock has no admin token). The literal
+`127.0.0.1:8080` and `localhost:8080` in a block are rewritten to that port, so examples can show
+the default URL. Shell blocks run under `bash -euo pipefail` with `curl` failing on any HTTP error
+(`--fail-with-body`); Python blocks run with the venv's python, or with pytest when they define
+tests. A block preceded by `<!-- readme-test: skip (reason) -->` is not run; it is reported as
+skipped with its reason, and a skip without a reason fails.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from markdown_it import MarkdownIt
+
+from mockserver.server import ServeOptions, default_apikey, make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+RUN = {"sh": "bash", "bash": "bash", "python": "python"}
+# Fence labels that look runnable but would escape the test: name them sh/bash/python, or text.
+LOOKALIKES = {"shell", "console", "zsh", "shell-session", "py", "python3", "pycon", "ipython"}
+MARKER = re.compile(r"<!--\s*readme-test:(.*?)-->")
+SKIP = re.compile(r"\s*skip\s*(?:\((?P<reason>.*)\))?\s*$")
+DEFAULT_URL = re.compile(r"\b(?:127\.0\.0\.1|localhost):8080\b")
+TIMEOUT = 120  # seconds a block may run; the slowest today (verify against the mock) takes ~15 s
+
+
+@dataclass
+class Block:
+    """One fenced block of the README."""
+
+    line: int  # 1-based line of the opening fence
+    lang: str
+    code: str
+    skip: str | None  # the skip reason, "" when the marker gives none, None when the block runs
+
+    @property
+    def id(self) -> str:
+        return f"README.md:{self.line}:{self.lang}"
+
+
+def read_blocks(text: str) -> list[Block]:
+    """Every fenced block of `text` with its language and the skip marker on the line before it."""
+    lines = text.splitlines()
+    blocks = []
+    for token in MarkdownIt().parse(text):
+        if token.type != "fence":
+            continue
+        start = token.map[0]
+        above = lines[start - 1] if start > 0 else ""
+        marker = MARKER.fullmatch(above.strip())
+        skip = None
+        if marker:
+            found = SKIP.match(marker.group(1))
+            skip = (found.group("reason") or "").strip() if found else ""
+        blocks.append(Block(start + 1, token.info.strip().split(" ")[0], token.content, skip))
+    return blocks
+
+
+BLOCKS = read_blocks(README.read_text(encoding="utf-8"))
+RUNNABLE = [b for b in BLOCKS if b.lang in RUN]
+
+
+def test_readme_has_runnable_examples():
+    assert len([b for b in RUNNABLE if b.skip is None]) >= 5, "the README's examples are no longer found"
+
+
+def test_every_skip_marker_has_a_reason_and_a_block():
+    problems = []
+    lines = README.read_text(encoding="utf-8").splitlines()
+    fence_lines = {b.line: b for b in BLOCKS}
+    for number, line in enumerate(lines, 1):
+        marker = MARKER.fullmatch(line.strip())  # a marker is a line of its own; prose may quote one
+        if not marker:
+            continue
+        found = SKIP.match(marker.group(1))
+        if not found:
+            problems.append(f"README.md:{number}: unknown marker {marker.group(0)!r}: use <!-- readme-test: skip (reason) -->")
+        elif not (found.group("reason") or "").strip():
+            problems.append(f"README.md:{number}: a skip needs a reason: <!-- readme-test: skip (reason) -->")
+        block = fence_lines.get(number + 1)
+        if block is None or block.lang not in RUN:
+            problems.append(f"README.md:{number}: the skip marker must sit on the line just before a sh/bash/python fence")
+    assert problems == []
+
+
+def test_every_fence_is_labelled_and_none_escapes_the_test():
+    problems = [f"{b.id}: label the fence (text for output)" for b in BLOCKS if not b.lang]
+    problems += [f"{b.id}: {b.lang!r} is not run: use sh, bash or python (or text for output)"
+                 for b in BLOCKS if b.lang in LOOKALIKES]
+    assert problems == []
+
+
+def test_readme_parser_reads_markers_languages_and_lines():
+    text = ("intro\n\n```sh\necho a\n```\n\n<!-- readme-test: skip (starts a server) -->\n```bash\nserve\n```\n\n"
+            "<!-- readme-test: skip -->\n```python\nx = 1\n```\n\n```text\nout\n```\n")
+    blocks = read_blocks(text)
+    assert [(b.line, b.lang, b.code, b.skip) for b in blocks] == [
+        (3, "sh", "echo a\n", None), (8, "bash", "serve\n", "starts a server"), (13, "python", "x = 1\n", ""),
+        (17, "text", "out\n", None)]
+
+
+@pytest.fixture
+def fresh_mock():
+    """A new mock for one block: (root URL, default apikey)."""
+    served = make_server(ServeOptions(port=0, clock="manual"))
+    closing = threading.Event()
+
+    def serve():
+        try:
+            served.server.run()
+        except OSError:
+            if not closing.is_set():  # closing the sockets under the poll loop is how it stops
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True, name="readme-mock")
+    thread.start()
+    base = f"http://127.0.0.1:{served.server.effective_port}"
+    requests.get(base + "/_mock/health", timeout=10).raise_for_status()
+    yield base, default_apikey(served.hub)
+    closing.set()
+    served.close()
+    thread.join(10)
+
+
+def block_dir(tmp_path: Path) -> Path:
+    """A scratch directory that looks like the repository root (files the block writes stay here)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name not in {".git", ".venv"}:
+            (work / entry.name).symlink_to(entry)
+    (work / ".venv").symlink_to(Path(sys.prefix))  # `.venv/bin/...` in an example is this venv
+    return work
+
+
+def shim_bin(tmp_path: Path) -> Path:
+    """A bin directory whose `curl` fails on HTTP errors, so a broken call breaks the block."""
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    curl = shutil.which("curl")
+    (shims / "curl").write_text(f'#!/bin/sh\nexec {curl} --fail-with-body -sS "$@"\n')
+    (shims / "curl").chmod(0o755)
+    return shims
+
+
+def command_for(block: Block, code: str, work: Path) -> list[str]:
+    """How to run a block: bash, python, or pytest when the Python block defines tests."""
+    if RUN[block.lang] == "bash":
+        return ["bash", "-euo", "pipefail", "-c", code]
+    if re.search(r"^def test_", code, re.M):
+        path = work / "test_readme_block.py"
+        path.write_text(code)
+        return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(work), str(path)]
+    path = work / "readme_block.py"
+    path.write_text(code)
+    return [sys.executable, str(path)]
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
+def test_readme_block_runs(block: Block, fresh_mock, tmp_path):
+    if block.skip is not None:
+        pytest.skip(f"{block.id}: {block.skip or 'NO REASON GIVEN (test_every_skip_marker_has_a_reason fails)'}")
+    base, apikey = fresh_mock
+    port = base.rsplit(":", 1)[1]
+    code = DEFAULT_URL.sub(f"127.0.0.1:{port}", block.code)
+    work = block_dir(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RENT_MOCK_", "SMSPVA_"))}
+    env.pop("TOKEN", None)
+    bindir = str(Path(sys.executable).parent)
+    env.update(BASE=base, APIKEY=apikey, PATH=os.pathsep.join([str(shim_bin(tmp_path)), bindir, env.get("PATH", "")]))
+    proc = subprocess.Popen(command_for(block, code, work), cwd=work, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"{block.id} ran over {TIMEOUT} s\n--- output ---\n{out[-4000:]}")
+    assert proc.returncode == 0, f"{block.id} exited {proc.returncode}\n--- block ---\n{code}\n--- output ---\n{out[-4000:]}"
