@@ -1,75 +1,134 @@
-"""Regenerate mockserver/core/data/catalogue.json (deterministic; run by hand, never at run time)."""
+"""Regenerate mockserver/core/data/catalogue.json from scripts/catalogue_facts.json (deterministic; run by hand).
+
+The facts file holds what the live service is known to have (sources in docs/evidence.md); dial codes and
+country names come from phonenumbers and pycountry; what no source gives (prices outside the recorded
+country, stock, discounts, lease lengths) is drawn from the facts' seed, so the output is the same every run.
+`python scripts/gen_catalogue.py --check` exits 1 when the shipped file differs from what the facts give.
+"""
 import json
 import random
+import sys
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-SERVICES = [
-    ("opt1", "Facebook"), ("opt2", "Microsoft"), ("opt3", "Yahoo"), ("opt4", "Mail.ru"),
-    ("opt5", "VKontakte"), ("opt6", "Google (YouTube, Gmail)"), ("opt7", "WeChat"),
-    ("opt8", "Amazon"), ("opt9", "Uber"), ("opt10", "Tinder"), ("opt11", "Viber"),
-    ("opt12", "Twitter"), ("opt16", "Instagram"), ("opt19", "Steam"), ("opt20", "WhatsApp"),
-    ("opt21", "PayPal"), ("opt23", "Yandex"), ("opt27", "Discord"), ("opt29", "Telegram"),
-    ("opt33", "Netflix"), ("opt36", "TikTok"), ("opt40", "Snapchat"), ("opt41", "Line"),
-    ("opt43", "Ozon"), ("opt46", "Airbnb"), ("opt48", "1cupis & okcupid & winline"),
-    ("opt59", "Avito"), ("opt60", "eBay"), ("opt66", "Apple"), ("opt72", "OpenAI"),
-    ("opt89", "Other"),
-]
+import phonenumbers
+import pycountry
 
-# code -> (ISO 3166 alpha-2 where the service's code differs, local name, switch type, providers, price factor)
-COUNTRIES = [
-    ("RU", None, "Россия", "NORMAL", ["MTS", "Beeline", "MegaFon", "Tele2"], 1.0),
-    ("AT", None, "Österreich", "NORMAL", ["Limbo_AT", "Tele2_AT", "yesss_AT"], 1.6),
-    ("US", None, "United States", "FAST", ["T-Mobile", "Verizon", "AT&T"], 2.0),
-    ("UK", "GB", "United Kingdom", "NORMAL", ["EE", "Vodafone_UK", "O2_UK"], 1.8),
-    ("RO", None, "România", "NORMAL", ["Orange_RO", "Vodafone_RO", "Digi_RO"], 1.2),
-    ("AR", None, "Argentina", "NORMAL", ["Claro_AR", "Movistar_AR", "Personal_AR"], 1.1),
-    ("KZ", None, "Қазақстан", "NORMAL", ["Beeline_KZ", "Kcell", "Tele2_KZ"], 0.9),
-    ("DE", None, "Deutschland", "NORMAL", ["Telekom_DE", "Vodafone_DE", "O2_DE"], 1.9),
-    ("NL", None, "Nederland", "NORMAL", ["KPN", "Vodafone_NL", "Odido"], 1.7),
-    ("PL", None, "Polska", "NORMAL", ["Orange_PL", "Play", "Plus"], 1.3),
-    ("CA", None, "Canada", "FAST", ["Rogers", "Bell", "Telus"], 2.1),
-    ("EE", None, "Eesti", "NORMAL", ["Telia_EE", "Elisa_EE", "Tele2_EE"], 1.5),
-    ("BR", None, "Brasil", "NORMAL", ["Vivo", "Claro_BR", "TIM_BR"], 1.0),
-    ("ID", None, "Indonesia", "NORMAL", ["Telkomsel", "Indosat", "XL"], 0.8),
-]
+ROOT = Path(__file__).resolve().parent.parent
+FACTS = ROOT / "scripts" / "catalogue_facts.json"
+OUT = ROOT / "mockserver" / "core" / "data" / "catalogue.json"
+
+LEASES = (120, 180, 180, 240)  # lease days of a provider's numbers; never under the 90 guaranteed days
+MIN_PRICE = Decimal("0.05")
+CENT = Decimal("0.01")
 
 
-def build(seed: int = 2020) -> dict:
-    """Build the catalogue dictionary from the tables above and a fixed seed."""
-    rng = random.Random(seed)
-    base = {code: round(rng.uniform(0.4, 3.0), 2) for code, _ in SERVICES}
-    base["opt46"], base["opt16"], base["opt59"], base["opt48"] = 6, 2.5, 0.08, 5
-    countries = []
-    for code, iso, name, switch, providers, factor in COUNTRIES:
-        lease = {p: rng.choice([120, 180, 180, 240]) for p in providers}
-        services = {}
-        for scode, _ in SERVICES:
-            stock = {p: (0 if rng.random() < 0.06 else rng.randint(3, 120)) for p in providers}
-            discounted = rng.random() < 0.5
-            services[scode] = {
-                "price_day": round(base[scode] * factor, 2),
-                "procent_days": 30 if discounted else 0,
-                "procent": rng.choice([5, 10, 15, 20]) if discounted else 0,
-                "day_step": 0,
-                "stock": stock,
-            }
-        entry = {"code": code, "name": name, "rent_switch_type": switch, "rent_avail_prolong": "1",
-                 "url_country_name": name.lower().replace(" ", "-"),
-                 "providers": [{"name": p, "lease_days": lease[p]} for p in providers],
-                 "services": services}
-        if iso:
-            entry["iso"] = iso
-        countries.append(entry)
+def load_facts(path: Path = FACTS) -> dict:
+    """The facts document."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def english_name(iso: str) -> str:
+    """The country's English common name as pycountry has it ("Germany", "Czechia")."""
+    info = pycountry.countries.get(alpha_2=iso)
+    if info is None:
+        raise ValueError(f"{iso!r} is not an ISO 3166 country code")
+    return getattr(info, "common_name", None) or info.name
+
+
+def _split(total: int, providers: list[str], rng: random.Random) -> dict[str, int]:
+    """`total` numbers spread over the providers (the first takes what rounding leaves)."""
+    cuts = sorted(rng.randint(0, total) for _ in providers[1:])
+    parts = [b - a for a, b in zip([0] + cuts, cuts + [total])]
+    return dict(zip(providers, parts))
+
+
+def _price(recorded: object, factor: Decimal) -> str:
+    price = (Decimal(str(recorded)) * factor).quantize(CENT, ROUND_HALF_UP)
+    return str(max(price, MIN_PRICE))
+
+
+def _country(entry: dict, facts: dict, rng: random.Random) -> dict:
+    code = entry["code"]
+    iso = entry.get("iso", code)
+    if phonenumbers.example_number_for_type(iso, phonenumbers.PhoneNumberType.MOBILE) is None:
+        raise ValueError(f"country {code}: phonenumbers has no mobile numbers for {iso}")
+    services = facts["services"]
+    providers = entry["providers"]
+    leases = {p: rng.choice(LEASES) for p in providers}
+    recorded = code == facts["recorded_country"]
+    if recorded:  # the recorded list is this country's: its prices and counts as they were
+        codes, factor = [s["code"] for s in services], Decimal(1)
+    else:
+        everywhere = facts["offered_everywhere"]
+        others = [s["code"] for s in services if s["code"] not in everywhere]
+        picked = set(everywhere) | set(rng.sample(others, facts["offers_per_country"] - len(everywhere)))
+        codes, factor = [s["code"] for s in services if s["code"] in picked], Decimal(rng.randint(80, 220)) / 100
+    offers = {}
+    for service in (s for s in services if s["code"] in set(codes)):
+        total = service["count"] if recorded else rng.randint(0, 150)
+        discounted = rng.random() < 0.5
+        offers[service["code"]] = {
+            "price_day": _price(service["price_day"], factor),
+            "procent_days": 30 if discounted else 0,
+            "procent": rng.choice((5, 10, 15, 20)) if discounted else 0,
+            "day_step": 0,
+            "stock": _split(total, providers, rng),
+        }
+    doc = {"code": code, "name": entry.get("name") or english_name(iso),
+           "rent_switch_type": entry.get("rent_switch_type", "NORMAL"), "rent_avail_prolong": "1",
+           "url_country_name": english_name(iso).lower().replace(" ", "-"),
+           "number_form": entry.get("number_form", "national")}
+    if iso != code:
+        doc["iso"] = iso
+    doc["providers"] = [{"name": p, "lease_days": leases[p]} for p in providers]
+    doc["services"] = offers
+    return doc
+
+
+def build(facts: dict | None = None) -> dict:
+    """The catalogue document the facts give (same facts, same document)."""
+    facts = facts if facts is not None else load_facts()
+    rng = random.Random(facts["seed"])
     return {
         "version": 1,
-        "services": [{"code": c, "name": n, "img": f"images/ico/{c}.ico"} for c, n in SERVICES],
-        "countries": countries,
-        "paypal": {"canada_days": [{"Days": 30, "Amount": 10}, {"Days": 60, "Amount": 18}, {"Days": 90, "Amount": 25}],
-                   "min_days": 30},
+        "services": [{"code": s["code"], "name": s["name"], "img": s["img"]} for s in facts["services"]],
+        "countries": [_country(entry, facts, rng) for entry in facts["countries"]],
+        "paypal": {"canada_days": facts["paypal"]["canada_days"], "min_days": facts["paypal"]["min_days"]},
     }
 
 
+def render(doc: dict) -> str:
+    """The document as text: one service, country header or offer per line, so diffs stay readable."""
+    def one(value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def block(items: list[str], indent: str) -> str:
+        return ",\n".join(indent + item for item in items)
+
+    countries = []
+    for country in doc["countries"]:
+        head = {k: v for k, v in country.items() if k != "services"}
+        offers = block([f"{one(code)}: {one(offer)}" for code, offer in country["services"].items()], "    ")
+        countries.append(one(head)[:-1] + ', "services": {\n' + offers + "\n  }}")
+    return ("{\n" f' "version": {doc["version"]},\n'
+            ' "services": [\n' + block([one(s) for s in doc["services"]], "  ") + "\n ],\n"
+            ' "countries": [\n' + block(countries, "  ") + "\n ],\n"
+            f' "paypal": {one(doc["paypal"])}\n' "}\n")
+
+
+def main(argv: list[str]) -> int:
+    """Write the catalogue, or with --check compare it with the shipped one."""
+    text = render(build())
+    if "--check" in argv:
+        if OUT.read_text(encoding="utf-8") != text:
+            print(f"{OUT} differs from what {FACTS} gives: run python scripts/gen_catalogue.py")
+            return 1
+        return 0
+    OUT.write_text(text, encoding="utf-8")
+    print(OUT)
+    return 0
+
+
 if __name__ == "__main__":
-    out = Path(__file__).resolve().parent.parent / "mockserver" / "core" / "data" / "catalogue.json"
-    out.write_text(json.dumps(build(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(out)
+    sys.exit(main(sys.argv[1:]))

@@ -15,7 +15,7 @@ def test_shipped_catalogue_covers_the_reference(shipped_catalogue):
     cat = shipped_catalogue
     assert len(cat.countries) >= 12 and {"RU", "AT", "US", "UK", "RO", "AR"} <= set(cat.countries)
     assert len(cat.services) >= 30
-    names = {"opt46": "Airbnb", "opt16": "Instagram", "opt59": "Avito"}
+    names = {"opt46": "Airbnb", "opt16": "Instagram (+Threads)", "opt59": "Avito"}  # the recorded list (evidence C1)
     assert {code: cat.services[code].name for code in names} == names
     assert {"opt48", "opt6", "opt7", "opt89"} <= set(cat.services)
     assert "MTS" in cat.countries["RU"].leases

@@ -51,7 +51,7 @@ def test_plugin_fixture_drives_a_fresh_world(rent_mock):
     assert rent_mock.sms(oid, "code 1")["delivered"] is True
     assert [s["text"] for s in rent_mock.call("sms", id=oid)["data"]] == ["code 1"]
     assert rent_mock.offline(oid)["state"] == -1
-    assert rent_mock.balance() == 82.5
+    assert rent_mock.balance() == 96.57  # RU opt16: 100 − 0.49 · 7
     rent_mock.fault("status0", method="orders", msg="BUSY", times=1)
     assert rent_mock.call("orders") == {"status": 0, "msg": "BUSY"}
     assert [e["method"] for e in rent_mock.journal(method="orders")] == ["orders"]

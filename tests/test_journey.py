@@ -22,7 +22,10 @@ def test_rent_activate_sms_prolong_expire_restore(live_world):
     def balance():
         return Decimal(str(requests.get(f"{base}/_mock/accounts/{key}", timeout=10).json()["balance"]))
 
+    # A price of the test's own: at 2.50/day two weeks leave less than the restore fee (the shipped price is lower).
+    control("/catalogue/offers", {"country": "RU", "service": "opt16", "price_day": "2.50"})
     offer = next(s for s in call("getdataWithProviders", country="RU")["services"] if s["service"] == "opt16")
+    assert offer["price_day"] == 2.5
     price_day = Decimal(str(offer["price_day"]))
     month_rate = 1 - Decimal(offer["procent"]) / 100 if offer["procent"] and 30 >= offer["procent_days"] else 1
 

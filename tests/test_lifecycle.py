@@ -25,7 +25,7 @@ def test_create_debits_reserves_and_starts_inactive(world):
     offer = world.catalogue.countries["RU"].offers["opt16"]
     stock_before = dict(offer.stock)
     order = rent(world)
-    assert world.accounts[KEY].balance == Decimal("100") - Decimal("17.50")  # 2.5/day · 7
+    assert world.accounts[KEY].balance == Decimal("100") - Decimal("3.43")  # RU opt16: 0.49/day · 7
     assert order.state == 0 and order.until == START + 7 * DAY and order.begin == START
     assert order.ccode == "+7" and order.number == "7" + order.pnumber and is_mobile(order.number)
     assert sum(offer.stock.values()) == sum(stock_before.values()) - 1
@@ -39,7 +39,7 @@ def test_refusals_change_nothing(world):
     refused(E.UNKNOWN_COUNTRY.format("XX"), rental.create, world, KEY, "week", 1, "XX", ["opt16"])
     refused(E.UNKNOWN_SERVICE.format("opt999"), rental.create, world, KEY, "week", 1, "RU", ["opt999"])
     refused(E.UNKNOWN_PROVIDER.format("Nope", "RU"), rental.create, world, KEY, "week", 1, "RU", ["opt16"], "Nope")
-    refused(E.NO_BALANCE.format(360, 100), rental.create, world, KEY, "month", 2, "RU", ["opt46"])
+    refused(E.NO_BALANCE.format("885.6", 100), rental.create, world, KEY, "month", 2, "RU", ["opt46"])  # 14.76 · 60
     refused(E.DUPLICATE_SERVICES.format("opt16"), rental.create, world, KEY, "week", 1, "RU", ["opt16", "opt16"])
     refused(E.BAD_APIKEY, rental.create, world, "nobody", "week", 1, "RU", ["opt16"])
     assert account.balance == Decimal("100") and len(account.ledger) == 1 and not world.orders
@@ -106,7 +106,7 @@ def test_activate_while_activating_or_active_is_harmless(hub):
 
 
 def test_fast_country_is_active_from_the_start_and_stays(world):
-    order = rent(world, country="US", service="opt29")
+    order = rent(world, country="DE", service="opt29")  # DE is FAST (evidence C4)
     assert order.state == 1
     world.advance(3 * DAY)
     assert order.state == 1
@@ -137,7 +137,7 @@ def test_prolong_only_in_the_last_seven_days(world):
     assert order.canprolong(world.clock.now())
     before = world.accounts[KEY].balance
     rental.prolong(world, KEY, order.id, "week", 2)
-    assert world.accounts[KEY].balance == before - Decimal("35.00")
+    assert world.accounts[KEY].balance == before - Decimal("6.86")  # 0.49 · 14, no discount under 30 days
     assert order.until == START + 21 * DAY and order.days == 21
     world.advance(7 * DAY)  # the first expiry moment passes: the order still runs
     assert order.live
@@ -164,10 +164,11 @@ def test_lost_number_cannot_prolong_or_activate(world):
 
 
 def test_create_multi_shares_one_number(world):
+    world.accounts[KEY].credit(START, "topup", Decimal("100"))
     orders = rental.create(world, KEY, "week", 1, "RU", ["opt16", "opt46"])
     assert len(orders) == 2 and orders[0].number == orders[1].number
     assert orders[0].id != orders[1].id and orders[0].until == orders[1].until
-    assert world.accounts[KEY].balance == Decimal("100") - Decimal("17.50") - Decimal("42.00")
+    assert world.accounts[KEY].balance == Decimal("200") - Decimal("3.43") - Decimal("103.32")  # 0.49 · 7 + 14.76 · 7
 
 
 def test_add_service_charges_remaining_days_and_routes_its_sms(hub):
@@ -178,10 +179,10 @@ def test_add_service_charges_remaining_days_and_routes_its_sms(hub):
     refused(E.PNUMBER_MISMATCH, rental.add_service, world, KEY, order.id, "opt59", "123")
     before = world.accounts[KEY].balance
     rental.add_service(world, KEY, order.id, "opt59", order.number)
-    assert world.accounts[KEY].balance == before - Decimal("0.48")  # 0.08 · 6
+    assert world.accounts[KEY].balance == before - Decimal("3.96")  # RU opt59: 0.66 · 6
     refused(E.SERVICE_ON_ORDER.format("opt59"), rental.add_service, world, KEY, order.id, "opt59", order.number)
     rental.add_service(world, KEY, order.id, "opt46", "+" + order.number, 2)
-    assert world.accounts[KEY].balance == before - Decimal("0.48") - Decimal("12.00")
+    assert world.accounts[KEY].balance == before - Decimal("3.96") - Decimal("29.52")  # + 14.76 · 2
     rental.activate(world, KEY, order.id)
     world.advance(600)
     supply.send_sms(world, order.id, "avito code", service="opt59")
@@ -190,8 +191,8 @@ def test_add_service_charges_remaining_days_and_routes_its_sms(hub):
     assert [s.text for s in own] == ["avito code"] and [s.text for s in other] == ["other site"]
 
 
-@pytest.mark.parametrize("policy,lost,refund", [("lost_only", False, "0"), ("lost_only", True, "12.50"),
-                                                ("never", True, "0"), ("unused", False, "12.50")])
+@pytest.mark.parametrize("policy,lost,refund", [("lost_only", False, "0"), ("lost_only", True, "2.45"),
+                                                ("never", True, "0"), ("unused", False, "2.45")])
 def test_delete_refund_policy(shipped_catalogue, policy, lost, refund):
     world = make_hub(shipped_catalogue, refund=policy).worlds["default"]
     order = rent(world)
@@ -200,7 +201,7 @@ def test_delete_refund_policy(shipped_catalogue, policy, lost, refund):
         supply.force_state(world, order.id, -1)
     _, refunded = rental.delete(world, KEY, order.id)
     assert refunded == Decimal(refund)
-    assert world.accounts[KEY].balance == Decimal("82.50") + Decimal(refund)
+    assert world.accounts[KEY].balance == Decimal("96.57") + Decimal(refund)  # refund: 5 days · 0.49
     assert not order.live and order.deleted and world.closures[order.id].closed == START + DAY + 3600
     refused(E.ORDER_NOT_FOUND, rental.delete, world, KEY, order.id)
 

@@ -33,7 +33,7 @@ def test_audit_finds_broken_books(live_world):
     account["live"].append(twin["id"] + 10_000_000)
     requests.put(f"{base}/_mock/worlds/{world}/snapshot", json=snap, timeout=10).raise_for_status()
     problems = audit(base, [key])
-    assert f"{key}: credits 100 − debits 17.5 ≠ balance 1000" in problems
+    assert f"{key}: credits 100 − debits 3.43 ≠ balance 1000" in problems
     assert f"number {made['ccode']}{made['pnumber']} rented 2 times" in problems
 
 

@@ -92,7 +92,7 @@ def test_acknowledged_writes_survive_sigkill_mid_run(tmp_path):
             i += 1
             try:
                 r = requests.get(api, params={"method": "create", "apikey": "demo", "dtype": "week", "dcount": 1,
-                                              "country": "US", "service": "opt59"}, **J).json()
+                                              "country": "DE", "service": "opt59"}, **J).json()
                 if r["status"] == 1:
                     acked_orders[r["data"]["id"]] = r["data"]
                     s = requests.post(f"{base}/_mock/sms", json={"order": r["data"]["id"], "text": f"sms {i}"},
