@@ -107,7 +107,9 @@ def test_a_26_digit_top_up_is_refused_and_the_account_stays_readable():
     r = post_raw(client, f"/accounts/{KEY}/balance", {}, "amount", '"12345678901234567890123456.78"')
     assert r.status_code == 400
     account = client.get(f"/_mock/accounts/{KEY}")
-    assert account.status_code == 200 and account.get_json()["balance"] == hub.worlds["default"].accounts[KEY].balance
+    # the wire's JSON number read back exactly (96.57 as a float is not Decimal("96.57"))
+    balance = Decimal(str(account.get_json()["balance"]))
+    assert account.status_code == 200 and balance == hub.worlds["default"].accounts[KEY].balance
 
 
 def test_a_negative_price_day_as_a_json_number_is_refused():
