@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .registry import METHODS, Method, Param
+from .registry import DIALECTS, METHODS, Method, Param
 
 
 def _param(p: Param) -> str:
@@ -41,7 +41,9 @@ def method_section(m: Method) -> str:
              f"- apikey: **{m.apikey}**" + (" · spends money" if m.spends else ""),
              "- parameters: " + (", ".join(_param(p) for p in m.params) or "none")]
     for variant, schema in m.shapes.items():
-        lines.append(f"- data ({variant}): `{_shape(schema)}`")
+        speakers = [d for d in DIALECTS if m.variant_for(d) == variant]
+        where = f"{variant}; " + (f"dialects: {', '.join(speakers)}" if speakers else "override only")
+        lines.append(f"- data ({where}): `{_shape(schema)}`")
     return "\n".join(lines) + "\n"
 
 
@@ -49,8 +51,9 @@ def render() -> str:
     """The whole reference page."""
     head = ("# rent.php methods\n\nGenerated from `contracts/registry.py` by `python -m contracts.docs`; "
             "do not edit by hand. `[name]` marks an optional parameter. Every answer is "
-            "`{\"status\":1,\"data\":...}` or `{\"status\":0,\"msg\":...}`. Variants other than "
-            "`documented` and `sdk` are chosen per method with a world's `overrides`.\n\n")
+            "`{\"status\":1,\"data\":...}` or `{\"status\":0,\"msg\":...}`. Each data shape (variant) "
+            "names the dialects that answer with it (`live`, the default, rests on docs/evidence.md); any variant "
+            "can be chosen per method with a world's `overrides`.\n\n")
     return head + "\n".join(method_section(m) for m in METHODS.values())
 
 

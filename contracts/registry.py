@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from . import shapes as S
 
-DIALECTS = ("documented", "sdk")
+DIALECTS = ("documented", "sdk", "live")
+DEFAULT_DIALECT = "live"  # what the live service answers (docs/evidence.md); the default of serve and worlds
 PERIODS = ("week", "month")
 
 
@@ -66,7 +67,7 @@ PARTNER = Param("partner_key", "string", doc="partner key; accepted and recorded
 
 _METHODS = [
     Method("getcountries", "none", (), {"documented": S.arr(S.COUNTRY_DOC), "sdk": S.arr(S.COUNTRY_SDK)},
-           "Countries where numbers can be rented"),
+           "Countries where numbers can be rented", dialects={"live": "sdk"}),
     Method("get_default_services", "none", (),
            {"documented": S.arr(S.DEFAULT_SERVICE), "sdk": S.arr(S.DEFAULT_SERVICE_SDK)},
            "Services with their default (first country's) price per day"),
@@ -74,7 +75,7 @@ _METHODS = [
            {"documented": S.BY_SERVICE, "sdk": S.BY_SERVICE_SDK},
            "Countries offering a service, with the period price"),
     Method("getdata", "optional", (COUNTRY, _dtype(False), _dcount(False), EXTEND),
-           {"documented": S.arr(S.GETDATA_ITEM),
+           {"documented": S.arr(S.GETDATA_ITEM), "live": S.arr(S.GETDATA_LIVE_ITEM),
             "sdk": S.obj({"services": S.arr(S.GETDATA_SDK_ITEM), "totalAmount": S.INT})},
            "Services of a country with base price per day and stock"),
     Method("getdataWithProviders", "optional", (COUNTRY, _dtype(False), _dcount(False), EXTEND),
@@ -101,7 +102,7 @@ _METHODS = [
            {"documented": S.NO_DATA}, "Add a service to a rented number", spends=True, mutates=True),
     Method("sms", "required", (_id(),),
            {"documented": S.arr(S.SMS), "sdk": S.obj({"SmsList": S.arr(S.SMS), "OtherSms": S.arr(S.SMS)})},
-           "SMS received by an order (marks them read)", mutates=True),
+           "SMS received by an order (marks them read)", mutates=True, dialects={"live": "sdk"}),
     Method("activate", "required", (_id(),), {"documented": S.ID, "list": S.arr(S.ID)},
            "Ask for the number to come online", mutates=True),
     Method("prolong", "required", (_id(), _dtype(True), _dcount(True)), {"documented": S.ID},

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from contracts.coverage import ClientReport, judge
 from contracts.refusals import CODES
-from contracts.registry import METHODS
+from contracts.registry import DEFAULT_DIALECT, METHODS
 
 from .core.hub import DEFAULT
 from .server import ServeOptions, default_apikey, make_server
@@ -32,7 +32,7 @@ def environment(base: str, apikey: str) -> dict[str, str]:
             "RENT_MOCK_CONTROL_URL": base + "/_mock", "SMSPVA_RENTAL_BASE_URL": base, "SMSPVA_APIKEY": apikey}
 
 
-def run_client(command: list[str], dialect: str = "documented", clock: str = "manual", speed: float = 1.0,
+def run_client(command: list[str], dialect: str = DEFAULT_DIALECT, clock: str = "manual", speed: float = 1.0,
                timeout: float = 1800) -> ClientRun:
     """Start a mock on a free loopback port, run `command` against it, collect the journal of every world."""
     served = make_server(ServeOptions(port=0, clock=clock, speed=speed, dialect=dialect, journal_size=1_000_000,

@@ -10,7 +10,7 @@ import click
 from contracts.cli import fuzz, verify
 from simulator.cli import simulate
 from simulator.load import load_command
-from contracts.registry import DIALECTS
+from contracts.registry import DEFAULT_DIALECT, DIALECTS
 
 from .core.catalogue import CatalogueError
 from .proxy_cli import import_recording, proxy
@@ -30,7 +30,9 @@ def main() -> None:
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the default world.")
 @click.option("--clock", "clock_mode", type=click.Choice(["real", "manual"]), default="real", show_default=True)
 @click.option("--speed", default=1.0, show_default=True, type=float, help="Real clock speed factor.")
-@click.option("--dialect", type=click.Choice(DIALECTS), default="documented", show_default=True)
+@click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True,
+              help="live: as the live service answers (docs/evidence.md); documented: the reference page; "
+                   "sdk: the official SDK's types")
 @click.option("--catalogue", type=click.Path(exists=True, dir_okay=False), help="Catalogue JSON replacing the shipped one.")
 @click.option("--apikey", help="Apikey of the default world's funded account (default: derived from the seed).")
 @click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")
@@ -76,7 +78,7 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
 
 
 @main.command("check-client", context_settings={"ignore_unknown_options": True})
-@click.option("--dialect", type=click.Choice(DIALECTS), default="documented", show_default=True)
+@click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True)
 @click.option("--clock", "clock_mode", type=click.Choice(["manual", "real"]), default="manual", show_default=True)
 @click.option("--speed", default=1.0, type=float, help="Real clock speed factor.")
 @click.option("--report", "report_path", help="Write the findings and coverage as JSON.")

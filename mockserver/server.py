@@ -8,6 +8,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from contracts.registry import DEFAULT_DIALECT
+
 from .core import catalogue
 from .core.hub import DEFAULT, Hub
 from .core.money import parse_amount
@@ -46,7 +48,7 @@ class ServeOptions:
     seed: int = 1
     clock: str = "real"
     speed: float = 1.0
-    dialect: str = "documented"
+    dialect: str = DEFAULT_DIALECT
     catalogue: str | None = None
     apikey: str | None = None
     balance: str = "100"

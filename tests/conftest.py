@@ -33,8 +33,12 @@ def shipped_catalogue():
 
 
 def make_hub(cat, **config) -> Hub:
-    """A hub whose default world has a manual clock at START and two funded accounts."""
+    """A hub whose default world has a manual clock at START and two funded accounts.
+
+    Its dialect is `documented` unless given: most tests hold the mock to the reference page; the live
+    dialect (the server's default) has its own tests (test_live_dialect.py)."""
     config.setdefault("accounts", {KEY: Decimal("100"), OTHER: Decimal("100")})
+    config.setdefault("dialect", "documented")
     return Hub(cat, wall=lambda: 0.0, default=WorldConfig(start=START, **config))
 
 
@@ -91,8 +95,9 @@ def api(client):
 
 @pytest.fixture(scope="session")
 def live_server(shipped_catalogue):
-    """One real waitress server on a free loopback port for the whole session."""
-    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="live-demo"))
+    """One real waitress server on a free loopback port for the whole session, speaking `documented`
+    (its worlds inherit it); tests of the live dialect create live worlds on it."""
+    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="live-demo", dialect="documented"))
     thread = threading.Thread(target=served.server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{served.server.effective_port}"

@@ -43,13 +43,14 @@ def test_check_client_cli_exit_codes(tmp_path):
 
 
 def test_plugin_fixture_drives_a_fresh_world(rent_mock):
+    """Without a marker the world speaks the default dialect, live (SMS under SmsList)."""
     made = rent_mock.call("create", dtype="week", dcount=1, country="RU", service="opt16")
     oid = made["data"]["id"]
     assert rent_mock.sms(oid, "early") == {"delivered": False, "reason": "number is not active (state 0); the SMS is lost"}
     rent_mock.call("activate", id=oid)
     rent_mock.advance(900)
     assert rent_mock.sms(oid, "code 1")["delivered"] is True
-    assert [s["text"] for s in rent_mock.call("sms", id=oid)["data"]] == ["code 1"]
+    assert [s["text"] for s in rent_mock.call("sms", id=oid)["data"]["SmsList"]] == ["code 1"]
     assert rent_mock.offline(oid)["state"] == -1
     assert rent_mock.balance() == 96.57  # RU opt16: 100 − 0.49 · 7
     rent_mock.fault("status0", method="orders", msg="BUSY", times=1)

@@ -72,7 +72,7 @@ def test_replaying_the_log_rebuilds_every_world_exactly(tmp_path):
 
 def _serve(path, port="0"):
     cmd = [sys.executable, "-m", "mockserver.cli", "serve", "--port", port, "--clock", "manual",
-           "--start", str(START), "--state", path, "--apikey", "demo", "--balance", "1000"]
+           "--start", str(START), "--state", path, "--apikey", "demo", "--balance", "1000", "--dialect", "documented"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     lines = [proc.stdout.readline() for _ in range(5)]

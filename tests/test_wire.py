@@ -1,7 +1,7 @@
 """rent.php over HTTP: every method's success shape per dialect, the envelope, and parameter errors."""
 import pytest
 
-from contracts.registry import METHODS
+from contracts.registry import DIALECTS, METHODS
 from contracts.validate import check_response
 from tests.conftest import START, Api
 
@@ -58,8 +58,9 @@ def exercise(api: Api) -> dict:
     return seen
 
 
-@pytest.mark.parametrize("dialect", ["documented", "sdk"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 def test_every_method_answers_its_dialects_shape(client, dialect):
+    """The whole lifecycle (rent, activate, SMS, prolong, delete, expire, restore) in each dialect."""
     seen = exercise(world_api(client, dialect=dialect))
     assert set(seen) == set(METHODS)
     for method, body in seen.items():
@@ -67,7 +68,12 @@ def test_every_method_answers_its_dialects_shape(client, dialect):
 
 
 def test_the_dialects_differ_where_documented(client):
-    doc, sdk = exercise(world_api(client)), exercise(world_api(client, dialect="sdk"))
+    doc, sdk = exercise(world_api(client, dialect="documented")), exercise(world_api(client, dialect="sdk"))
+    live = exercise(world_api(client, dialect="live"))
+    assert set(live["sms"]["data"]) == {"SmsList", "OtherSms"}
+    assert set(live["getdata"]["data"][0]) == {"name", "service", "price_day", "count", "img"}
+    assert live["restore_user"]["data"] is True and "isAvailForRestore" not in live["get_rent_history"]["data"][0]
+    assert {"url_country_name", "rent_switch_type", "rent_avail_prolong"} <= set(live["getcountries"]["data"][0])
     assert isinstance(doc["sms"]["data"], list) and set(sdk["sms"]["data"]) == {"SmsList", "OtherSms"}
     assert isinstance(doc["getdata"]["data"], list) and "totalAmount" in sdk["getdata"]["data"]
     assert doc["restore_user"]["data"] is True and sdk["restore_user"]["data"] == {"id": sdk["restore_user_precalc"]["data"]["orderid"]}

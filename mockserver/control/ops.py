@@ -235,4 +235,4 @@ def set_state(rt, body, world):
         order = supply.force_state(world, body["order"], body["state"])
     except E.DomainError:
         raise ControlError(404, f"order {body['order']} is not running") from None
-    return order_view(world, order, world.clock.now()), 200
+    return order_view(world, order, world.clock.now(), world.config.dialect), 200

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
+from contracts.registry import DEFAULT_DIALECT
+
 from . import errors as E
 from .accounts import Account
 from .catalogue import Catalogue
@@ -25,7 +27,7 @@ class WorldConfig:
     clock: str = "manual"
     start: int = 1_700_000_000
     speed: float = 1.0
-    dialect: str = "documented"
+    dialect: str = DEFAULT_DIALECT
     overrides: dict[str, str] = field(default_factory=dict)
     activation_delay: tuple[int, int] = (600, 900)
     active_window: tuple[int, int] = (600, 1800)

@@ -23,7 +23,7 @@ def _country(call: Call) -> Country:
 
 
 def getcountries(call: Call):
-    """Countries; the sdk dialect adds url name, switch type and prolong flag."""
+    """Countries; the sdk variant (also live's) adds url name, switch type and prolong flag."""
     out = []
     for c in call.world.catalogue.countries.values():
         item = {"name": c.name, "code": c.code}
@@ -78,13 +78,15 @@ def _services(call: Call, country: Country):
 
 
 def getdata(call: Call):
-    """Services of a country: base price per day and stock; sdk: wrapped with totalAmount."""
+    """Services of a country: base price per day and stock; live adds img; sdk: wrapped with totalAmount."""
     country = _country(call)
     items = []
     for code, svc, offer in _services(call, country):
         item = {"name": svc.name, "service": code, "price_day": wire(offer.price_day),
                 "count": sum(offer.stock.values())}
-        if call.variant == "sdk":
+        if call.variant == "live":
+            item["img"] = svc.img
+        elif call.variant == "sdk":
             item.update(img=svc.img, procent_days=offer.procent_days, procent=offer.procent,
                         day_step=offer.day_step)
         items.append(item)

@@ -15,6 +15,7 @@ class Call:
     apikey: str | None
     values: dict[str, Any]
     variant: str
+    dialect: str = "documented"  # the world's dialect: number forms and texts follow it, shapes follow `variant`
 
     def get(self, name: str, default: Any = None) -> Any:
         """A coerced parameter value, or `default` when absent."""

@@ -7,17 +7,27 @@ from ..core.orders import Order
 from .context import Call
 
 
-def _created(order: Order) -> dict:
-    return {"id": order.id, "pnumber": order.pnumber, "ccode": order.ccode, "service": order.service,
-            "until": order.until}
+def number_fields(world, order: Order, dialect: str) -> tuple[str, str]:
+    """(pnumber, ccode) as the dialect writes them: live writes a full-form country's number whole, ccode ""."""
+    if dialect == "live":
+        country = world.catalogue.countries.get(order.country)
+        if country is not None and getattr(country, "number_form", "national") == "full":
+            return order.number, ""
+    return order.pnumber, order.ccode
 
 
-def order_view(world, order: Order, now: int) -> dict:
-    """An order as `orders` shows it."""
+def _created(call: Call, order: Order) -> dict:
+    pnumber, ccode = number_fields(call.world, order, call.dialect)
+    return {"id": order.id, "pnumber": pnumber, "ccode": ccode, "service": order.service, "until": order.until}
+
+
+def order_view(world, order: Order, now: int, dialect: str = "documented") -> dict:
+    """An order as `orders` shows it in `dialect`."""
     own, _ = world.own_sms(order)
     service = world.catalogue.services.get(order.service)
+    pnumber, ccode = number_fields(world, order, dialect)
     return {"id": order.id, "scode": order.service, "sname": service.name if service else order.service,
-            "state": order.state, "pnumber": order.pnumber, "ccode": order.ccode, "cname": order.country,
+            "state": order.state, "pnumber": pnumber, "ccode": ccode, "cname": order.country,
             "hasnewsms": any(not s.read for s in own), "until": order.until,
             "canprolong": order.canprolong(now), "canprolongmax": order.canprolongmax(),
             "canprolonguntil": order.lease_until, "lastonline": order.shown_lastonline(now)}
@@ -27,7 +37,7 @@ def create(call: Call):
     """Rent a number for one service; `list` variant answers a one-element list."""
     orders = rental.create(call.world, call.apikey, call.get("dtype"), call.get("dcount"), call.get("country"),
                            [call.get("service")], call.get("provider"))
-    item = _created(orders[0])
+    item = _created(call, orders[0])
     return [item] if call.variant == "list" else item
 
 
@@ -35,7 +45,7 @@ def create_multi(call: Call):
     """Rent one number for several services: one order per service."""
     orders = rental.create(call.world, call.apikey, call.get("dtype"), call.get("dcount"), call.get("country"),
                            call.get("services"), call.get("provider"))
-    return [_created(o) for o in orders]
+    return [_created(call, o) for o in orders]
 
 
 def orders(call: Call):
@@ -44,7 +54,7 @@ def orders(call: Call):
     with world.lock:
         now = world.now()
         account = world.account(call.apikey)
-        return [order_view(world, world.orders[oid], now) for oid in account.live]
+        return [order_view(world, world.orders[oid], now, call.dialect) for oid in account.live]
 
 
 def add_service_to_order(call: Call):
@@ -59,7 +69,7 @@ def _sms(s) -> dict:
 
 
 def sms(call: Call):
-    """The order's SMS; sdk: `{SmsList, OtherSms}` with the number's other services' SMS apart."""
+    """The order's SMS; sdk variant (also live's): `{SmsList, OtherSms}`, the number's other services' SMS apart."""
     own, other = rental.read_sms(call.world, call.apikey, call.get("id"))
     if call.variant == "sdk":
         return {"SmsList": [_sms(s) for s in own], "OtherSms": [_sms(s) for s in other]}

@@ -102,7 +102,7 @@ def dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None = N
     if reasons:
         return Outcome(error("; ".join(reasons)), world.name, findings)
     config = world.config
-    call = Call(world, apikey, values, registry.variant(name, config.dialect, config.overrides))
+    call = Call(world, apikey, values, registry.variant(name, config.dialect, config.overrides), config.dialect)
     if not spec.mutates:
         return _read(spec.name, call, findings)
     return Outcome(_run(rt, spec, call, query, world_name), world.name, findings)
@@ -117,7 +117,7 @@ def _read(name: str, call: Call, findings: list[str]) -> Outcome:
     with world.lock:
         now = world.now()
         frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(call.values.items()))
-        key = (name, call.variant, call.apikey, frozen, now, world.version)
+        key = (name, call.variant, call.dialect, call.apikey, frozen, now, world.version)
         cache = _CACHES.get(world)
         if cache is None:
             cache = _CACHES.setdefault(world, {})

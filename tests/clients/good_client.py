@@ -1,4 +1,5 @@
-"""A correct little client run: rents, activates through the control API's clock, reads SMS, deletes."""
+"""A correct little client of the live service (the mock's default dialect): rents, activates through the
+control API's clock, reads SMS (`{SmsList, OtherSms}`), deletes."""
 import os
 
 import requests
@@ -17,6 +18,6 @@ order = get("create", dtype="week", dcount=1, country="RU", service="opt16")["da
 get("activate", id=order["id"])
 requests.post(CONTROL + "/clock", json={"advance": 900}, timeout=10)
 requests.post(CONTROL + "/sms", json={"order": order["id"], "text": "code"}, timeout=10)
-assert get("sms", id=order["id"])["data"][0]["text"] == "code"
+assert get("sms", id=order["id"])["data"]["SmsList"][0]["text"] == "code"
 assert get("prolong", id=order["id"], dtype="week", dcount=1)["status"] == 1
 get("delete", id=order["id"])
