@@ -45,7 +45,7 @@ BY_SERVICE_SDK = mapping(obj({"service_name": STR, "price": NUMERIC_STR, "procen
                               "procent": NUMERIC_STR, "day_step": NUMERIC_STR, "country": STR,
                               "phoneAmount": INT}))
 GETDATA_ITEM = obj({"name": STR, "service": STR, "price_day": MONEY, "count": INT})
-GETDATA_LIVE_ITEM = obj({"name": STR, "service": STR, "price_day": MONEY, "count": INT, "img": STR})
+GETDATA_LIST_ITEM = obj({"name": STR, "service": STR, "price_day": MONEY, "count": INT, "img": STR})
 GETDATA_SDK_ITEM = obj({"name": STR, "service": STR, "price_day": MONEY, "count": INT, "img": STR,
                         "procent_days": INT, "procent": INT, "day_step": INT})
 PROVIDERS_SERVICE = obj({"name": STR, "service": STR, "price_day": MONEY, "img": STR,

@@ -78,13 +78,13 @@ def _services(call: Call, country: Country):
 
 
 def getdata(call: Call):
-    """Services of a country: base price per day and stock; live adds img; sdk: wrapped with totalAmount."""
+    """Services of a country: base price per day and stock; `list` adds img; sdk (also live): wrapped with totalAmount."""
     country = _country(call)
     items = []
     for code, svc, offer in _services(call, country):
         item = {"name": svc.name, "service": code, "price_day": wire(offer.price_day),
                 "count": sum(offer.stock.values())}
-        if call.variant == "live":
+        if call.variant == "list":
             item["img"] = svc.img
         elif call.variant == "sdk":
             item.update(img=svc.img, procent_days=offer.procent_days, procent=offer.procent,

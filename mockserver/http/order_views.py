@@ -11,8 +11,8 @@ def number_fields(world, order: Order, dialect: str) -> tuple[str, str]:
     """(pnumber, ccode) as the dialect writes them: live writes a full-form country's number whole, ccode ""."""
     if dialect == "live":
         country = world.catalogue.countries.get(order.country)
-        if country is not None and getattr(country, "number_form", "national") == "full":
-            return order.number, ""
+        if country is not None:
+            return country.live_number(order.number)
     return order.pnumber, order.ccode
 
 

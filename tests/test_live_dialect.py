@@ -1,0 +1,147 @@
+"""The live dialect (the default): each fact of docs/evidence.md's wire table, held here."""
+import pytest
+
+from contracts.registry import DEFAULT_DIALECT
+from contracts.validate import check_response
+from mockserver.core.world import WorldConfig
+from mockserver.http.app import create_app
+from mockserver.server import ServeOptions
+from tests.conftest import KEY, Api, make_hub
+from tests.test_cli import start
+
+import requests
+import signal
+
+
+@pytest.fixture
+def live_hub(shipped_catalogue):
+    """A hub whose default world speaks live; RO writes numbers in full (as the evidence says)."""
+    hub = make_hub(shipped_catalogue, dialect="live")
+    hub.worlds["default"].catalogue.countries["RO"].number_form = "full"
+    return hub
+
+
+def _api(hub):
+    client = create_app(hub).test_client()
+    return Api(lambda p, q: client.get(p, query_string=q).get_json(),
+               lambda p, b: client.post(p, json=b).get_json())
+
+
+@pytest.fixture
+def live(live_hub):
+    return _api(live_hub)
+
+
+def _stock(api, hub, country, count=2):
+    """`count` service codes of the catalogue, each put in stock in `country` (whatever the shipped data)."""
+    land = hub.worlds["default"].catalogue.countries[country]
+    codes = list(hub.worlds["default"].catalogue.services)[:count]
+    for code in codes:
+        assert "error" not in api.control("/catalogue/offers", {"country": country, "service": code, "price_day": "1",
+                                                                 "stock": {p: 5 for p in land.leases}})
+    return codes
+
+
+def test_live_is_the_default_everywhere():
+    assert DEFAULT_DIALECT == "live"
+    assert WorldConfig().dialect == "live" and ServeOptions().dialect == "live"
+
+
+def test_serve_with_no_flags_speaks_live():
+    proc, info, lines = start()
+    try:
+        assert "(live dialect," in lines[0]
+        base, key = info["base URL"], info["apikey"]
+        rent = f"{base}/api/rent.php"
+        countries = requests.get(rent, params={"method": "getcountries"}, timeout=10).json()["data"]
+        assert {"name", "code", "rent_switch_type"} <= set(countries[0])
+        counts = requests.get(rent, params={"method": "getcount", "country": "RU"}, timeout=10).json()["data"]
+        service = next(code for code, n in counts.items() if n > 0)
+        made = requests.get(rent, params={"method": "create", "apikey": key, "dtype": "week", "dcount": 1,
+                                          "country": "RU", "service": service}, timeout=10).json()["data"]
+        sms = requests.get(rent, params={"method": "sms", "apikey": key, "id": made["id"]}, timeout=10).json()
+        assert sms == {"status": 1, "data": {"SmsList": [], "OtherSms": []}}
+        world = requests.post(f"{base}/_mock/worlds", json={}, timeout=10).json()["world"]
+        assert requests.get(f"{base}/_mock/worlds/{world}", timeout=10).json()["dialect"] == "live"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+
+
+def test_create_answers_one_object_with_integer_id_and_until(live, live_hub):
+    one, _ = _stock(live, live_hub, "RU")
+    body = live.call("create", dtype="week", dcount=1, country="RU", service=one)
+    data = body["data"]
+    assert set(data) == {"id", "pnumber", "ccode", "service", "until"}
+    assert type(data["id"]) is int and type(data["until"]) is int and data["ccode"] == "+7"
+    assert check_response("create", body, "live") == []
+
+
+def test_full_form_country_numbers_carry_the_dial_code_everywhere(live, live_hub):
+    one, two = _stock(live, live_hub, "RO")
+    created = live.ok("create", dtype="week", dcount=1, country="RO", service=one)
+    full = live_hub.worlds["default"].orders[created["id"]].number
+    assert full.startswith("40") and created["pnumber"] == full and created["ccode"] == ""
+    multi = live.ok("create_multi", dtype="week", dcount=1, country="RO", services=f"{one},{two}")
+    assert {(m["pnumber"], m["ccode"]) for m in multi} == {(multi[0]["pnumber"], "")}
+    assert multi[0]["pnumber"].startswith("40")
+    shown = {o["id"]: (o["pnumber"], o["ccode"]) for o in live.ok("orders")}
+    assert shown[created["id"]] == (full, "")
+    live.control("/clock", {"advance": 8 * 86_400})  # expires into the archive
+    history = live.ok("get_rent_history")
+    assert {h["orderId"]: h["number"] for h in history}[created["id"]] == full
+    assert live.ok("restore_user_precalc", id=created["id"])["pnumber"] == full
+
+
+def test_national_form_countries_keep_ccode_and_the_national_number(live, live_hub):
+    one, _ = _stock(live, live_hub, "RU")
+    created = live.ok("create", dtype="week", dcount=1, country="RU", service=one)
+    order = live_hub.worlds["default"].orders[created["id"]]
+    assert created["ccode"] == "+7" and "7" + created["pnumber"] == order.number
+
+
+def test_documented_and_sdk_keep_the_national_form_for_full_countries(shipped_catalogue):
+    for dialect in ("documented", "sdk"):
+        hub = make_hub(shipped_catalogue, dialect=dialect)
+        hub.worlds["default"].catalogue.countries["RO"].number_form = "full"
+        api = _api(hub)
+        one, _ = _stock(api, hub, "RO")
+        created = api.ok("create", dtype="week", dcount=1, country="RO", service=one)
+        assert created["ccode"] == "+40" and not created["pnumber"].startswith("40"), dialect
+        assert api.ok("orders")[0]["ccode"] == "+40"
+
+
+def test_sms_answers_smslist_and_othersms(live, live_hub):
+    one, two = _stock(live, live_hub, "RU")
+    created = live.ok("create", dtype="week", dcount=1, country="RU", service=one)
+    live.ok("activate", id=created["id"])
+    live.control("/clock", {"advance": 900})
+    assert live.control("/sms", {"order": created["id"], "text": "own 1"})["delivered"]
+    assert live.control("/sms", {"order": created["id"], "text": "other 1", "service": two})["delivered"]
+    data = live.ok("sms", id=created["id"])
+    assert [s["text"] for s in data["SmsList"]] == ["own 1"]
+    assert [s["text"] for s in data["OtherSms"]] == ["other 1"]
+
+
+def test_getdata_answers_services_and_total_and_the_recorded_list_is_a_variant(live, live_hub):
+    data = live.ok("getdata", country="RU")
+    assert set(data) == {"services", "totalAmount"}
+    assert data["totalAmount"] == sum(s["count"] for s in data["services"])
+    live_hub.worlds["default"].config.overrides["getdata"] = "list"
+    flat = live.call("getdata", country="RU")
+    assert set(flat["data"][0]) == {"name", "service", "price_day", "count", "img"}
+    assert check_response("getdata", flat, "live", {"getdata": "list"}) == []
+    assert check_response("getdata", flat, "live") != []
+
+
+def test_getdata_with_providers_counts_per_provider(live):
+    data = live.ok("getdataWithProviders", country="AT", dtype="week", dcount=1)
+    item = data["services"][0]
+    assert isinstance(item["count"], dict) and set(item["count"]) <= set(data["allOperators"])
+    assert item["totalCount"] == sum(item["count"].values())
+
+
+def test_getcountries_carries_the_switch_type(live):
+    countries = {c["code"]: c for c in live.ok("getcountries")}
+    assert countries["RU"]["name"] == "Россия"
+    assert all(c["rent_switch_type"] in ("FAST", "NORMAL") for c in countries.values())
