@@ -103,7 +103,7 @@ def test_sdk_shape_breaks_the_reference_and_says_so():
         summary = proxy.close()
     finally:
         served.close()
-    assert summary["dialects"]["getdata"] == {"sdk": 1}
+    assert summary["dialects"]["getdata"] == {"sdk": 1, "live": 1}  # live answers getdata as the sdk does
     assert any("data" in reason for reason in summary["reference_broken"]["getdata"])
 
 
@@ -220,7 +220,7 @@ def test_diff_reports_planted_money_difference_and_marks_dialect_differences_kno
     assert shadow.ids == {made["data"]["id"]: made["data"]["id"] - 1}
     assert not [d for d in create_diffs if not d["known"]], create_diffs  # ids mapped, until within tolerance
     sms = entries[3]["diffs"]
-    assert sms == [{"path": "data", "kind": "shape", "upstream": ["documented"], "shadow": ["sdk"],
+    assert sms == [{"path": "data", "kind": "shape", "upstream": ["documented"], "shadow": ["live", "sdk"],
                     "known": "dialect variants differ (see docs/evidence.md)"}]
     assert summary["diffs"]["unknown"] == 1
 
