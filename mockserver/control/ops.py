@@ -33,7 +33,9 @@ class Op:
     fn: Callable
     schema: dict | None
     mutates: bool
-    scope: str  # "world": acts in one world (its lock held); "hub": creates or drops worlds
+    # "world": acts in one world (its lock held); "hub+world": also changes the hub's indexes (the hub
+    # lock taken first, per the lock order in core/hub.py); "hub": creates, replaces or drops worlds
+    scope: str
     by_apikey: bool = True  # False where `apikey` names something new, not the world to act on
 
 
@@ -87,8 +89,7 @@ def run(rt, name: str, body: object) -> tuple[object, int]:
             if spec.mutates:
                 rt.record("control", name, rt.hub.worlds.get(body.get("world", "")), body)
             return result
-    world = world_of(rt, body, spec.by_apikey)
-    with world.lock:
+    with rt.hub.hold(lambda: world_of(rt, body, spec.by_apikey), hub=spec.scope == "hub+world") as world:
         rt.begin()
         try:
             result = spec.fn(rt, body, world)
@@ -159,7 +160,7 @@ def delete_world(rt, body):
     return {"deleted": True}, 200
 
 
-@op("reset", bodies.RESET, mutates=True)
+@op("reset", bodies.RESET, mutates=True, scope="hub+world")
 def reset(rt, body, world):
     """Rebuild a world from its seed, clock included."""
     fresh = rt.hub.reset(world.name)
@@ -167,7 +168,7 @@ def reset(rt, body, world):
     return {"world": fresh.name, "now": fresh.clock.now(), "apikeys": list(fresh.accounts)}, 200
 
 
-@op("accounts.create", bodies.ACCOUNT_NEW, mutates=True, by_apikey=False)
+@op("accounts.create", bodies.ACCOUNT_NEW, mutates=True, scope="hub+world", by_apikey=False)
 def new_account(rt, body, world):
     """Open a funded account in a world (here `apikey` names the new account)."""
     body.setdefault("apikey", new_apikey())

@@ -1,11 +1,26 @@
-"""The hub: every world of a server, the apikey and order-id indexes, and server-wide unique ids."""
+"""The hub: every world of a server, the apikey and order-id indexes, and server-wide unique ids.
+
+Lock order (DESIGN section 5), the one order every thread takes locks in:
+
+1. `Hub.lock` (creating, replacing or dropping worlds; the apikey index),
+2. then one `World.lock` (everything inside a world); two or more world locks only with the hub lock held,
+   in name order (checkpoints),
+3. then leaf locks that never wait for another: the id counter, the state file, a real clock, fault
+   rules, a journal.
+
+Never take the hub lock while holding a world lock: an operation that needs both takes the hub lock
+first (`Hub.hold(..., hub=True)`). A world is replaced (reset, snapshot PUT) or dropped only with the hub
+lock and its own lock held, and is then marked `retired`; whoever found a world without the hub lock
+checks, once it holds the world's lock, that the world is still in place (`Hub.hold` does).
+"""
 from __future__ import annotations
 
 import itertools
 import secrets
 import threading
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Iterator
 
 from .catalogue import Catalogue
 from .clock import make_clock
@@ -97,6 +112,23 @@ class Hub:
                 self.by_apikey[apikey] = name
             return world
 
+    @contextmanager
+    def hold(self, find: Callable[[], World], hub: bool = False) -> Iterator[World]:
+        """Hold the lock of the world `find()` names (after the hub lock when `hub`), in the lock order.
+
+        A world replaced or dropped while this thread waited for its lock is retired: then `find()` is
+        asked again, so the caller always acts on the world in place.
+        """
+        while True:
+            with ExitStack() as stack:
+                if hub:
+                    stack.enter_context(self.lock)
+                world = find()
+                stack.enter_context(world.lock)
+                if not world.retired:
+                    yield world
+                    return
+
     def delete_world(self, name: str) -> None:
         """Drop a world and its accounts (the default world is reset instead)."""
         with self.lock:
@@ -104,9 +136,11 @@ class Hub:
             if name == DEFAULT:
                 self.reset(name)
                 return
-            for apikey in world.accounts:
-                self.by_apikey.pop(apikey, None)
-            del self.worlds[name]
+            with world.lock:
+                for apikey in world.accounts:
+                    self.by_apikey.pop(apikey, None)
+                del self.worlds[name]
+                world.retired = True
 
     def reset(self, name: str) -> World:
         """Rebuild a world from its seed and config (clock, catalogue, initial accounts); others go."""
@@ -118,6 +152,7 @@ class Hub:
                         self.by_apikey.pop(apikey, None)
                 world = self._build(name, old.config)
                 self.worlds[name] = world
+                old.retired = True
             return world
 
     def install(self, world: World) -> None:
@@ -132,11 +167,14 @@ class Hub:
                 owner = self.by_order.get(oid)
                 if owner is not None and owner != world.name and owner in self.worlds:
                     raise ValueError(f"order id {oid} belongs to world {owner!r}")
-            if old is not None:
-                for apikey in old.accounts:
-                    self.by_apikey.pop(apikey, None)
-            self.worlds[world.name] = world
-            self.by_apikey.update(dict.fromkeys(world.accounts, world.name))
+            with ExitStack() as stack:
+                if old is not None:
+                    stack.enter_context(old.lock)
+                    for apikey in old.accounts:
+                        self.by_apikey.pop(apikey, None)
+                    old.retired = True
+                self.worlds[world.name] = world
+                self.by_apikey.update(dict.fromkeys(world.accounts, world.name))
             with self._ids_lock:
                 self.by_order.update(dict.fromkeys(world.orders, world.name))
                 top = max(world.orders, default=FIRST_ORDER_ID - 1)
@@ -161,16 +199,21 @@ class Hub:
         return world if world is not None and order_id in world.orders else None
 
     def add_account(self, world: World, balance: object, apikey: str | None = None) -> str:
-        """Open a funded account in `world`; a fresh random apikey unless one is given."""
+        """Open a funded account in `world` (a fresh random apikey unless one is given).
+
+        Takes the hub lock, then the world's: a caller holding the world's lock must hold the hub lock
+        already (see the lock order above).
+        """
         amount = money(balance)
         if amount < 0:
             raise ValueError("balance must not be negative")
-        with self.lock:
+        with self.lock, world.lock:
+            if world.retired:
+                raise KeyError(f"unknown world {world.name!r}")
             apikey = apikey or new_apikey()
             if apikey in self.by_apikey:
                 raise ValueError(f"apikey {apikey!r} is taken")
-            with world.lock:
-                world.add_account(apikey, amount, world.now())
+            world.add_account(apikey, amount, world.now())
             self.by_apikey[apikey] = world.name
             return apikey
 
@@ -179,12 +222,14 @@ class Hub:
         value = money(amount)
         if value <= 0:
             raise ValueError("amount must be positive")
-        world = self.world_of(apikey)
-        if world is None:
-            raise KeyError(f"unknown apikey {apikey!r}")
-        with world.lock:
-            account = world.account(apikey)
-            account.credit(world.now(), "topup", value)
-            world.touch()
-            return account.balance
 
+        def find() -> World:
+            world = self.world_of(apikey)
+            if world is None:
+                raise KeyError(f"unknown apikey {apikey!r}")
+            return world
+
+        with self.hold(find) as world, world.change() as now:
+            account = world.account(apikey)
+            account.credit(now, "topup", value)
+            return account.balance

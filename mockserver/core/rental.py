@@ -69,9 +69,7 @@ def _number(world: World, country: Country, provider: str) -> tuple[str, str]:
 def create(world: World, apikey: str, dtype: str, dcount: int, country: str, services: list[str],
            provider: str | None = None) -> list[Order]:
     """Rent one number for each of `services` (one order per service); debit, reserve, schedule."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         account = world.account(apikey)
         if len(set(services)) != len(services):
             dup = next(s for s in services if services.count(s) > 1)
@@ -103,9 +101,7 @@ def create(world: World, apikey: str, dtype: str, dcount: int, country: str, ser
 
 def activate(world: World, apikey: str, order_id: int) -> Order:
     """Ask the number to come online: 0 → 2, then 1 after the activation delay; 2 and 1 stay."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         order = world.owned(apikey, order_id)
         if order.state == LOST:
             raise E.DomainError(E.ORDER_LOST)
@@ -117,9 +113,7 @@ def activate(world: World, apikey: str, order_id: int) -> Order:
 
 def prolong(world: World, apikey: str, order_id: int, dtype: str, dcount: int) -> Order:
     """Extend a running order by a period, inside the last 7 days and under the lease limit."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         order = world.owned(apikey, order_id)
         account = world.account(apikey)
         if order.state == LOST:
@@ -142,9 +136,7 @@ def prolong(world: World, apikey: str, order_id: int, dtype: str, dcount: int) -
 def add_service(world: World, apikey: str, order_id: int, service: str, pnumber: str,
                 rent_days: int | None = None) -> Order:
     """Let the order's number receive another service's SMS, paying its price_day for the days left."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         order = world.owned(apikey, order_id)
         account = world.account(apikey)
         if pnumber.lstrip("+") != order.number:
@@ -163,9 +155,7 @@ def add_service(world: World, apikey: str, order_id: int, service: str, pnumber:
 
 def delete(world: World, apikey: str, order_id: int) -> tuple[Order, Decimal]:
     """Close an order into the archive; refund unused whole days as the world's policy says."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         order = world.owned(apikey, order_id)
         account = world.account(apikey)
         refund = Decimal("0")
@@ -193,9 +183,7 @@ def _refund(world: World, order: Order, now: int) -> Decimal:
 
 def read_sms(world: World, apikey: str, order_id: int) -> tuple[list[Sms], list[Sms]]:
     """The order's SMS and the number's other services' SMS; marks the order's own as read."""
-    with world.lock:
-        world.now()
-        world.touch()
+    with world.change():
         order = world.owned(apikey, order_id, live_only=False)
         own, other = world.own_sms(order)
         snapshot = [Sms(s.text, s.sender, s.date, s.service, s.apikey, s.read) for s in own]

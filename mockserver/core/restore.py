@@ -89,9 +89,7 @@ def quote(world: World, apikey: str, order_id: int) -> Quote:
 
 def restore(world: World, apikey: str, order_id: int) -> Order:
     """Restore an archived order: debit the fee, back to `orders` with until = now + 30 days."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         offer = _quote(world, apikey, order_id, now, restore_codes=True)
         account = world.accounts[apikey]
         if account.balance < offer.price:

@@ -18,9 +18,7 @@ class Delivery:
 
 def send_sms(world: World, order_id: int, text: str, sender: str = "", service: str | None = None) -> Delivery:
     """Deliver an SMS to the order's number; only a number in state 1 receives, otherwise it is lost."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         order = world.orders.get(order_id)
         if order is None:
             raise E.DomainError(E.ORDER_NOT_FOUND)
@@ -35,9 +33,7 @@ def send_sms(world: World, order_id: int, text: str, sender: str = "", service: 
 
 def force_state(world: World, order_id: int, state: int) -> Order:
     """Set a running order's state: -1 number lost, 0 back/offline, 1 online now (for its active window)."""
-    with world.lock:
-        now = world.now()
-        world.touch()
+    with world.change() as now:
         order = world.orders.get(order_id)
         if order is None or not order.live:
             raise E.DomainError(E.ORDER_NOT_FOUND)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import heapq
 import random
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Iterator
 
 from contracts.registry import DEFAULT_DIALECT
 
@@ -59,7 +60,8 @@ class World:
         self.clock = clock
         self.rng = random.Random(config.seed)
         self.next_id = next_id
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # taken after the hub's lock, never before it (see hub.py)
+        self.retired = False  # set (under this lock) once the hub replaced or dropped this world
         self.accounts: dict[str, Account] = {}
         self.orders: dict[int, Order] = {}
         self.closures: dict[int, Closure] = {}  # latest closure per order id
@@ -87,6 +89,14 @@ class World:
         with self.lock:
             self.now()
             return self.run_due(self.clock.advance(seconds))
+
+    @contextmanager
+    def change(self) -> Iterator[int]:
+        """Hold the world for one state-changing operation: yields now (read once, due events applied), the change marked."""
+        with self.lock:
+            now = self.now()
+            self.touch()
+            yield now
 
     def touch(self) -> None:
         """Note that the world changed (every mutating operation calls this)."""

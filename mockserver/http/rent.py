@@ -71,8 +71,17 @@ def dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None = N
     """Answer one rent.php request; never raises for bad input.
 
     `world_name` comes from a world-scoped path (/w/<world>/api/rent.php): keyless calls read that
-    world, and an apikey of another world is invalid there.
+    world, and an apikey of another world is invalid there. A world found without the hub's lock may be
+    replaced (reset, snapshot) before its own lock is held: the call then runs again on the world in place.
     """
+    while True:
+        outcome = _dispatch(rt, verb, query, world_name)
+        if outcome is not None:
+            return outcome
+
+
+def _dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None) -> Outcome | None:
+    """`dispatch` once; None when the world found was retired before its lock was held."""
     hub = rt.hub
     scope_name = world_name or DEFAULT
     if verb not in ("GET", "HEAD"):
@@ -105,16 +114,19 @@ def dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None = N
     call = Call(world, apikey, values, registry.variant(name, config.dialect, config.overrides), config.dialect)
     if not spec.mutates:
         return _read(spec.name, call, findings)
-    return Outcome(_run(rt, spec, call, query, world_name), world.name, findings)
+    payload = _run(rt, spec, call, query, world_name)
+    return None if payload is None else Outcome(payload, world.name, findings)
 
 
 _CACHES: "weakref.WeakKeyDictionary[World, dict]" = weakref.WeakKeyDictionary()
 
 
-def _read(name: str, call: Call, findings: list[str]) -> Outcome:
+def _read(name: str, call: Call, findings: list[str]) -> Outcome | None:
     """A read-only call, answered from the world's cache while nothing changed and time stood still."""
     world = call.world
     with world.lock:
+        if world.retired:
+            return None
         now = world.now()
         frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(call.values.items()))
         key = (name, call.variant, call.dialect, call.apikey, frozen, now, world.version)
@@ -131,12 +143,14 @@ def _read(name: str, call: Call, findings: list[str]) -> Outcome:
     return Outcome(None, world.name, findings, hit)
 
 
-def _run(rt, spec: registry.Method, call: Call, query: Mapping[str, str], world_name: str | None) -> dict:
-    """Run the handler; state-changing calls are logged under the world's lock before the answer."""
+def _run(rt, spec: registry.Method, call: Call, query: Mapping[str, str], world_name: str | None) -> dict | None:
+    """Run the handler (None if the world was retired); changes are logged under the world's lock before the answer."""
     world: World = call.world
-    if rt.store is None:
-        return _answer(spec.name, call)
     with world.lock:
+        if world.retired:
+            return None
+        if rt.store is None:
+            return _answer(spec.name, call)
         rt.begin()
         payload = _answer(spec.name, call)
         rt.record("rent", spec.name, world, {"query": dict(query), "scope": world_name})
