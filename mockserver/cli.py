@@ -42,11 +42,25 @@ def main() -> None:
 @click.option("--state", type=click.Path(dir_okay=False), help="SQLite file keeping every world across restarts.")
 @click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(1, 10**6),
               help="Requests kept per world in the journal.")
+@click.option("--connection-limit", default=ServeOptions.connection_limit, show_default=True, type=click.IntRange(1),
+              help="Connections held at once, idle keep-alive ones included.")
+@click.option("--idle-timeout", default=ServeOptions.idle_timeout, show_default=True, type=click.IntRange(1),
+              help="Seconds an idle connection stays open.")
+@click.option("--backlog", default=ServeOptions.backlog, show_default=True, type=click.IntRange(1),
+              help="Connections waiting to be accepted.")
+@click.option("--max-worlds", default=ServeOptions.max_worlds, show_default=True, type=click.IntRange(1),
+              help="Worlds at once (POST /_mock/worlds refuses beyond).")
+@click.option("--journal-max", default=ServeOptions.journal_max, show_default=True, type=click.IntRange(1, 10**6),
+              help="Largest journal_size a world may ask for.")
+@click.option("--max-snapshot", default=ServeOptions.max_snapshot, show_default=True, type=click.IntRange(1),
+              help="Largest snapshot PUT, in bytes.")
 def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads,
-          state, journal_size):
+          state, journal_size, connection_limit, idle_timeout, backlog, max_worlds, journal_max, max_snapshot):
     """Start the mock server with its default world."""
     opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
-                        admin_token, threads, state, journal_size)
+                        admin_token, threads, state, journal_size, connection_limit=connection_limit,
+                        idle_timeout=idle_timeout, backlog=backlog, max_worlds=max_worlds, journal_max=journal_max,
+                        max_snapshot=max_snapshot)
     try:
         served = make_server(opts)
     except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:

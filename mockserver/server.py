@@ -14,8 +14,9 @@ from .core import catalogue
 from .core.hub import DEFAULT, Hub
 from .core.money import parse_amount
 from .core.world import WorldConfig
-from .http.app import create_app
-from .http.runtime import Runtime
+from .http.app import MAX_BODY, create_app
+from .http.runtime import JOURNAL_MAX, MAX_SNAPSHOT, MAX_WORLDS, Runtime
+from .listener import use_json_errors, waitress_options
 from .storage import Store, restore
 
 
@@ -58,6 +59,12 @@ class ServeOptions:
     state: str | None = None
     journal_size: int = 1000
     checkpoint_every: int = 20_000
+    connection_limit: int = 4000  # connections held at once (idle keep-alive ones included)
+    idle_timeout: int = 60  # seconds an idle connection stays open
+    backlog: int = 2048  # connections waiting to be accepted
+    max_worlds: int = MAX_WORLDS
+    journal_max: int = JOURNAL_MAX
+    max_snapshot: int = MAX_SNAPSHOT
 
 
 def build_hub(opts: ServeOptions) -> Hub:
@@ -108,6 +115,9 @@ def make_server(opts: ServeOptions) -> Served:
     store = Store(opts.state) if opts.state else None
     rt = Runtime(hub, store, journal_size=opts.journal_size)
     rt.checkpoint_every = opts.checkpoint_every
+    if opts.journal_size > opts.journal_max:
+        raise ValueError(f"--journal-size {opts.journal_size} is over --journal-max {opts.journal_max}")
+    rt.max_worlds, rt.journal_max, rt.max_snapshot = opts.max_worlds, opts.journal_max, opts.max_snapshot
     replayed = 0
     if store is not None:
         # Each log write releases the GIL; with the default 5 ms switch interval the writer then
@@ -116,7 +126,10 @@ def make_server(opts: ServeOptions) -> Served:
         replayed = restore(rt, store)
         store.checkpoint(hub)  # the file now holds the default world from its first start on
     app = create_app(hub, opts.admin_token, rt)
-    server = create_server(app, host=opts.host, port=opts.port, threads=opts.threads, ident="smspva-rent-mock")
+    server = create_server(app, host=opts.host, port=opts.port, threads=opts.threads, ident="smspva-rent-mock",
+                           **waitress_options(opts.connection_limit, opts.idle_timeout, opts.backlog,
+                                              max(MAX_BODY, opts.max_snapshot)))
+    use_json_errors(server)
     return Served(server, rt, replayed)
 
 

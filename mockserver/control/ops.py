@@ -107,11 +107,21 @@ def health(rt, body, world):
     return {"ok": True}, 200
 
 
+def room_for_a_world(rt) -> None:
+    """Refuse a new world past the server's cap (a replay re-creates what was allowed then)."""
+    if not rt.replaying and len(rt.hub.worlds) >= rt.max_worlds:
+        raise ControlError(409, f"world limit reached: {len(rt.hub.worlds)} worlds exist, the cap is "
+                                f"{rt.max_worlds} (rent-mock serve --max-worlds); delete one first")
+
+
 @op("worlds.create", bodies.WORLD_NEW, mutates=True, scope="hub")
 def create_world(rt, body):
     """A fresh isolated world with one funded account (the effective name and apikey go in the log)."""
     hub = rt.hub
     base = hub.worlds[DEFAULT].config
+    room_for_a_world(rt)
+    if body.get("journal_size", 0) > rt.journal_max:
+        raise ControlError(400, f"journal_size: at most {rt.journal_max} (rent-mock serve --journal-max)")
     body.setdefault("apikey", new_apikey())
     overrides = dict(body.get("overrides", {}))
     for method, variant in overrides.items():

@@ -5,7 +5,7 @@ from ..core.catalogue import Offer, ServiceDef
 from ..core.money import money, wire
 from ..core.snapshot import SnapshotError, dump_world, load_world
 from . import bodies
-from .ops import ControlError, op
+from .ops import ControlError, op, room_for_a_world
 
 
 @op("catalogue.show")
@@ -128,6 +128,8 @@ def snapshot(rt, body, world):
 def put_snapshot(rt, body):
     """Load a snapshot into the world named by the path (created if new)."""
     name = body.get("world")
+    if name not in rt.hub.worlds:
+        room_for_a_world(rt)
     try:
         world = load_world(body.get("snapshot"), name, rt.hub._next_id, rt.hub.wall)
         rt.hub.install(world)

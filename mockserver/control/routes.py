@@ -93,7 +93,12 @@ def get_snapshot(world: str):
 
 @blueprint.put("/worlds/<world>/snapshot")
 def put_snapshot(world: str):
-    """Load a snapshot into a world."""
+    """Load a snapshot into a world (a larger body than other calls: up to --max-snapshot bytes)."""
+    limit = current_app.config["RUNTIME"].max_snapshot
+    if (request.content_length or 0) > limit:
+        raise ControlError(413, f"snapshot of {request.content_length} bytes is over the limit of {limit} bytes "
+                                "(rent-mock serve --max-snapshot)")
+    request.max_content_length = limit
     return call("snapshot.put", {"snapshot": _body(), "world": world})
 
 

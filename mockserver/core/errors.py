@@ -24,6 +24,7 @@ BALANCE_NOT_ENOUGH = "Balance is not enough"
 
 # Our wording where the reference gives none; each names what is wrong.
 ONLY_GET = "Only GET requests are accepted"
+HEAD_NOT_RUN = "HEAD does not run {}: it changes state (send GET)"
 BAD_APIKEY = "Invalid apikey"
 ORDER_NOT_FOUND = "Order not found"
 UNKNOWN_COUNTRY = "Unknown country: {}"

@@ -32,6 +32,22 @@ class Entry:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+ENTRY_PARAMS = 16  # parameters an entry keeps (the first ones), so an entry stays small whatever was sent
+ENTRY_TEXT = 100  # characters kept of each parameter name and value
+ENTRY_FINDINGS = 8  # findings an entry keeps (each up to ENTRY_LINE characters, like its msg); the rest are counted
+ENTRY_LINE = 300
+
+
+def bounded(params: Mapping[str, str], found: list[str]) -> tuple[dict, list[str]]:
+    """The parameters and findings as an entry keeps them: at most ENTRY_PARAMS, ENTRY_TEXT, ENTRY_FINDINGS."""
+    kept = {k[:ENTRY_TEXT]: v[:ENTRY_TEXT] for k, v in list(params.items())[:ENTRY_PARAMS]}
+    if len(params) > ENTRY_PARAMS:
+        kept["..."] = f"{len(params) - ENTRY_PARAMS} more parameters not kept"
+    if len(found) > ENTRY_FINDINGS:
+        found = found[:ENTRY_FINDINGS] + [f"and {len(found) - ENTRY_FINDINGS} more"]
+    return kept, [f[:ENTRY_LINE] for f in found]
+
+
 def findings(verb: str, query: Mapping[str, str]) -> list[str]:
     """What the request itself does against the contract (not the answer)."""
     return request_findings(verb, query)
@@ -47,7 +63,11 @@ class Journal:
         self._lock = threading.Lock()
 
     def add(self, **fields) -> None:
-        """Append one request."""
+        """Append one request (its parameters and findings bounded: see `bounded`)."""
+        fields["params"], fields["findings"] = bounded(fields["params"], fields["findings"])
+        for key in ("method", "apikey", "msg"):
+            if fields.get(key):
+                fields[key] = fields[key][:ENTRY_LINE]
         with self._lock:
             self._items.append(Entry(seq=next(self._seq), **fields))
 

@@ -92,6 +92,8 @@ def _dispatch(rt, verb: str, query: Mapping[str, str], world_name: str | None) -
     spec = registry.method(name)
     if spec is None:
         return Outcome(error(f"Unknown method: {name[:60]}"), scope_name, [f"unknown method {name[:60]!r}"])
+    if verb == "HEAD" and spec.mutates:  # HEAD has no side effects: only its headers are answered
+        return Outcome(error(E.HEAD_NOT_RUN.format(name)), scope_name, [f"HEAD of {name}, which changes state"])
     scope = hub.worlds.get(scope_name)
     if scope is None:
         return Outcome(error(f"Unknown world: {scope_name[:60]}"), DEFAULT, [])

@@ -9,6 +9,11 @@ from ..core.world import World
 from .faults import FaultBook
 from .journal import Journal
 
+# Caps (rent-mock serve options): memory stays bounded whatever clients ask for.
+MAX_WORLDS = 10_000  # worlds at once (a fresh world takes about 150 KiB: benchmarks/memory.py)
+JOURNAL_MAX = 10_000  # journal entries a world may ask for (an entry is kept to at most about 3 KiB)
+MAX_SNAPSHOT = 32 << 20  # bytes of a snapshot PUT (other control bodies: 1 MiB)
+
 
 class Runtime:
     """What the HTTP layer and the control plane share; `store` is None when state lives in memory."""
@@ -23,6 +28,7 @@ class Runtime:
         self.monotonic = monotonic
         self.journals: dict[str, Journal] = {}
         self.replaying = False
+        self.max_worlds, self.journal_max, self.max_snapshot = MAX_WORLDS, JOURNAL_MAX, MAX_SNAPSHOT
 
     def journal(self, world: str) -> Journal:
         """The journal of `world` (made on first use)."""

@@ -57,6 +57,8 @@ class RentApp:
         if not any(h == "Content-Length" for h, _ in headers):
             headers = headers + [("Content-Length", str(len(body)))]
         start_response(status, headers)
+        if environ.get("REQUEST_METHOD") == "HEAD":  # the headers GET would get, no body
+            return []
         return [body]
 
     def answer(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
