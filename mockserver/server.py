@@ -115,9 +115,8 @@ def make_server(opts: ServeOptions) -> Served:
     store = Store(opts.state) if opts.state else None
     rt = Runtime(hub, store, journal_size=opts.journal_size)
     rt.checkpoint_every = opts.checkpoint_every
-    if opts.journal_size > opts.journal_max:
-        raise ValueError(f"--journal-size {opts.journal_size} is over --journal-max {opts.journal_max}")
-    rt.max_worlds, rt.journal_max, rt.max_snapshot = opts.max_worlds, opts.journal_max, opts.max_snapshot
+    rt.max_worlds, rt.max_snapshot = opts.max_worlds, opts.max_snapshot
+    rt.journal_max = max(opts.journal_max, opts.journal_size)  # the server's own default is always allowed
     replayed = 0
     if store is not None:
         # Each log write releases the GIL; with the default 5 ms switch interval the writer then
