@@ -99,10 +99,21 @@ class Served:
     def close(self) -> None:
         """Stop serving; with a store, write a final checkpoint."""
         self._stop.set()
-        self.server.close()
+        stop_waitress(self.server)
         if self.store is not None:
             self.store.checkpoint(self.hub)
             self.store.close()
+
+
+def stop_waitress(server) -> None:
+    """Close a waitress server that runs in another thread, without writing into a reused descriptor.
+
+    A worker thread that finishes a request pulls the server's trigger (it writes b"x" to a pipe).
+    Closed first, that pipe's descriptor number can already belong to a new socket, which then gets
+    a stray "x" (seen as `BadStatusLine('xHTTP/1.1 200 OK')`): stop the workers, then close.
+    """
+    server.task_dispatcher.shutdown(timeout=5)
+    server.close()
 
 
 def make_server(opts: ServeOptions) -> Served:

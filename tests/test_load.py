@@ -2,7 +2,10 @@
 import threading
 
 import pytest
+
 from waitress import create_server
+
+from mockserver.server import stop_waitress
 
 from simulator.load import audit, run_load
 from tests.broken_server import make_app
@@ -43,7 +46,7 @@ def broken():
     server = create_server(make_app(calls), host="127.0.0.1", port=0, threads=2)
     threading.Thread(target=server.run, daemon=True).start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    stop_waitress(server)
 
 
 def test_load_reports_contract_failures_of_another_server(broken):

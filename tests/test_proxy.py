@@ -17,7 +17,7 @@ from contracts.proxy.upstream import Upstream
 from mockserver.cli import main
 from mockserver.core.catalogue import parse
 from mockserver.proxy_cli import start_shadow
-from mockserver.server import ServeOptions, make_server
+from mockserver.server import ServeOptions, make_server, stop_waitress
 from tests.broken_server import make_app
 
 START = 1_700_000_000
@@ -306,7 +306,7 @@ def test_a_broken_upstream_is_judged():
         crash = _rent(proxy.url, method="no_such_method")
         summary = proxy.close()
     finally:
-        server.close()
+        stop_waitress(server)
     assert orders.json() == {"status": "1", "data": [{"id": "40000"}]}
     assert calls[0][2]["apikey"] == REAL_KEY  # the map put the real key on the wire
     assert summary["dialects"].get("orders", {}) == {}
@@ -382,3 +382,16 @@ def test_cli_proxy_serves_records_and_prints_its_summary_on_sigterm(documented_u
     assert "rent-mock proxy: 1 calls" in out
     assert json.loads(summary_path.read_text())["calls"] == {"orders": 1}
     assert REAL_KEY not in rec.read_text() and json.loads(rec.read_text())["query"]["apikey"] == "***"
+
+
+def test_servers_stop_their_workers_before_closing_the_trigger(documented_upstream):
+    # a worker left running pulls the trigger (os.write(fd, b"x")) into a descriptor a new socket may
+    # already hold: the stray byte reached clients as BadStatusLine('xHTTP/1.1 200 OK')
+    served = make_server(ServeOptions(port=0, clock="manual", start=START))
+    _rent(_serve(served), method="getcountries")
+    proxy = _proxy(documented_upstream)
+    _rent(proxy.url, method="getcountries")
+    served.close()
+    proxy.close()
+    assert served.server.task_dispatcher.threads == set()
+    assert proxy.server.task_dispatcher.threads == set()

@@ -9,7 +9,7 @@ from waitress import create_server
 from contracts.cli import run_verify, verify
 from contracts.client import RentClient, SpendGuard, SpendRefused
 from contracts.registry import METHODS
-from mockserver.server import ServeOptions, make_server
+from mockserver.server import ServeOptions, make_server, stop_waitress
 from tests.broken_server import make_app
 
 
@@ -27,7 +27,7 @@ def broken():
     server = create_server(make_app(calls), host="127.0.0.1", port=0, threads=2)
     threading.Thread(target=server.run, daemon=True).start()
     yield f"http://127.0.0.1:{server.effective_port}", calls
-    server.close()
+    stop_waitress(server)
 
 
 def test_verify_passes_against_the_mock(live_server):

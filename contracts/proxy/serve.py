@@ -36,6 +36,8 @@ class Running:
     def close(self) -> dict:
         """Stop serving; returns the summary."""
         self.closed = True
+        # workers first: one that finishes later pulls the trigger into a closed (maybe reused) descriptor
+        self.server.task_dispatcher.shutdown(timeout=5)
         self.server.close()
         return self.app.recorder.summary()
 
