@@ -27,12 +27,26 @@ class SpendGuard:
     max_spend: Decimal | None = None
     spent: Decimal = Decimal("0")
     prices: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (country, service) -> price_day
+    lookup: Callable[[str], None] | None = None  # learns a country's prices when they are not known yet
+    looked_up: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)  # calls refused for lack of budget
+
+    def _learn(self, country: str) -> None:
+        if self.lookup is not None and country not in self.looked_up:
+            self.looked_up.add(country)
+            self.lookup(country)
 
     def estimate(self, method: str, params: dict) -> Decimal | None:
         """Upper estimate of what `method` would cost (None: unknown)."""
-        days = {"week": 7, "month": 30, "day": 1}.get(str(params.get("dtype")), 0) * int(params.get("dcount", 1) or 1)
+        try:
+            count = int(params.get("dcount", 1) or 1)
+        except (TypeError, ValueError):
+            return None  # the server refuses such a call; its cost cannot be told beforehand
+        days = {"week": 7, "month": 30, "day": 1}.get(str(params.get("dtype")), 0) * max(count, 1)
         if method in ("create", "create_multi"):
             services = str(params.get("services") or params.get("service", "")).split(",")
+            if any((str(params.get("country")), s) not in self.prices for s in services):
+                self._learn(str(params.get("country")))
             costs = [self.prices.get((str(params.get("country")), s)) for s in services]
             return None if None in costs else sum(costs, Decimal(0)) * days
         return None
@@ -44,14 +58,22 @@ class SpendGuard:
             return
         if not self.allow:
             raise SpendRefused(f"{method} can spend money; pass --allow-spend to let it run")
+        cost = self.estimate(method, params)
         if self.max_spend is not None:
-            cost = self.estimate(method, params)
             if cost is None:
+                self.skipped.append(f"{method}: cost unknown")
                 raise SpendRefused(f"{method}: cost unknown, refused under --max-spend")
             if self.spent + cost > self.max_spend:
+                self.skipped.append(f"{method}: about {cost}, over the {self.max_spend - self.spent} left")
                 raise SpendRefused(f"{method} would cost about {cost}, over the budget left "
                                    f"({self.max_spend - self.spent})")
-            self.spent += cost
+        self.spent += cost or 0
+
+    def summary(self) -> str:
+        """What was spent and what the budget kept from running, in a sentence."""
+        cap = f" of {self.max_spend}" if self.max_spend is not None else ""
+        skipped = f"; {len(self.skipped)} calls skipped for lack of budget" if self.skipped else ""
+        return f"spent about {self.spent}{cap} (estimated from the catalogue's prices){skipped}"
 
 
 @dataclass
@@ -76,6 +98,8 @@ class RentClient:
         self.control_base = (control_base or base_url).rstrip("/")  # the mock's root, for /_mock/ calls
         self.apikey = apikey
         self.guard = guard or SpendGuard()
+        if self.guard.lookup is None:
+            self.guard.lookup = self.learn_prices
         self.pace, self.timeout, self.sleep = pace, timeout, sleep
         self.session = requests.Session()
         self.exchanges: list[Exchange] = []
@@ -104,6 +128,18 @@ class RentClient:
             ex = Exchange(method, verb, query, None, None, f"{type(exc).__name__}: {exc}"[:200])
         self.exchanges.append(ex)
         return ex
+
+    def learn_prices(self, country: str) -> None:
+        """Read a country's daily prices from the server's catalogue (a free call) into the guard."""
+        ex = self.call("getdata", country=country, dtype="week", dcount=1)
+        data = ex.payload.get("data") if isinstance(ex.payload, dict) and ex.payload.get("status") == 1 else None
+        items = data.get("services") if isinstance(data, dict) else data
+        for item in items or []:
+            if isinstance(item, dict) and isinstance(item.get("price_day"), (int, float, str)):
+                try:
+                    self.guard.prices[(country, str(item.get("service")))] = Decimal(str(item["price_day"]))
+                except ArithmeticError:
+                    continue
 
     def control(self, verb: str, path: str, body: dict | None = None, token: str | None = None) -> Any:
         """A call to the mock's control API (only used when the target is the mock)."""

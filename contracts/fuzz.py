@@ -4,6 +4,8 @@ in-band checks judge every answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -22,6 +24,7 @@ class FuzzResult:
     failures: list[dict] = field(default_factory=list)
     stopped: int = 0  # generated calls the spend guard kept from the network
     skipped_operations: list[str] = field(default_factory=list)
+    spending: str = ""  # what was spent and what the budget skipped
 
 
 def _flat(query: dict | None) -> dict[str, str] | None:
@@ -36,22 +39,26 @@ def _flat(query: dict | None) -> dict[str, str] | None:
 
 
 def fuzz(base_url: str, apikey: str | None = None, dialect: str = "documented", examples: int = 20,
-         allow_spend: bool = False, pace: float = 0.0, seed: int | None = 0) -> FuzzResult:
-    """Generate positive and negative calls for every operation and judge the answers."""
+         allow_spend: bool = False, pace: float = 0.0, seed: int | None = 0, max_spend: Decimal | None = None,
+         on_operation: Callable[[int, int, str], None] | None = None) -> FuzzResult:
+    """Generate positive and negative calls for every operation and judge the answers (`on_operation`: progress)."""
     import schemathesis
     from schemathesis import GenerationMode
 
     result = FuzzResult()
-    client = RentClient(base_url, apikey, SpendGuard(allow=allow_spend), pace)
+    client = RentClient(base_url, apikey, SpendGuard(allow=allow_spend, max_spend=max_spend), pace)
     schema = schemathesis.openapi.from_dict(openapi(dialect, server=base_url))
-    for item in schema.get_all_operations():
-        op = item.ok()
+    operations = [item.ok() for item in schema.get_all_operations()]
+    for done, op in enumerate(operations):
         name = op.definition.raw["operationId"]
+        if on_operation is not None:
+            on_operation(done, len(operations), name)
         if METHODS[name].spends and not allow_spend:
             result.skipped_operations.append(name)
             continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _run(op, mode, client, dialect, examples, seed, result, name)
+    result.spending = client.guard.summary()
     return result
 
 

@@ -46,6 +46,8 @@ def print_table(verdict: Verdict, console: Console | None = None) -> None:
         console.print(f"[red]✗[/red] {label}: {reason}", markup=True, highlight=False)
     for refused in verdict.refused:
         console.print(f"[yellow]skipped[/yellow] {refused}", highlight=False)
+    if verdict.spending:
+        console.print(verdict.spending, highlight=False)
     console.print(f"{speaks_line(verdict)}; judged as {verdict.dialect}: "
                   + ("[green]no violations[/green]" if verdict.ok else f"[red]{len(verdict.violations())} violations[/red]"))
 
@@ -54,6 +56,7 @@ def as_json(verdict: Verdict) -> dict:
     """The verdict as a JSON document."""
     return {"target": verdict.target, "dialect": verdict.dialect, "speaks": verdict.speaks, "ok": verdict.ok,
             "methods": per_method(verdict), "skipped": verdict.refused,
+            "spending": verdict.spending,
             "violations": [{"call": label, "reason": reason} for label, reason in verdict.violations()],
             "by_dialect": {d: [{"call": s.label, "reason": r} for s in verdict.steps for r in s.by_dialect[d]]
                            for d in verdict.steps[0].by_dialect} if verdict.steps else {}}

@@ -37,6 +37,7 @@ class Verdict:
     dialect: str
     speaks: list[str]
     refused: list[str]  # calls the spend guard stopped
+    spending: str = ""  # what was spent and what the budget skipped, in a sentence
 
     def violations(self) -> list[tuple[str, str]]:
         """(label, reason) for every violation in the judged dialect."""
@@ -218,4 +219,4 @@ class Verifier:
             judged = speaks[0]
         else:
             judged = min(DIALECTS, key=lambda d: sum(len(s.by_dialect[d]) for s in self.steps))
-        return Verdict(self.client.base, self.steps, judged, speaks, self.refused)
+        return Verdict(self.client.base, self.steps, judged, speaks, self.refused, self.client.guard.summary())

@@ -40,9 +40,17 @@ def test_verify_passes_against_the_mock(live_server):
 def test_verify_passes_against_the_sdk_dialect_and_says_so(sdk_server):
     verdict = run_verify(sdk_server, None, "auto", False, None, 0.0)
     assert verdict.ok and verdict.speaks == ["sdk"]
-    forced = run_verify(sdk_server, None, "documented", False, None, 0.0)
+    # judged by another dialect than the server speaks: the sdk world's answers break the documented contract
+    import requests
+    from contracts.verify import Verifier
+
+    made = requests.post(sdk_server + "/_mock/worlds", json={"balance": "1000"}, timeout=10).json()
+    client = RentClient(sdk_server + made["base_path"], made["apikey"], SpendGuard(allow=True), control_base=sdk_server)
+    forced = Verifier(client, "documented", mock=True).run()
     assert not forced.ok
     assert ("restore_user", "data: True was expected") in forced.violations()
+    # asked for a dialect, the mock is verified in a world of that dialect (not the server's default)
+    assert run_verify(sdk_server, None, "documented", False, None, 0.0).ok
 
 
 def test_verify_fails_a_broken_server_with_reasons_and_spends_nothing(broken, tmp_path):

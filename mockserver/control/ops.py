@@ -147,6 +147,15 @@ def create_world(rt, body):
             "base_path": f"/w/{world.name}"}, 201
 
 
+@op("worlds.list", scope="hub")
+def list_worlds(rt, body):
+    """Every world: name, dialect, clock, accounts (counts of orders: GET /worlds/<name>, under its lock)."""
+    worlds = [{"world": w.name, "dialect": w.config.dialect, "clock": w.config.clock, "now": w.clock.now(),
+               "accounts": len(w.accounts), "base_path": "" if w.name == DEFAULT else f"/w/{w.name}"}
+              for w in sorted(rt.hub.worlds.values(), key=lambda w: (w.name != DEFAULT, w.name))]
+    return {"worlds": worlds}, 200
+
+
 @op("worlds.describe")
 def describe_world(rt, body, world):
     """A world's settings, clock and accounts."""

@@ -61,7 +61,7 @@ def call(name: str, body: object = None, **path):
 
 
 routes = [
-    ("GET", "/health", "health"), ("POST", "/worlds", "worlds.create"), ("POST", "/reset", "reset"),
+    ("GET", "/health", "health"), ("GET", "/worlds", "worlds.list"), ("POST", "/worlds", "worlds.create"), ("POST", "/reset", "reset"),
     ("POST", "/accounts", "accounts.create"), ("GET", "/clock", "clock.show"), ("POST", "/clock", "clock.move"),
     ("POST", "/sms", "sms.send"), ("GET", "/catalogue", "catalogue.show"),
     ("POST", "/catalogue/offers", "catalogue.offer"), ("DELETE", "/catalogue/offers", "catalogue.offer_gone"),

@@ -1,0 +1,114 @@
+"""One way to reach a server across the tools: root URL, admin token, connection errors, spend cap,
+worlds in the asked dialect and deleted after (GET /_mock/worlds shows what is left)."""
+import json
+import socket
+import threading
+
+import pytest
+from decimal import Decimal
+import requests
+from click.testing import CliRunner
+
+from contracts.cli import fuzz, run_verify, verify
+from contracts.fuzz import fuzz as run_fuzz
+from mockserver.server import ServeOptions, make_server
+
+
+@pytest.fixture(scope="module")
+def token_server():
+    served = make_server(ServeOptions(port=0, clock="manual", admin_token="s3cret"))
+    threading.Thread(target=served.server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{served.server.effective_port}"
+    served.close()
+
+
+def dead_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def worlds(base, token=None):
+    headers = {"X-Mock-Token": token} if token else {}
+    return requests.get(base + "/_mock/worlds", headers=headers, timeout=10).json()["worlds"]
+
+
+@pytest.mark.parametrize("command", [verify, fuzz])
+def test_a_rent_php_url_is_refused_in_one_line_naming_the_root(command, live_server):
+    result = CliRunner().invoke(command, ["--base-url", live_server + "/api/rent.php"])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: --base-url {live_server}/api/rent.php names rent.php itself; "
+                             f"give the root URL: {live_server}\n")
+
+
+@pytest.mark.parametrize("command", [verify, fuzz])
+def test_a_dead_port_is_one_line(command):
+    base = dead_port()
+    result = CliRunner().invoke(command, ["--base-url", base, "--pace", "0"])
+    assert result.exit_code == 2
+    assert result.output == f"Error: cannot connect to {base}: Connection refused\n"
+
+
+@pytest.mark.parametrize("command", [verify, fuzz])
+def test_allow_spend_without_a_cap_is_refused(command, live_server):
+    result = CliRunner().invoke(command, ["--base-url", live_server, "--allow-spend"])
+    assert result.exit_code == 2
+    assert "--allow-spend needs --max-spend AMOUNT: spending is always capped" in result.output
+
+
+def test_verify_dialect_sdk_on_a_documented_server_makes_an_sdk_world_and_deletes_it(live_server):
+    before = worlds(live_server)
+    verdict = run_verify(live_server, None, "sdk", False, None, 0.0)
+    assert verdict.ok, verdict.violations()[:5]
+    assert verdict.dialect == "sdk" and verdict.speaks == ["sdk"]
+    assert worlds(live_server) == before  # the world it made is gone
+
+
+def test_worlds_are_listed(live_world):
+    base, name, _ = live_world
+    listed = {w["world"]: w for w in worlds(base)}
+    assert listed["default"]["base_path"] == ""
+    assert listed[name] == {"world": name, "dialect": "documented", "clock": "manual", "now": 1_700_000_000,
+                            "accounts": 1, "base_path": f"/w/{name}"}
+
+
+def test_a_mock_with_a_token_needs_it_and_says_so(token_server):
+    result = CliRunner().invoke(verify, ["--base-url", token_server], env={"RENT_MOCK_ADMIN_TOKEN": None})
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {token_server} is smspva-rent-mock with an admin token: "
+                             "pass --admin-token or set RENT_MOCK_ADMIN_TOKEN\n")
+    wrong = CliRunner().invoke(verify, ["--base-url", token_server, "--admin-token", "nope"])
+    assert "the token given was refused" in wrong.output and wrong.exit_code == 2
+
+
+def test_verify_with_the_token_from_the_environment_runs_the_whole_lifecycle(token_server):
+    result = CliRunner().invoke(verify, ["--base-url", token_server], env={"RENT_MOCK_ADMIN_TOKEN": "s3cret"})
+    assert result.exit_code == 0, result.output
+    assert "prolong_max" in result.output and "no violations" in result.output
+    assert [w["world"] for w in worlds(token_server, "s3cret")] == ["default"]
+
+
+def test_fuzz_on_the_mock_makes_its_own_world_in_the_dialect_and_deletes_it(live_server):
+    result = CliRunner().invoke(fuzz, ["--base-url", live_server, "--dialect", "sdk", "--examples", "2"])
+    assert result.exit_code == 0, result.output
+    assert "0 failures" in result.output and "spent about 0 (estimated" in result.output
+    assert [w["world"] for w in worlds(live_server)] == ["default"]
+
+
+def test_fuzz_spending_stays_within_the_cap_and_says_what_it_skipped(live_world):
+    base, name, key = live_world
+    result = run_fuzz(f"{base}/w/{name}", key, examples=6, allow_spend=True, max_spend=Decimal("20"))
+    account = requests.get(f"{base}/_mock/accounts/{key}", timeout=10).json()
+    assert account["balance"] >= 80
+    assert "of 20 (estimated from the catalogue's prices)" in result.spending
+    assert "calls skipped for lack of budget" in result.spending
+
+
+def test_verify_under_a_cap_spends_within_it_and_reports_what_it_skipped(live_server, tmp_path):
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(verify, ["--base-url", live_server, "--allow-spend", "--max-spend", "20",
+                                         "--report", str(out)])
+    report = json.loads(out.read_text())
+    assert report["spending"] == ("spent about 17.5 of 20 (estimated from the catalogue's prices); "
+                                  "1 calls skipped for lack of budget"), result.output
+    assert "create_multi would cost about" in report["skipped"][0]
