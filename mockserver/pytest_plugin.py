@@ -1,5 +1,8 @@
 """pytest plugin (entry point `rent_mock`): a live mock once per session, a fresh world per test.
 
+The mock is the one named by RENT_MOCK_BASE_URL when it is set (as `rent-mock check-client` does, so it
+sees the traffic; RENT_MOCK_ADMIN_TOKEN is sent when set), else one the plugin starts on a free port.
+
     def test_my_client(rent_mock):
         client = MyClient(base_url=rent_mock.base_url, apikey=rent_mock.apikey)
         order = client.rent("RU", "opt16")
@@ -10,6 +13,7 @@
 """
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -97,7 +101,11 @@ class RentMock:
 
 @pytest.fixture(scope="session")
 def rent_mock_server():
-    """The root URL of a mock started on a free loopback port for the whole session."""
+    """The root URL of the mock: RENT_MOCK_BASE_URL when set, else one started on a free loopback port."""
+    named = os.environ.get("RENT_MOCK_BASE_URL")
+    if named:
+        yield named.rstrip("/")
+        return
     from .server import ServeOptions, make_server
 
     served = make_server(ServeOptions(port=0, clock="manual"))
@@ -112,9 +120,14 @@ def rent_mock(rent_mock_server, request):
     marker = request.node.get_closest_marker("rent_mock")
     options = dict(marker.kwargs) if marker else {}
     session = requests.Session()
-    made = session.post(rent_mock_server + "/_mock/worlds", json=options, timeout=10)
-    made.raise_for_status()
-    mock = RentMock(rent_mock_server, made.json(), session)
+    token = os.environ.get("RENT_MOCK_ADMIN_TOKEN")
+    if token:
+        session.headers["X-Mock-Token"] = token
+    try:
+        made = _answer(session.post(rent_mock_server + "/_mock/worlds", json=options, timeout=10))
+    except requests.ConnectionError:
+        pytest.fail(f"rent_mock: cannot connect to {rent_mock_server} (RENT_MOCK_BASE_URL)", pytrace=False)
+    mock = RentMock(rent_mock_server, made, session)
     yield mock
     session.delete(f"{rent_mock_server}/_mock/worlds/{mock.world}", timeout=10)
     session.close()

@@ -73,3 +73,44 @@ def test_plugin_helpers_raise_the_servers_reason(rent_mock):
         rent_mock.offline(123)
     assert (refused.value.status, refused.value.reason) == (404, "order 123 is not running")
     assert str(refused.value).startswith("404 from http://127.0.0.1:")
+
+
+SUITE = '''
+def test_rents_twice(rent_mock):
+    for service in ("opt16", "opt6"):
+        made = rent_mock.call("create", dtype="week", dcount=1, country="RU", service=service)
+        assert made["status"] == 1, made
+
+
+def test_reads_orders(rent_mock):
+    assert rent_mock.call("orders") == {"status": 1, "data": []}
+'''
+
+
+def test_check_client_sees_a_suite_that_uses_the_rent_mock_fixture_and_prices_it(tmp_path):
+    suite = tmp_path / "test_suite.py"
+    suite.write_text(SUITE)
+    run = run_client([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)])
+    assert run.exit_code == 0
+    assert run.report.requests == 3  # the fixture used check-client's mock, and deleted worlds still count
+    assert run.report.calls["create"] == 2 and run.report.calls["orders"] == 1
+    assert run.cost == {"methods": {"create / create_multi": {"calls": 2, "amount": "37.31"}},  # 17.50 + 19.81
+                        "refunds": "0.00", "total": "37.31"}
+
+
+def test_check_client_reports_the_cost_in_its_table_and_json(tmp_path):
+    suite, out = tmp_path / "test_suite.py", tmp_path / "r.json"
+    suite.write_text(SUITE)
+    done = subprocess.run([sys.executable, "-m", "mockserver.cli", "check-client", "--report", str(out), "--",
+                           sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 rent.php requests seen" in done.stdout and "what these calls would have cost" in done.stdout
+    assert json.loads(out.read_text())["cost"]["total"] == "37.31"
+
+
+def test_check_client_with_a_missing_command_is_one_line():
+    done = subprocess.run([sys.executable, "-m", "mockserver.cli", "check-client", "--", "nosuchcommand"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot run 'nosuchcommand': no such command\n" and done.stdout == ""

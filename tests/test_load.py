@@ -1,13 +1,18 @@
 """`rent-mock load`: a short bounded Locust run on 127.0.0.1; validation and the books audit."""
 import threading
+from collections import Counter
+from decimal import Decimal
 
 import pytest
 
 from waitress import create_server
 
+from click.testing import CliRunner
+from flask import Flask, jsonify
+
 from mockserver.server import stop_waitress
 
-from simulator.load import audit, run_load
+from simulator.load import audit, load_command, parse_think, run_load, user_report
 from tests.broken_server import make_app
 
 
@@ -18,6 +23,9 @@ def test_short_load_run_against_the_mock_keeps_the_books(live_server):
     assert {"create", "activate", "orders", "sms", "delete"} <= set(stats["methods"])
     assert all(m["p99_ms"] >= m["p50_ms"] for m in stats["methods"].values())
     assert problems == [] and len(stats["apikeys"]) == 4
+    assert stats["users"] == {"asked": 4, "spawned": 4, "started": 4, "could_not_start": 0, "start_errors": {},
+                              "stalled": 0, "stall_seconds": 10.0}
+    assert Decimal(stats["spent"]) > 0
 
 
 def test_audit_finds_broken_books(live_world):
@@ -51,7 +59,55 @@ def broken():
 
 def test_load_reports_contract_failures_of_another_server(broken):
     stats, problems = run_load(broken, "k", users=2, spawn_rate=2, seconds=3, max_requests=60,
-                               dialect="documented", speed=1, think=(0.05, 0.1))
+                               dialect="documented", speed=1, think=(0.05, 0.1), allow_spend=True,
+                               max_spend=Decimal("50"))
     assert problems is None  # not the mock: no books to audit
+    assert stats["spent"] == "0" and stats["skipped_for_budget"] > 0  # its prices are unreadable: nothing rented
     assert stats["failures"] > 0
     assert stats["methods"]["getdata"]["failures"] == stats["methods"]["getdata"]["requests"]
+
+
+def test_a_server_that_is_not_the_mock_needs_a_capped_spend(broken):
+    result = CliRunner().invoke(load_command, ["--base-url", broken, "--apikey", "k", "--seconds", "1"])
+    assert result.exit_code == 2
+    assert "load rents numbers, which costs money on this server: pass --allow-spend --max-spend AMOUNT" \
+        in result.output
+    capless = CliRunner().invoke(load_command, ["--base-url", broken, "--apikey", "k", "--allow-spend"])
+    assert capless.exit_code == 2 and "--allow-spend needs --max-spend" in capless.output
+
+
+def test_think_takes_one_value_or_a_range_and_refuses_garbage_in_one_line(live_server):
+    assert parse_think("1") == (1.0, 1.0) and parse_think("0.5,2") == (0.5, 2.0)
+    bad = CliRunner().invoke(load_command, ["--base-url", live_server, "--think", "2,1"])
+    assert bad.exit_code == 2 and "Invalid value for --think: '2,1': give MIN,MAX seconds" in bad.output
+    assert bad.exception is None or isinstance(bad.exception, SystemExit)
+
+
+def test_stalled_users_are_those_without_an_answer_for_five_think_times():
+    report = user_report(4, 4, Counter(), [100.0, 95.0, 80.0], ended=100.0, ran_for=30.0, think_max=2.0)
+    assert report["started"] == 3 and report["stalled"] == 1 and report["stall_seconds"] == 10.0
+    short = user_report(4, 4, Counter(), [100.0, 95.0, 80.0], ended=100.0, ran_for=8.0, think_max=2.0)
+    assert short["stalled"] == 0  # a run shorter than the stall time cannot tell
+
+
+@pytest.fixture
+def walled_mock():
+    """A mock-like server whose accounts call is refused, as a server at its connection limit does."""
+    app = Flask(__name__)
+    app.get("/_mock/health", endpoint="health")(lambda: jsonify(ok=True))
+    app.get("/_mock/worlds/default", endpoint="default")(lambda: jsonify(world="default", dialect="documented"))
+    app.post("/_mock/worlds", endpoint="new")(lambda: (jsonify(world="w1", apikey="k", base_path="/w/w1"), 201))
+    app.delete("/_mock/worlds/w1", endpoint="drop")(lambda: jsonify(deleted=True))
+    app.post("/_mock/accounts", endpoint="wall")(lambda: (jsonify(error="too many connections"), 503))
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    stop_waitress(server)
+
+
+def test_users_that_could_not_start_fail_the_run(walled_mock):
+    result = CliRunner().invoke(load_command, ["--base-url", walled_mock, "--users", "3", "--spawn-rate", "10",
+                                               "--seconds", "2", "--think", "0.05,0.1"])
+    assert result.exit_code == 1, result.output
+    assert "users: 3 asked, 3 spawned, 0 ran" in result.output
+    assert "3 users could not start: {'HTTP 503': 3}" in result.output

@@ -173,9 +173,12 @@ def delete_world(rt, body):
     name = body.get("world", DEFAULT)
     if name not in rt.hub.worlds:
         raise ControlError(404, f"unknown world {name!r}")
+    world = rt.hub.worlds[name]
     rt.hub.delete_world(name)
     rt.faults.clear(name)
-    rt.journals.pop(name, None)
+    journal = rt.journals.pop(name, None)
+    if rt.retired is not None:
+        rt.retired.append((world, journal))
     return {"deleted": True}, 200
 
 

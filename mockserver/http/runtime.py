@@ -29,6 +29,7 @@ class Runtime:
         self.journals: dict[str, Journal] = {}
         self.replaying = False
         self.max_worlds, self.journal_max, self.max_snapshot = MAX_WORLDS, JOURNAL_MAX, MAX_SNAPSHOT
+        self.retired: list[tuple[World, Journal | None]] | None = None  # a list keeps deleted worlds (check-client)
 
     def journal(self, world: str) -> Journal:
         """The journal of `world` (made on first use)."""
