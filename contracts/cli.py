@@ -6,6 +6,7 @@ import sys
 import click
 
 from .client import RentClient, SpendGuard
+from .extras import require
 from .progress import progress
 from .registry import DIALECTS
 from .report import print_table, write
@@ -59,9 +60,11 @@ def verify(base_url, admin_token, apikey, dialect, allow_spend, max_spend, pace,
 @one_line_errors
 def fuzz(base_url, admin_token, apikey, dialect, examples, allow_spend, max_spend, pace):
     """Property-based testing of a rent.php server with schemathesis and the in-band checks."""
+    cap = budget(allow_spend, max_spend)
+    require("schemathesis", "fuzz", "rent-mock fuzz")
+    require("hypothesis", "fuzz", "rent-mock fuzz")
     from .fuzz import fuzz as run_fuzz
 
-    cap = budget(allow_spend, max_spend)
     target = connect(base_url, admin_token)
     pace = default_pace(target.base) if pace is None else pace
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -20,7 +21,13 @@ def progress(label: str, total: int | None) -> Iterator[Callable[[int, str], Non
             yield lambda done, note="": bar.update(task, completed=done, description=f"{label} {note}".strip())
         return
 
+    last = [float("-inf")]
+
     def step(done: int, note: str = "") -> None:
+        # a line a second at most, and the last one, so a log stays readable
+        if time.monotonic() - last[0] < 1.0 and done != total:
+            return
+        last[0] = time.monotonic()
         of = f"/{total}" if total else ""
         click.echo(f"{label}: {done}{of} {note}".rstrip(), err=True)
 

@@ -20,16 +20,20 @@ from .server import ServeOptions, default_apikey, make_server
 
 
 @click.group()
+@click.version_option(package_name="smspva-rent-mock", prog_name="rent-mock")
 def main() -> None:
     """A stateful fake of the SMSPVA number-rental API (rent.php), with contracts and a simulator."""
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int, help="Port (0 picks a free one).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0 picks a free one).")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the default world.")
-@click.option("--clock", "clock_mode", type=click.Choice(["real", "manual"]), default="real", show_default=True)
-@click.option("--speed", default=1.0, show_default=True, type=float, help="Real clock speed factor.")
+@click.option("--clock", "clock_mode", type=click.Choice(["real", "manual"]), default="real", show_default=True,
+              help="The default world's clock: real (runs, --speed times faster) or manual (moved by /_mock/clock).")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0, 1_000_000, min_open=True),
+              help="Real clock speed factor.")
 @click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True,
               help="live: as the live service answers (docs/evidence.md); documented: the reference page; "
                    "sdk: the official SDK's types")
@@ -38,7 +42,7 @@ def main() -> None:
 @click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")
 @click.option("--start", type=int, help="Unix time the default world starts at (default: now).")
 @click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="Token every /_mock/ call must send.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 1024), help="Worker threads.")
 @click.option("--state", type=click.Path(dir_okay=False), help="SQLite file keeping every world across restarts.")
 @click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(1, 10**6),
               help="Requests kept per world in the journal.")
@@ -69,8 +73,15 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     server, hub = served.server, served.hub
     key = default_apikey(hub)
     world = hub.worlds[DEFAULT]
+    clash = _state_clash(click.get_current_context(), world.config, dialect, clock_mode)
+    if clash:
+        served.close()
+        click.echo(f"rent-mock: {clash}", err=True)
+        sys.exit(2)
     base = f"http://{host}:{server.effective_port}"
-    click.echo(f"smspva-rent-mock serving {base}/api/rent.php ({dialect} dialect, {clock_mode} clock)")
+    # the truth, which with --state is the file's default world, not the options' defaults
+    click.echo(f"smspva-rent-mock serving {base}/api/rent.php ({world.config.dialect} dialect, "
+               f"{world.config.clock} clock)")
     click.echo(f"  base URL  : {base}")
     click.echo(f"  dashboard : {base}/")
     click.echo(f"  apikey    : {key}")
@@ -118,6 +129,18 @@ def check_client(dialect, clock_mode, speed, report_path, command):
                        "untested_methods": r.untested_methods, "untested_codes": r.untested_codes,
                        "cost": run.cost}, fh, indent=2)
     sys.exit(1 if run.report.violations else run.exit_code)
+
+
+def _state_clash(ctx: click.Context, config, dialect: str, clock: str) -> str | None:
+    """With --state, the file's default world wins; an explicit --dialect/--clock that differs is refused."""
+    given = {"dialect": (dialect, config.dialect), "clock": (clock, config.clock)}
+    source = {"dialect": "dialect", "clock": "clock_mode"}
+    for name, (asked, actual) in given.items():
+        explicit = ctx.get_parameter_source(source[name]) is not click.core.ParameterSource.DEFAULT
+        if explicit and asked != actual:
+            return (f"--{name} {asked}: the state file's default world has the {actual} {name}; "
+                    f"drop --{name}, or use a new --state file")
+    return None
 
 
 def _interrupt(signum, frame):

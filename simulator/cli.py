@@ -11,26 +11,31 @@ from .scenario import SHIPPED, ScenarioError, load
 
 
 def _scenario_path(name: str) -> Path:
+    """A scenario file by path, else a shipped scenario by name (a folder of that name is not a scenario)."""
     path = Path(name)
-    if path.exists():
+    if path.is_file():
         return path
     shipped = SHIPPED / (name if name.endswith(".toml") else f"{name}.toml")
-    if shipped.exists():
+    if shipped.is_file():
         return shipped
     known = ", ".join(p.stem for p in sorted(SHIPPED.glob("*.toml")))
-    raise click.BadParameter(f"no scenario file {name!r} (shipped: {known})", param_hint="SCENARIO")
+    what = "is a folder, not a scenario file" if path.exists() else "is no scenario file"
+    raise click.BadParameter(f"{name!r} {what} (shipped: {known})", param_hint="SCENARIO")
 
 
 @click.command()
 @click.argument("scenario")
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the run (same seed, same summary).")
 @click.option("--days", type=click.IntRange(1, 3650), help="Override the scenario's length.")
 @click.option("--out", "out_dir", default="simulation", show_default=True, help="Folder for the outputs.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots and the HTML report.")
 def simulate(scenario, seed, days, out_dir, no_plots):
     """Simulate renters over weeks or months in seconds (SCENARIO: a TOML file or a shipped name)."""
-    from rich.progress import Progress
+    from contracts.extras import require
+    from contracts.progress import progress
 
+    if not no_plots:
+        require("matplotlib", "sim", "rent-mock simulate's plots", "or pass --no-plots")
     from .engine import Simulation
     from .report import plot, write_html, write_summary
 
@@ -40,9 +45,8 @@ def simulate(scenario, seed, days, out_dir, no_plots):
         raise click.ClickException(str(exc)) from None
     started = time.perf_counter()
     sim = Simulation(spec, seed=seed, days=days)
-    with Progress(transient=True) as progress:
-        task = progress.add_task(f"simulating {spec.name}", total=sim.days)
-        metrics = sim.run(lambda day: progress.update(task, completed=day))
+    with progress(f"simulating {spec.name}", sim.days) as step:
+        metrics = sim.run(lambda day: step(day, "days"))
     elapsed = time.perf_counter() - started
     summary = sim.summary()
     out = Path(out_dir)

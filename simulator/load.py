@@ -16,6 +16,7 @@ import requests
 from rich.console import Console
 from rich.table import Table
 
+from contracts.extras import require
 from contracts.progress import progress
 from contracts.target import (Target, budget, connect, one_line_errors, spend_options, target_options,
                               temporary_world)
@@ -183,6 +184,7 @@ def load_command(base_url, admin_token, apikey, users, spawn_rate, seconds, max_
                  allow_spend, max_spend):
     """Drive a server with realistic clients (Locust, headless, bounded); exit 1 on failures or stalled users."""
     cap = budget(allow_spend, max_spend)
+    require("locust", "load", "rent-mock load")
     stats, problems = run_load(base_url, apikey, users, spawn_rate, seconds, max_requests, dialect, speed,
                                parse_think(think), admin_token, allow_spend, cap)
     show(stats, problems)

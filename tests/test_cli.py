@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 
+import click
 import requests
 
 
@@ -47,3 +48,50 @@ def test_serve_rejects_a_broken_catalogue(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--catalogue", str(bad)],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and "country XX" in proc.stderr and "ISO 3166" in proc.stderr
+
+
+def cli(*args, **kwargs):
+    from click.testing import CliRunner
+    from mockserver.cli import main
+
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def test_serve_refuses_a_port_out_of_range_and_zero_threads_in_one_line():
+    port = cli("serve", "--port", "99999")
+    assert port.exit_code == 2 and "Invalid value for '--port': 99999 is not in the range 0<=x<=65535." in port.output
+    threads = cli("serve", "--port", "0", "--threads", "0")
+    assert threads.exit_code == 2 and "Invalid value for '--threads': 0 is not in the range 1<=x<=1024." \
+        in threads.output
+
+
+def test_serve_with_a_state_file_prints_the_files_dialect_and_clock_and_refuses_other_ones(tmp_path):
+    state = str(tmp_path / "state.db")
+    proc, _, _ = start("--state", state, "--dialect", "sdk", "--clock", "manual")
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    proc, _, lines = start("--state", state)
+    try:
+        assert "(sdk dialect, manual clock)" in lines[0]  # the file's world, not the options' defaults
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    clash = cli("serve", "--port", "0", "--state", state, "--dialect", "documented")
+    assert clash.exit_code == 2
+    assert clash.output == ("rent-mock: --dialect documented: the state file's default world has the sdk dialect; "
+                            "drop --dialect, or use a new --state file\n")
+    same = cli("serve", "--port", "0", "--state", state, "--clock", "real")
+    assert same.exit_code == 2 and "the state file's default world has the manual clock" in same.output
+
+
+def test_version():
+    result = cli("--version")
+    assert result.exit_code == 0 and result.output == "rent-mock, version 0.1.0\n"
+
+
+def test_every_option_of_every_command_has_help():
+    from mockserver.cli import main
+
+    missing = [f"{name} {p.opts[0]}" for name, command in main.commands.items() for p in command.params
+               if isinstance(p, click.Option) and not p.help]
+    assert missing == []

@@ -107,3 +107,14 @@ def test_activation_waits_stay_within_the_configured_delay():
     assert waits and min(waits) >= 0 and max(waits) <= 800
     assert 0 in waits  # DE numbers are always online (FAST)
     assert any(650 <= w <= 800 for w in waits)
+
+
+def test_a_shipped_scenario_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "small").mkdir()
+    result = CliRunner().invoke(simulate, ["small", "--days", "2", "--out", "out", "--no-plots"])
+    assert result.exit_code == 0, result.output
+    assert "\nsmall: 50 renters, 2 days" in result.output and "simulating small: 2/2 days" in result.output
+    (tmp_path / "nosuch").mkdir()
+    folder = CliRunner().invoke(simulate, ["nosuch"])
+    assert folder.exit_code == 2 and "'nosuch' is a folder, not a scenario file" in folder.output
