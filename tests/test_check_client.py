@@ -94,8 +94,8 @@ def test_check_client_sees_a_suite_that_uses_the_rent_mock_fixture_and_prices_it
     assert run.exit_code == 0
     assert run.report.requests == 3  # the fixture used check-client's mock, and deleted worlds still count
     assert run.report.calls["create"] == 2 and run.report.calls["orders"] == 1
-    assert run.cost == {"methods": {"create / create_multi": {"calls": 2, "amount": "37.31"}},  # 17.50 + 19.81
-                        "refunds": "0.00", "total": "37.31"}
+    assert run.cost == {"methods": {"create / create_multi": {"calls": 2, "amount": "5.74"}},  # (0.49 + 0.33) × 7
+                        "refunds": "0.00", "total": "5.74"}
 
 
 def test_check_client_reports_the_cost_in_its_table_and_json(tmp_path):
@@ -106,7 +106,7 @@ def test_check_client_reports_the_cost_in_its_table_and_json(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 rent.php requests seen" in done.stdout and "what these calls would have cost" in done.stdout
-    assert json.loads(out.read_text())["cost"]["total"] == "37.31"
+    assert json.loads(out.read_text())["cost"]["total"] == "5.74"
 
 
 def test_check_client_with_a_missing_command_is_one_line():
