@@ -1,4 +1,5 @@
 """`rent-mock load`: a short bounded Locust run on 127.0.0.1; validation and the books audit."""
+import re
 import threading
 from collections import Counter
 from decimal import Decimal
@@ -110,4 +111,5 @@ def test_users_that_could_not_start_fail_the_run(walled_mock):
                                                "--seconds", "2", "--think", "0.05,0.1"])
     assert result.exit_code == 1, result.output
     assert "users: 3 asked, 3 spawned, 0 ran" in result.output
+    assert re.search(r"^load: \d of 2 s: \d+ requests, 0 users running$", result.output, re.M)  # progress
     assert "3 users could not start: {'HTTP 503': 3}" in result.output

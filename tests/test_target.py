@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from contracts.cli import fuzz, run_verify, verify
 from contracts.fuzz import fuzz as run_fuzz
+from contracts.registry import METHODS
+from simulator.load import load_command
 from mockserver.server import ServeOptions, make_server
 
 
@@ -37,7 +39,7 @@ def names(base, token=None):
     return {w["world"] for w in worlds(base, token)}
 
 
-@pytest.mark.parametrize("command", [verify, fuzz])
+@pytest.mark.parametrize("command", [verify, fuzz, load_command])
 def test_a_rent_php_url_is_refused_in_one_line_naming_the_root(command, live_server):
     result = CliRunner().invoke(command, ["--base-url", live_server + "/api/rent.php"])
     assert result.exit_code == 2
@@ -45,15 +47,15 @@ def test_a_rent_php_url_is_refused_in_one_line_naming_the_root(command, live_ser
                              f"give the root URL: {live_server}\n")
 
 
-@pytest.mark.parametrize("command", [verify, fuzz])
+@pytest.mark.parametrize("command", [verify, fuzz, load_command])
 def test_a_dead_port_is_one_line(command):
     base = dead_port()
-    result = CliRunner().invoke(command, ["--base-url", base, "--pace", "0"])
+    result = CliRunner().invoke(command, ["--base-url", base])
     assert result.exit_code == 2
     assert result.output == f"Error: cannot connect to {base}: Connection refused\n"
 
 
-@pytest.mark.parametrize("command", [verify, fuzz])
+@pytest.mark.parametrize("command", [verify, fuzz, load_command])
 def test_allow_spend_without_a_cap_is_refused(command, live_server):
     result = CliRunner().invoke(command, ["--base-url", live_server, "--allow-spend"])
     assert result.exit_code == 2
@@ -97,6 +99,7 @@ def test_fuzz_on_the_mock_makes_its_own_world_in_the_dialect_and_deletes_it(live
     result = CliRunner().invoke(fuzz, ["--base-url", live_server, "--dialect", "sdk", "--examples", "2"])
     assert result.exit_code == 0, result.output
     assert "0 failures" in result.output and "spent about 0 (estimated" in result.output
+    assert f"fuzzing: 0 of {len(METHODS)} operations: getcountries" in result.output  # progress (stderr)
     assert names(live_server) == before
 
 
@@ -118,3 +121,12 @@ def test_verify_under_a_cap_spends_within_it_and_reports_what_it_skipped(live_se
     assert report["spending"] == ("spent about 3.43 of 5 (estimated from the catalogue's prices); "  # 0.49 × 7
                                   "1 calls skipped for lack of budget"), result.output
     assert "create_multi would cost about" in report["skipped"][0]
+
+
+def test_load_uses_the_admin_token_and_deletes_its_world(token_server):
+    result = CliRunner().invoke(load_command, ["--base-url", token_server, "--users", "2", "--spawn-rate", "10",
+                                               "--seconds", "2", "--think", "0.05,0.1"],
+                                env={"RENT_MOCK_ADMIN_TOKEN": "s3cret"})
+    assert result.exit_code == 0, result.output
+    assert "users: 2 asked, 2 spawned, 2 ran" in result.output and "books balance" in result.output
+    assert names(token_server, "s3cret") == {"default"}
