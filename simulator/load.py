@@ -90,12 +90,15 @@ def _locust(base: str, config: dict, users: int, spawn_rate: float, seconds: flo
                     tail.append(line)
         reader = threading.Thread(target=read_stderr, daemon=True)
         reader.start()
-        try:
-            out, _ = proc.communicate(timeout=seconds + 120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise click.ClickException(f"the load run did not stop {seconds + 120:.0f} s after it began") from None
+        # stdout is read here and stderr by the reader alone (communicate() would read stderr too)
+        killer = threading.Timer(seconds + 120, proc.kill)
+        killer.start()
+        out = proc.stdout.read()
+        proc.wait()
+        killer.cancel()
         reader.join(timeout=5)
+        if proc.returncode < 0:
+            raise click.ClickException(f"the load run did not stop {seconds + 120:.0f} s after it began")
     lines = [line for line in out.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise click.ClickException(f"the load run failed: {''.join(tail)[-2000:]}")
