@@ -7,16 +7,21 @@ from typing import Any, Mapping
 from . import registry
 from .registry import Method, Param
 
-_INT = re.compile(r"^[+-]?\d{1,18}$")
+_INT = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)  # ASCII digits only: int() would also read "٣" or "３"
 MAX_STRING = 200
+
+
+def ascii_int(raw: str) -> int | None:
+    """`raw` as an integer when it is one written in ASCII digits (an optional sign, at most 18 digits)."""
+    return int(raw) if _INT.fullmatch(raw) else None
 
 
 def coerce_one(param: Param, raw: str) -> tuple[Any, str | None]:
     """Convert one raw value; returns (value, None) or (None, reason naming the parameter)."""
     if param.type == "integer":
-        if not _INT.match(raw.strip()):
+        value = ascii_int(raw.strip())
+        if value is None:
             return None, f"Parameter {param.name} must be an integer, got {raw[:40]!r}"
-        value = int(raw)
         if param.minimum is not None and value < param.minimum:
             return None, f"Parameter {param.name} must be at least {param.minimum}, got {value}"
         if param.maximum is not None and value > param.maximum:

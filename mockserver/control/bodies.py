@@ -15,6 +15,7 @@ from jsonschema._keywords import type as _type_keyword
 
 from contracts.registry import DIALECTS, METHODS
 
+from ..core.hub import name_problem
 from ..core.money import parse_amount
 from ..core.world import REFUND_POLICIES
 
@@ -22,7 +23,7 @@ _INT = {"type": "integer"}
 _MONEY = {"money": "non-negative"}  # a number or a decimal string: see core.money.parse_amount
 _PRICE = {"money": "positive"}
 _RANGE = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}] * 2, "minItems": 2, "maxItems": 2}
-_WORLD = {"type": "string", "maxLength": 64}
+_WORLD = {"world_name": True}  # see core.hub.name_problem
 
 
 def _obj(props: dict, required: tuple = ()) -> dict:
@@ -88,6 +89,12 @@ def _type(validator, types, instance, schema):
     yield from _type_keyword(validator, types, instance, schema)
 
 
+def _world_name(validator, _, instance, schema):
+    problem = name_problem(instance)
+    if problem:
+        yield ValidationError(problem)
+
+
 def _money(validator, kind, instance, schema):
     try:
         parse_amount(instance, positive=kind == "positive")
@@ -96,7 +103,7 @@ def _money(validator, kind, instance, schema):
 
 
 _Validator = validators.extend(
-    Draft202012Validator, {"type": _type, "money": _money},
+    Draft202012Validator, {"type": _type, "money": _money, "world_name": _world_name},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _finite_number))
 _VALIDATORS: dict[int, Draft202012Validator] = {}
 

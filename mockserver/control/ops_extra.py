@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..core.catalogue import Offer, ServiceDef
+from ..core.hub import name_problem
 from ..core.money import money, wire
 from ..core.snapshot import SnapshotError, dump_world, load_world
 from . import bodies
@@ -128,6 +129,9 @@ def snapshot(rt, body, world):
 def put_snapshot(rt, body):
     """Load a snapshot into the world named by the path (created if new)."""
     name = body.get("world")
+    problem = name_problem(name)
+    if problem:
+        raise ControlError(400, f"world: {problem}")
     if name not in rt.hub.worlds:
         room_for_a_world(rt)
     try:

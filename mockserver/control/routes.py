@@ -4,12 +4,25 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, current_app, request
+from werkzeug.routing import IntegerConverter
+
+from contracts.params import ascii_int
 
 from ..http.app import json_response
 from . import bodies, ops_extra  # noqa: F401  (ops_extra registers its operations)
 from .ops import ControlError, run
 
 blueprint = Blueprint("control", __name__)
+
+
+class AsciiInt(IntegerConverter):
+    """`<int:...>` in paths: ASCII digits only (werkzeug's `\\d+` also matches "٤٠٠٠٠")."""
+
+    regex = r"[0-9]+"
+
+
+# before the routes below are bound: their <int:...> parts then use it
+blueprint.record_once(lambda state: state.app.url_map.converters.__setitem__("int", AsciiInt))
 
 
 @blueprint.errorhandler(ControlError)
@@ -51,10 +64,9 @@ def call(name: str, body: object = None, **path):
         merged = {k: v for k, v in request.args.items() if k in ("world", "apikey", "method", "limit", "id")}
         for key in _INT_ARGS:
             if key in merged:
-                try:
-                    merged[key] = int(merged[key])
-                except ValueError:
-                    raise ControlError(400, f"{key}: must be an integer") from None
+                merged[key] = ascii_int(merged[key])
+                if merged[key] is None:
+                    raise ControlError(400, f"{key}: must be an integer")
         body = {**merged, **body, **path}
     payload, status = run(current_app.config["RUNTIME"], name, body)
     return json_response(payload, status)

@@ -16,6 +16,7 @@ checks, once it holds the world's lock, that the world is still in place (`Hub.h
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import threading
 from contextlib import ExitStack, contextmanager
@@ -28,6 +29,16 @@ from .money import money
 from .world import REFUND_POLICIES, World, WorldConfig
 
 DEFAULT = "default"
+WORLD_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)  # safe in a URL path as it is, in any log or file
+
+
+def name_problem(name: object) -> str | None:
+    """Why `name` cannot name a world (None when it can)."""
+    if isinstance(name, str) and WORLD_NAME.fullmatch(name):
+        return None
+    if not isinstance(name, str):
+        return f"must be a string, got {type(name).__name__}"
+    return f"must be 1 to 64 of the characters A-Z a-z 0-9 _ -, got {name[:70]!r}"
 FIRST_ORDER_ID = 40_000
 
 
@@ -100,7 +111,10 @@ class Hub:
     def create_world(self, config: WorldConfig, name: str | None = None) -> World:
         """Create an isolated world; its initial accounts' apikeys must be new to the server."""
         with self.lock:
-            name = name or f"w{next(self._names)}"
+            name = self._free_name() if name is None else name
+            problem = name_problem(name)
+            if problem:
+                raise ValueError(f"world: {problem}")
             if name in self.worlds:
                 raise ValueError(f"world {name!r} exists")
             clash = [k for k in config.accounts if k in self.by_apikey]
@@ -128,6 +142,13 @@ class Hub:
                 if not world.retired:
                     yield world
                     return
+
+    def _free_name(self) -> str:
+        # skip names taken explicitly or kept from before a restart (a replay is handed its logged name)
+        while True:
+            name = f"w{next(self._names)}"
+            if name not in self.worlds:
+                return name
 
     def delete_world(self, name: str) -> None:
         """Drop a world and its accounts (the default world is reset instead)."""
