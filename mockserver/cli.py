@@ -58,13 +58,16 @@ def main() -> None:
               help="Largest journal_size a world may ask for.")
 @click.option("--max-snapshot", default=ServeOptions.max_snapshot, show_default=True, type=click.IntRange(1),
               help="Largest snapshot PUT, in bytes.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="A name besides loopback ones the control API accepts in Host (repeatable).")
 def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads,
-          state, journal_size, connection_limit, idle_timeout, backlog, max_worlds, journal_max, max_snapshot):
+          state, journal_size, connection_limit, idle_timeout, backlog, max_worlds, journal_max, max_snapshot,
+          allowed_hosts):
     """Start the mock server with its default world."""
     opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
                         admin_token, threads, state, journal_size, connection_limit=connection_limit,
                         idle_timeout=idle_timeout, backlog=backlog, max_worlds=max_worlds, journal_max=journal_max,
-                        max_snapshot=max_snapshot)
+                        max_snapshot=max_snapshot, allowed_hosts=tuple(allowed_hosts))
     try:
         served = make_server(opts)
     except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:

@@ -65,6 +65,7 @@ class ServeOptions:
     max_worlds: int = MAX_WORLDS
     journal_max: int = JOURNAL_MAX
     max_snapshot: int = MAX_SNAPSHOT
+    allowed_hosts: tuple[str, ...] = ()
 
 
 def build_hub(opts: ServeOptions) -> Hub:
@@ -135,7 +136,7 @@ def make_server(opts: ServeOptions) -> Served:
         sys.setswitchinterval(0.0005)
         replayed = restore(rt, store)
         store.checkpoint(hub)  # the file now holds the default world from its first start on
-    app = create_app(hub, opts.admin_token, rt)
+    app = create_app(hub, opts.admin_token, rt, opts.allowed_hosts)
     server = create_server(app, host=opts.host, port=opts.port, threads=opts.threads, ident="smspva-rent-mock",
                            **waitress_options(opts.connection_limit, opts.idle_timeout, opts.backlog,
                                               max(MAX_BODY, opts.max_snapshot)))

@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 from contracts.params import ascii_int
 
 from ..http.app import json_response
-from . import bodies, ops_extra  # noqa: F401  (ops_extra registers its operations)
+from . import bodies, guard, ops_extra  # noqa: F401  (ops_extra registers its operations)
 from .ops import ControlError, run
 
 blueprint = Blueprint("control", __name__)
@@ -43,6 +43,11 @@ def _guard():
             given = auth[7:]
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise ControlError(401, "control API needs the admin token (X-Mock-Token header)")
+    refused = guard.refusal(request.method, request.headers, request.scheme,
+                            bool(request.content_length or request.headers.get("Transfer-Encoding")),
+                            request.mimetype, bool(token), current_app.config.get("ALLOWED_HOSTS", ()))
+    if refused:
+        raise ControlError(*refused)
 
 
 def _body() -> object:

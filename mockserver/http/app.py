@@ -17,8 +17,10 @@ def json_response(payload, status: int = 200) -> Response:
     return Response(encode(payload), status=status, mimetype="application/json")
 
 
-def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None = None) -> Flask:
-    """Build the WSGI app serving `hub`; `admin_token`, when set, guards every /_mock/ call."""
+def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None = None,
+               allowed_hosts: tuple[str, ...] = ()) -> Flask:
+    """Build the WSGI app serving `hub`; `admin_token`, when set, guards every /_mock/ call;
+    `allowed_hosts` are names besides loopback ones the control API accepts in Host."""
     from ..control.routes import blueprint  # the control plane is optional for users of the app
 
     rt = runtime or Runtime(hub)
@@ -26,6 +28,7 @@ def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None
     app.config["HUB"] = hub
     app.config["RUNTIME"] = rt
     app.config["ADMIN_TOKEN"] = admin_token
+    app.config["ALLOWED_HOSTS"] = tuple(allowed_hosts)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.register_blueprint(blueprint, url_prefix="/_mock")
     from ..dashboard import blueprint as dashboard
