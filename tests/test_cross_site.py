@@ -100,6 +100,12 @@ def test_allowed_hosts_and_admin_tokens():
     assert foreign.status_code == 403
 
 
+def test_health_answers_under_any_host():
+    hub, client = fresh()
+    assert client.get("/_mock/health", headers={"Host": "mock"}).get_json() == {"ok": True}
+    assert client.get("/_mock/clock", headers={"Host": "mock"}).status_code == 403
+
+
 def test_rent_php_is_not_affected():
     hub, client = fresh()
     r = client.get("/api/rent.php", query_string={"method": "orders", "apikey": KEY}, headers={"Host": "evil.example"})
