@@ -8,6 +8,7 @@ import sys
 import click
 
 from contracts.cli import fuzz, verify
+from contracts.conformance.cli import conform
 from simulator.cli import simulate
 from simulator.load import load_command
 from contracts.registry import DEFAULT_DIALECT, DIALECTS
@@ -152,6 +153,7 @@ def _interrupt(signum, frame):
 
 main.add_command(verify)
 main.add_command(fuzz)
+main.add_command(conform)
 main.add_command(simulate)
 main.add_command(load_command)
 main.add_command(proxy)

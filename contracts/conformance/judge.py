@@ -1,0 +1,176 @@
+"""Judging: a scenario's context (calls, checks against predictions), the findings per rule, the verdict."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..client import Exchange
+from .rules import BY_ID, RULES, restore_code
+from .target import Session
+
+
+@dataclass
+class Finding:
+    """One check of a rule: what the rules predict, what the server answered, and the calls that show it."""
+
+    rule: str
+    ok: bool
+    expected: str
+    got: str
+    calls: list[str] = field(default_factory=list)
+
+
+class Abort(Exception):
+    """A scenario cannot go on (an answer it builds on was wrong); the finding is already recorded."""
+
+
+@dataclass
+class Scenario:
+    """A sequence of calls judging `rules`; it runs only where the target offers `needs`."""
+
+    name: str
+    rules: tuple[str, ...]
+    needs: tuple[str, ...]
+    run: Callable[["Ctx"], None]
+
+
+SCENARIOS: list[Scenario] = []
+
+
+def scenario(*rules: str, needs: tuple[str, ...] = ()):
+    """Register a scenario judging `rules` (its needs: its own plus every rule's)."""
+    for r in rules:
+        assert r in BY_ID, r
+
+    def register(fn):
+        SCENARIOS.append(Scenario(fn.__name__, rules, tuple(dict.fromkeys(needs)), fn))
+        return fn
+    return register
+
+
+def show(ex: Exchange) -> str:
+    """A call and its answer on one line."""
+    q = "&".join(f"{k}={v}" for k, v in ex.params.items() if k != "apikey")
+    who = "" if "apikey" in ex.params else " (no apikey)"
+    answer = json.dumps(ex.payload, ensure_ascii=False) if ex.payload is not None else ex.error
+    text = f"GET rent.php?{q}{who} → {answer}"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+class Ctx:
+    """What a scenario works with: the session's calls and clock, and checks that record findings."""
+
+    def __init__(self, session: Session, findings: list[Finding]):
+        self.s = session
+        self.findings = findings
+        self.p = session.params
+        self.dialect = session.dialect
+        self._shown = 0  # calls already attached to a finding
+
+    # -- calls ------------------------------------------------------------------------------------
+    def call(self, method: str, who: str = "main", **params) -> Exchange:
+        """One rent.php call."""
+        return self.s.call(method, who, **params)
+
+    def recent(self) -> list[str]:
+        """The calls since the last finding (at most 8), for the report."""
+        calls = self.s.calls[self._shown:]
+        self._shown = len(self.s.calls)
+        return [show(ex) for ex in calls[-8:]]
+
+    # -- checks -----------------------------------------------------------------------------------
+    def check(self, rule: str, ok: bool, expected: Any, got: Any) -> bool:
+        """Record one check of `rule`; returns `ok`."""
+        self.findings.append(Finding(rule, bool(ok), str(expected), str(got), self.recent() if not ok else []))
+        return bool(ok)
+
+    def equal(self, rule: str, expected: Any, got: Any, what: str = "") -> bool:
+        """Check got == expected (money as Decimal compares to the cent)."""
+        label = f"{what}: " if what else ""
+        return self.check(rule, got == expected, f"{label}{expected!r}", f"{label}{got!r}")
+
+    def ok(self, rule: str, ex: Exchange, what: str = "") -> Any:
+        """Insist on status 1 (the rules say the call must succeed); returns data, else aborts."""
+        p = ex.payload
+        if isinstance(p, dict) and p.get("status") == 1:
+            return p.get("data")
+        got = p.get("msg") if isinstance(p, dict) and "msg" in p else (p if p is not None else ex.error)
+        self.check(rule, False, f"{what or ex.method} succeeds (status 1)", f"{got!r}")
+        raise Abort(rule)
+
+    def succeeds(self, rule: str, ex: Exchange, what: str = "") -> Any:
+        """Judge `rule` by the call succeeding (status 1): a held finding, or a broken one and abort."""
+        data = self.ok(rule, ex, what)
+        self.check(rule, True, f"{what or ex.method} succeeds", "status 1")
+        return data
+
+    def refused(self, rule: str, ex: Exchange, what: str = "") -> bool:
+        """Check the call was refused (status 0)."""
+        p = ex.payload
+        ok = isinstance(p, dict) and p.get("status") == 0
+        return self.check(rule, ok, f"{what or ex.method} refused (status 0)",
+                          "status 1" if isinstance(p, dict) and p.get("status") == 1 else repr(p))
+
+    def restore_refused(self, rule: str, ex: Exchange, code: str) -> bool:
+        """Check a restore call was refused with `code` (its code or phrase form)."""
+        p = ex.payload if isinstance(ex.payload, dict) else {}
+        got = restore_code(p.get("msg")) if p.get("status") == 0 else None
+        shown = p.get("msg") if p.get("status") == 0 else f"status {p.get('status')!r}"
+        return self.check(rule, got == code, f"{ex.method} refused with {code}", repr(shown))
+
+    # -- answers in each dialect ------------------------------------------------------------------
+    @staticmethod
+    def created(data: Any) -> dict:
+        """The created order: one object, or the first of a list (the `list` variant)."""
+        return (data[0] if isinstance(data, list) and data else data) or {}
+
+    @staticmethod
+    def sms_list(data: Any) -> list:
+        """The order's own SMS: a list (documented) or `SmsList` (sdk, live)."""
+        if isinstance(data, dict):
+            return data.get("SmsList") or []
+        return data or []
+
+    def order(self, oid: int, who: str = "main", rule: str = "STATE-CREATE") -> dict | None:
+        """The order as `orders` shows it now, or None when it is not there."""
+        data = self.ok(rule, self.call("orders", who)) or []
+        return next((o for o in data if isinstance(o, dict) and o.get("id") == oid), None)
+
+    def history(self, who: str = "main", **paging) -> list:
+        """get_rent_history's items."""
+        return self.ok("HISTORY-PAGING", self.call("get_rent_history", who, **paging)) or []
+
+
+@dataclass
+class RuleResult:
+    """One rule's verdict: held, broken, skipped or unjudged, with its findings or the reason."""
+
+    rule: str
+    status: str
+    reason: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def broken(self) -> list[Finding]:
+        """The checks that failed."""
+        return [f for f in self.findings if not f.ok]
+
+
+def verdicts(findings: list[Finding], skipped: dict[str, str], dialect: str,
+             unjudged: dict[str, str]) -> list[RuleResult]:
+    """Every rule's result, in table order."""
+    out = []
+    for rule in RULES:
+        mine = [f for f in findings if f.rule == rule.id]
+        if not rule.applies_to(dialect):
+            out.append(RuleResult(rule.id, "skipped", f"not a rule of the {dialect} dialect"))
+        elif any(not f.ok for f in mine):
+            out.append(RuleResult(rule.id, "broken", findings=mine))
+        elif mine:
+            out.append(RuleResult(rule.id, "held", findings=mine))
+        elif rule.id in skipped:
+            out.append(RuleResult(rule.id, "skipped", skipped[rule.id]))
+        else:
+            out.append(RuleResult(rule.id, "unjudged", unjudged.get(rule.id, "no scenario reached it")))
+    return out
