@@ -71,6 +71,15 @@ def expire_and_restore(ctx: Ctx) -> None:
            "prolongTo": quote.get("prolongTo"), "orderid": quote.get("orderid")}
     ctx.equal("RESTORE-FEE", {"price": fee, "outdays": late, "prolongTo": RESTORE_PREPAID_DAYS, "orderid": oid}, got,
               "precalc")
+    for service in sh.discounted[:1]:  # late days at full price, only the prepaid 30 days discounted
+        other = rent(ctx, sh, service, rule="RESTORE-FEE")
+        ctx.s.set_clock(other["until"] + DAY + 60)
+        quote2 = ctx.ok("RESTORE-FEE", ctx.call("restore_user_precalc", id=other["id"]))
+        ctx.equal("RESTORE-FEE", sh.offers[service].restore_fee(2), cents(quote2.get("price", "0")),
+                  f"precalc price of {service} (discount from {sh.offers[service].procent_days} days) 2 days late")
+        now = ctx.s.now()
+        late = outdays(now, made["until"])
+        fee = sh.offers[sh.plain[0]].restore_fee(late)
     before = ctx.s.balance()
     ctx.ok("RESTORE-DOES", ctx.call("restore_user", id=oid))
     ctx.equal("RESTORE-DOES", before - fee, ctx.s.balance(), "balance after restore_user")

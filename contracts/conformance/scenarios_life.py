@@ -134,6 +134,7 @@ def lost_number(ctx: Ctx) -> None:
     ctx.refused("PROLONG-LOST", ctx.call("prolong", id=oid, dtype="week", dcount=1), "prolong in state −1")
     row = ctx.order(oid) or {}
     ctx.equal("CANPROLONG-FIELDS", False, row.get("canprolong"), "canprolong in state −1")
+    ctx.s.advance(3600)  # part of a day used: only whole unused days come back
     before, now = ctx.s.balance(), ctx.s.now()
     ctx.ok("DELETE-LOST-REFUND", ctx.call("delete", id=oid))
     paid = sh.price(service, "week", 2)

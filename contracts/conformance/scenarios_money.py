@@ -29,7 +29,7 @@ def restore_unknown(ctx: Ctx) -> None:
     ctx.restore_refused("RESTORE-UNKNOWN", ctx.call("restore_user_precalc", id=UNKNOWN_ID), "NOREMOTEDATA")
 
 
-@scenario("HISTORY-ORDER", "HISTORY-PAGING", needs=("apikey",))
+@scenario("HISTORY-ORDER", "HISTORY-PAGING", "IDS-UNIQUE", needs=("apikey",))
 def history_pages(ctx: Ctx) -> None:
     """Newest closed first; skip/take slice one list; take defaults to 10 (12 closures made where possible)."""
     if ctx.s.world is not None:
@@ -42,6 +42,7 @@ def history_pages(ctx: Ctx) -> None:
     closed = [h.get("closed") for h in items]
     ctx.equal("HISTORY-ORDER", sorted(closed, reverse=True), closed, "closed, in the order listed")
     ids = [h.get("orderId") for h in items]
+    ctx.check("IDS-UNIQUE", len(set(ids)) == len(ids), "distinct order ids in history", ids)
     ctx.equal("HISTORY-PAGING", ids[:10], [h.get("orderId") for h in ctx.history()], "ids without skip/take")
     ctx.equal("HISTORY-PAGING", ids[1:4], [h.get("orderId") for h in ctx.history(skip=1, take=3)],
               "ids with skip=1&take=3")

@@ -1,0 +1,106 @@
+"""Measure `rent-mock conform`: apply each broken variant to a copy of the project tree, serve the copy,
+run conform against it, and print caught/missed.
+
+    python -m tests.mutants.run                      # every variant
+    python -m tests.mutants.run --only M01,M22 --examples 0
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from contracts.conformance.runner import Outcome, run
+from contracts.conformance.target import Settings
+
+from .variants import VARIANTS, Variant
+
+ROOT = Path(__file__).resolve().parents[2]
+COPIED = ("mockserver", "contracts", "simulator")
+
+
+def apply(variant: Variant, tree: Path) -> None:
+    """Copy the project's packages into `tree` and apply the variant (its text must occur exactly once)."""
+    for name in COPIED:
+        shutil.copytree(ROOT / name, tree / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    target = tree / variant.path
+    text = target.read_text(encoding="utf-8")
+    count = text.count(variant.old)
+    if count != 1:
+        raise ValueError(f"{variant.id}: the text to replace occurs {count} times in {variant.path}")
+    target.write_text(text.replace(variant.old, variant.new), encoding="utf-8")
+
+
+@contextmanager
+def served(tree: Path, dialect: str):
+    """The mock from `tree` on a free loopback port; yields its base URL."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--clock", "manual",
+                             "--dialect", dialect], cwd=tree, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        base, deadline = None, time.monotonic() + 60
+        while base is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the mutated mock did not start")
+            if line.strip().startswith("base URL"):
+                base = line.split(":", 1)[1].strip()
+        if base is None:
+            raise RuntimeError("no banner within 60 s")
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def judge(variant: Variant, dialect: str = "documented", examples: int = 10) -> Outcome:
+    """Conform's verdict on the variant."""
+    with tempfile.TemporaryDirectory(prefix=f"mutant-{variant.id}-") as tmp:
+        tree = Path(tmp)
+        apply(variant, tree)
+        with served(tree, dialect) as base:
+            return run(Settings(base, dialect=dialect, examples=examples), console=Console(file=open(os.devnull, "w")))
+
+
+@click.command()
+@click.option("--only", help="Comma-separated variant ids (default: all).")
+@click.option("--dialect", default="documented", show_default=True)
+@click.option("--examples", default=10, show_default=True, help="State-machine examples per variant.")
+def main(only, dialect, examples):
+    """Run conform against every broken variant; exit 1 when fewer than 90% are caught."""
+    chosen = [v for v in VARIANTS if not only or v.id in only.split(",")]
+    console = Console()
+    table = Table(title=f"conform against {len(chosen)} broken variants ({dialect})")
+    for col in ("variant", "rule broken on purpose", "bug", "verdict", "rules conform found broken"):
+        table.add_column(col)
+    missed: list[str] = []
+    for v in chosen:
+        started = time.monotonic()
+        outcome = judge(v, dialect, examples)
+        broken = [r.rule for r in outcome.results if r.status == "broken"]
+        if not broken:
+            missed.append(v.id)
+        verdict = "[green]caught[/green]" if broken else "[red]missed[/red]"
+        table.add_row(v.id, v.rule, v.bug, verdict, ", ".join(broken) or "-")
+        console.print(f"{v.id} {v.rule}: {'caught' if broken else 'MISSED'} "
+                      f"({', '.join(broken) or 'nothing broken'}; {time.monotonic() - started:.0f} s)", highlight=False)
+    console.print(table)
+    caught = len(chosen) - len(missed)
+    rate = caught / len(chosen) if chosen else 1.0
+    console.print(f"caught {caught} of {len(chosen)} ({rate:.0%}); missed: {', '.join(missed) or 'none'}")
+    sys.exit(0 if rate >= 0.9 else 1)
+
+
+if __name__ == "__main__":
+    main()
