@@ -1,0 +1,28 @@
+"""The broken variants stay applicable to today's mock, cover every rule area, and conform catches a handful of
+them (the whole run is `python -m tests.mutants.run`)."""
+import pytest
+
+from contracts.conformance.rules import AREAS, BY_ID
+from tests.mutants.run import ROOT, judge
+from tests.mutants.variants import VARIANTS
+
+
+def test_every_variant_applies_to_the_tree_exactly_once():
+    for v in VARIANTS:
+        text = (ROOT / v.path).read_text(encoding="utf-8")
+        assert text.count(v.old) == 1, (v.id, v.path)
+        assert v.rule in BY_ID, v.id
+
+
+def test_variants_spread_over_every_rule_area():
+    assert len(VARIANTS) >= 25
+    assert len({v.id for v in VARIANTS}) == len(VARIANTS)
+    assert {BY_ID[v.rule].area for v in VARIANTS} == set(AREAS)
+
+
+@pytest.mark.parametrize("variant_id", ["M09", "M26", "M35", "M45"])
+def test_conform_catches_the_variant(variant_id):
+    variant = next(v for v in VARIANTS if v.id == variant_id)
+    outcome = judge(variant, examples=0)
+    broken = {r.rule for r in outcome.results if r.status == "broken"}
+    assert variant.rule in broken, broken
