@@ -18,7 +18,6 @@ from contracts.conformance.runner import run
 from contracts.conformance.target import Settings
 from contracts.registry import DIALECTS
 from mockserver.server import stop_waitress
-from mockserver.server import ServeOptions, make_server
 from tests.broken_server import make_app
 
 DAY = 86_400

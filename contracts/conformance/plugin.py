@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 
 OPTIONS = (  # option, environment variable, help
     ("--base-url", "RENT_MOCK_BASE_URL", "server root of the rent.php server to judge"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .judge import Abort, Ctx
-from .model import DAY, Offer, cents, days_of, offer_from
+from .model import Offer, days_of, offer_from
 
 PREFERRED = ("RU",)  # the reference's own examples; any country with stock does
 
@@ -63,12 +63,3 @@ def full_number(created: dict) -> str:
     ccode = str(created.get("ccode") or "").lstrip("+")
     return ccode + str(created.get("pnumber"))
 
-
-def money(value: object) -> Decimal:
-    """A wire money value as Decimal cents."""
-    return cents(value)
-
-
-def until_after(now: int, dtype: str, dcount: int) -> int:
-    """until of a rental made at `now`."""
-    return now + days_of(dtype, dcount) * DAY
