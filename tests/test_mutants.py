@@ -11,6 +11,7 @@ def test_every_variant_applies_to_the_tree_exactly_once():
     for v in VARIANTS:
         text = (ROOT / v.path).read_text(encoding="utf-8")
         assert text.count(v.old) == 1, (v.id, v.path)
+        compile(text.replace(v.old, v.new), v.path, "exec")  # the broken copy still parses
         assert v.rule in BY_ID, v.id
 
 

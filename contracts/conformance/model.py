@@ -40,6 +40,10 @@ class Offer:
         """price_day · days · (1 − discount/100), half-up to cents."""
         return cents(self.price_day * days * (Decimal(100 - self.discount(days)) / 100))
 
+    def sub_cent(self, days: int) -> Decimal:
+        """The fraction of a cent in the exact (unrounded) period price: where rounding shows."""
+        return (self.price_day * days * (100 - self.discount(days))) % 1
+
     def restore_fee(self, outdays: int) -> Decimal:
         """Late days at the undiscounted price_day plus the 30 prepaid days at the period price."""
         return cents(self.price_day * outdays) + self.price(RESTORE_PREPAID_DAYS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .judge import Ctx, scenario
-from .model import DAY, cents
+from .model import DAY, cents, days_of
 from .shop import full_number, rent, shop
 
 UNKNOWN_ID = 999_999_999  # far above any order id a server hands out
@@ -14,13 +14,18 @@ UNKNOWN_ID = 999_999_999  # far above any order id a server hands out
 def quotes(ctx: Ctx) -> None:
     """get_country_by_service prices the asked period by the rules, for plain and discounted services."""
     sh = shop(ctx)
-    for service in sh.plain[:2] + sh.discounted[:2]:
-        for dtype, dcount in (("week", 1), ("month", 1), ("month", 2)):
-            data = ctx.ok("PRICE-QUOTE", ctx.call("get_country_by_service", "nokey", service=service, dtype=dtype,
-                                                  dcount=dcount)) or {}
-            entry = data.get(sh.country) if isinstance(data, dict) else None
-            got = cents(entry["price"]) if isinstance(entry, dict) and "price" in entry else entry
-            ctx.equal("PRICE-QUOTE", sh.price(service, dtype, dcount), got, f"{service} {dcount} {dtype}")
+    periods = (("week", 1), ("month", 1), ("month", 2))
+    cases = [(s, dtype, dcount) for s in sh.plain[:2] + sh.discounted[:2] for dtype, dcount in periods]
+    # and prices that fall between cents, where rounding shows (half a cent first)
+    between = sorted(((s, dtype, dcount) for s in sh.offers for dtype, dcount in periods
+                      if sh.offers[s].sub_cent(days_of(dtype, dcount))),
+                     key=lambda c: sh.offers[c[0]].sub_cent(days_of(c[1], c[2])) != Decimal("0.5"))
+    for service, dtype, dcount in cases + between[:3]:
+        data = ctx.ok("PRICE-QUOTE", ctx.call("get_country_by_service", "nokey", service=service, dtype=dtype,
+                                              dcount=dcount)) or {}
+        entry = data.get(sh.country) if isinstance(data, dict) else None
+        got = cents(entry["price"]) if isinstance(entry, dict) and "price" in entry else entry
+        ctx.equal("PRICE-QUOTE", sh.price(service, dtype, dcount), got, f"{service} {dcount} {dtype}")
 
 
 @scenario("RESTORE-UNKNOWN", needs=("apikey",))

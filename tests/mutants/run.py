@@ -87,7 +87,13 @@ def main(only, dialect, examples):
     missed: list[str] = []
     for v in chosen:
         started = time.monotonic()
-        outcome = judge(v, dialect, examples)
+        try:
+            outcome = judge(v, dialect, examples)
+        except RuntimeError as exc:  # a variant that does not even start counts as missed: it proves nothing
+            missed.append(v.id)
+            table.add_row(v.id, v.rule, v.bug, "[red]error[/red]", str(exc))
+            console.print(f"{v.id} {v.rule}: ERROR {exc}", highlight=False)
+            continue
         broken = [r.rule for r in outcome.results if r.status == "broken"]
         if not broken:
             missed.append(v.id)

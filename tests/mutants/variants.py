@@ -27,7 +27,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("M02", "PRICE-DISCOUNT", M, "days >= procent_days", "days > procent_days",
             "the discount starts a day after procent_days"),
     Variant("M03", "PRICE-QUOTE", M, "amount.quantize(CENT, rounding=ROUND_HALF_UP)",
-            "amount.quantize(CENT, rounding=ROUND_DOWN)", "money truncated instead of rounded half-up"),
+            "amount.quantize(CENT, rounding='ROUND_DOWN')", "money truncated instead of rounded half-up"),
     Variant("M04", "PRICE-MULTI", R, '            account.debit(now, "create", one, order.id)',
             '            if service == services[0]:\n                account.debit(now, "create", one, order.id)',
             "create_multi charges only the first service"),
