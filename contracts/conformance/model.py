@@ -107,10 +107,12 @@ class WorldParams:
     def from_world(cls, doc: dict, dialect: str) -> "WorldParams":
         """Parameters from the control API's world description (GET /_mock/worlds/<w>)."""
         base = cls()
+        # a world that describes itself says its cap (or has none); elsewhere the dialect's evidence decides
+        cap = doc.get("max_rental_days") if doc else max_rental_days(dialect)
         return cls(tuple(doc.get("activation_delay", base.activation_delay)),
                    tuple(doc.get("active_window", base.active_window)),
                    int(doc.get("hold_days", base.hold_days)), str(doc.get("refund", base.refund)),
-                   max_rental_days(dialect))
+                   int(cap) if cap else None)
 
     def refunds(self, state: int) -> bool:
         """True when deleting an order in `state` refunds its unused days."""
