@@ -77,9 +77,13 @@ def run(settings: Settings, console: Console | None = None, machine: bool = True
                 _run_one(target, sc, findings, unjudged)
                 progress.advance(task)
             if machine and settings.examples > 0:
-                from .machine import run_machine
                 progress.update(task, description=f"model-based machine ({settings.examples} examples)")
-                machine_note = run_machine(target, findings, settings.examples)
+                try:
+                    from .machine import run_machine
+                except ImportError:  # hypothesis comes with the fuzz extra
+                    machine_note = "model-based machine skipped (needs hypothesis: pip install 'smspva-rent-mock[fuzz]')"
+                else:
+                    machine_note = run_machine(target, findings, settings.examples)
                 progress.advance(task)
     finally:
         target.close()
