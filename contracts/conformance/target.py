@@ -95,6 +95,8 @@ class Target:
     # -- the mock's worlds ------------------------------------------------------------------------
     def control(self, verb: str, path: str, body: dict | None = None, **query) -> Any:
         """One control call; raises on a non-2xx answer (the suite's own world set-up must work)."""
+        if verb != "GET" and body is None:
+            body = {}  # the control API takes state changes as JSON only
         r = self.http.request(verb, self.root + "/_mock" + path, json=body, params=query or None, timeout=20)
         r.raise_for_status()
         return r.json()
@@ -109,7 +111,7 @@ class Target:
         """Delete every world this run made."""
         for name in self.worlds:
             try:
-                self.http.delete(self.root + f"/_mock/worlds/{name}", timeout=10)
+                self.http.delete(self.root + f"/_mock/worlds/{name}", json={}, timeout=10)
             except requests.RequestException:
                 pass
         self.worlds.clear()
