@@ -64,12 +64,13 @@ def _country(entry: dict, facts: dict, rng: random.Random) -> dict:
         others = [s["code"] for s in services if s["code"] not in everywhere]
         picked = set(everywhere) | set(rng.sample(others, facts["offers_per_country"] - len(everywhere)))
         codes, factor = [s["code"] for s in services if s["code"] in picked], Decimal(rng.randint(80, 220)) / 100
+    known = entry.get("prices", {})  # prices seen on the live service for this country
     offers = {}
     for service in (s for s in services if s["code"] in set(codes)):
         total = service["count"] if recorded else rng.randint(0, 150)
         discounted = rng.random() < 0.5
         offers[service["code"]] = {
-            "price_day": _price(service["price_day"], factor),
+            "price_day": known.get(service["code"]) or _price(service["price_day"], factor),
             "procent_days": 30 if discounted else 0,
             "procent": rng.choice((5, 10, 15, 20)) if discounted else 0,
             "day_step": 0,

@@ -54,6 +54,11 @@ def test_portugal_has_the_recorded_prices_and_counts(live):
     assert sum(pt.offers["opt29"].stock.values()) == 4
 
 
+def test_romania_telegram_price_is_the_live_one(live):
+    assert live.countries["RO"].offers["opt29"].price_day == Decimal("0.60")  # $4.20 a week, 2026-06-20
+    assert live.countries["RO"].offers["opt29"].price_day * 7 == Decimal("4.20")
+
+
 def test_germany_is_named_in_english_and_fast(live):
     de = live.countries["DE"]
     assert (de.name, de.switch_type, de.always_active) == ("Germany", "FAST", True)
