@@ -30,6 +30,7 @@ def calls(ctx: dict) -> dict[str, tuple[str, str, object]]:
     return {
         "GET /health": ("GET", "/_mock/health", None),
         "POST /worlds": ("POST", "/_mock/worlds", {"seed": 2}),
+        "GET /worlds": ("GET", "/_mock/worlds", None),
         "POST /reset": ("POST", "/_mock/reset", {}),
         "POST /accounts": ("POST", "/_mock/accounts", {"balance": "5"}),
         "GET /clock": ("GET", "/_mock/clock", None),
