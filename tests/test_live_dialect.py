@@ -145,3 +145,52 @@ def test_getcountries_carries_the_switch_type(live):
     countries = {c["code"]: c for c in live.ok("getcountries")}
     assert countries["RU"]["name"] == "Россия"
     assert all(c["rent_switch_type"] in ("FAST", "NORMAL") for c in countries.values())
+
+
+def _broke(api, hub, balance="1"):
+    """A fresh account of the default world holding `balance`; returns an Api for it."""
+    key = api.control("/accounts", {"balance": balance})["apikey"]
+    return Api(api._get, api._post, key)
+
+
+@pytest.mark.parametrize("dialect,text", [
+    ("live", "Balance is not enough"), ("documented", "Not enough balance: need {need}, have 1"),
+    ("sdk", "Not enough balance: need {need}, have 1")])
+def test_create_without_money_says_the_dialects_text_and_changes_nothing(shipped_catalogue, dialect, text):
+    hub = make_hub(shipped_catalogue, dialect=dialect)
+    api = _api(hub)
+    one, _ = _stock(api, hub, "RU")  # price_day 1: a week costs 7
+    poor = _broke(api, hub)
+    body = poor.call("create", dtype="week", dcount=1, country="RU", service=one)
+    assert body == {"status": 0, "msg": text.format(need=7)}
+    assert poor.ok("orders") == [] and hub.worlds["default"].accounts[poor.apikey].balance == 1
+
+
+@pytest.mark.parametrize("dtype,dcount", [("week", 13), ("month", 4)])
+def test_live_refuses_a_period_over_90_days_with_the_live_text(live, live_hub, dtype, dcount):
+    one, _ = _stock(live, live_hub, "RU")
+    before = live_hub.worlds["default"].accounts[KEY].balance
+    body = live.call("create", dtype=dtype, dcount=dcount, country="RU", service=one)
+    assert body == {"status": 0, "msg": "Incorrect duration count. Min 7 days. Max 90 days."}
+    assert live.ok("orders") == [] and live_hub.worlds["default"].accounts[KEY].balance == before
+    assert check_response("create", body, "live") == []
+
+
+def test_live_accepts_90_days_and_refuses_a_longer_prolong(live, live_hub):
+    one, _ = _stock(live, live_hub, "RU")
+    assert live.ok("create", dtype="month", dcount=3, country="RU", service=one)["id"]
+    week = live.ok("create", dtype="week", dcount=1, country="RU", service=one)
+    live.control("/clock", {"advance": 86_400})  # inside the prolong window
+    live.control(f"/accounts/{KEY}/balance", {"amount": "1000"})
+    refused = live.call("prolong", id=week["id"], dtype="week", dcount=13)
+    assert refused == {"status": 0, "msg": "Incorrect duration count. Min 7 days. Max 90 days."}
+    refused = live.call("prolong_max", id=week["id"], dtype="day", dcount=91)
+    assert refused["msg"] == "Incorrect duration count. Min 7 days. Max 90 days."
+    assert live.ok("prolong_max", id=week["id"], dtype="day", dcount=90) == {"id": week["id"]}
+
+
+def test_documented_has_no_90_day_refusal(shipped_catalogue):
+    hub = make_hub(shipped_catalogue, dialect="documented")
+    api = _api(hub)
+    one, _ = _stock(api, hub, "RU")
+    assert api.ok("create", dtype="week", dcount=13, country="RU", service=one)["until"] == 1_700_000_000 + 91 * 86_400

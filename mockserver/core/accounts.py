@@ -49,7 +49,7 @@ class Account:
     def require(self, amount: Decimal) -> None:
         """Refuse when the balance cannot pay `amount`."""
         if self.balance < amount:
-            raise E.DomainError(E.NO_BALANCE.format(wire(amount), wire(self.balance)))
+            raise E.refuse("NO_BALANCE", wire(amount), wire(self.balance))
 
     def debit(self, at: int, kind: str, amount: Decimal, order: int | None = None) -> None:
         """Take money for a purchase; refuses rather than go negative."""

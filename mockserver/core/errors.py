@@ -1,13 +1,19 @@
-"""Every domain error and its wire message, in one place."""
+"""Every domain error and its wire message, in one place, per dialect.
+
+Texts by dialect: `documented` and `sdk` say the reference page's words where the page gives them
+(restore codes and phrases, the prolong window, "Only GET requests are accepted") and ours elsewhere;
+`live` says the live service's recorded words where evidence exists (LIVE_TEXTS, docs/evidence.md) and
+otherwise the same as documented. A refusal with a `key` is rendered per dialect by `wire_text`."""
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A refusal the API reports as `{"status":0,"msg":...}`; `code` is the message itself."""
+    """A refusal the API reports as `{"status":0,"msg":...}`; `msg` is our (documented) wording."""
 
-    def __init__(self, msg: str):
+    def __init__(self, msg: str, key: str | None = None):
         super().__init__(msg)
         self.msg = msg
+        self.key = key
 
 
 # Restore codes: the reference's own words.
@@ -44,3 +50,24 @@ DAY_NOT_ALLOWED = "dtype=day is accepted only by prolong_max"
 PERIOD_TOO_LONG = "Period of {} days exceeds the number's lease of {} days"
 ORDER_NOT_RUNNING = "order is not running"
 NOT_ACTIVE_NUMBER = "number is not active (state {}); the SMS is lost"
+PERIOD_LIMIT = "Period of {} days exceeds the guaranteed maximum of {} days"
+
+# Refusals whose text differs per dialect: key -> our wording (documented, sdk).
+KEYED = {"NO_BALANCE": NO_BALANCE, "PERIOD_LIMIT": PERIOD_LIMIT}
+# The live service's words for them (docs/evidence.md W6, W12).
+LIVE_TEXTS = {
+    "NO_BALANCE": BALANCE_NOT_ENOUGH,
+    "PERIOD_LIMIT": "Incorrect duration count. Min 7 days. Max 90 days.",
+}
+
+
+def refuse(key: str, *args) -> DomainError:
+    """The refusal `key` (one of KEYED), in our words filled with `args`; `wire_text` renders it per dialect."""
+    return DomainError(KEYED[key].format(*args), key)
+
+
+def wire_text(exc: DomainError, dialect: str) -> str:
+    """What the wire says for `exc` in `dialect`: the live service's recorded words where we have them."""
+    if dialect == "live" and exc.key in LIVE_TEXTS:
+        return LIVE_TEXTS[exc.key]
+    return exc.msg

@@ -26,6 +26,17 @@ def _offer(country: Country, service: str) -> Offer:
     return offer
 
 
+# The live service refuses a single period longer than its guaranteed 90 days (docs/evidence.md W6); the
+# reference page states the guarantee but no refusal, so documented and sdk worlds keep only the lease limit.
+PERIOD_LIMITS = {"live": 90}
+
+
+def _check_period(world: World, days: int) -> None:
+    limit = PERIOD_LIMITS.get(world.config.dialect)
+    if limit is not None and days > limit:
+        raise E.refuse("PERIOD_LIMIT", days, limit)
+
+
 def period_price(world: World, country: str, services: list[str], days: int) -> Decimal:
     """Price of `days` for `services` in `country`: each service's period price, summed."""
     land = _country(world, country)
@@ -76,9 +87,10 @@ def create(world: World, apikey: str, dtype: str, dcount: int, country: str, ser
             raise E.DomainError(E.DUPLICATE_SERVICES.format(dup))
         if dtype == "day":
             raise E.DomainError(E.DAY_NOT_ALLOWED)
+        days = period_days(dtype, dcount)
+        _check_period(world, days)
         land = _country(world, country)
         offers = [_offer(land, s) for s in services]
-        days = period_days(dtype, dcount)
         price = period_price(world, country, services, days)
         account.require(price)
         chosen = _pick_provider(world, land, offers, services, provider, days)
@@ -123,6 +135,7 @@ def prolong(world: World, apikey: str, order_id: int, dtype: str, dcount: int) -
         if order.until - now >= 7 * DAY:
             raise E.DomainError(E.PROLONG_WINDOW)
         days = period_days(dtype, dcount)
+        _check_period(world, days)
         if order.until + days * DAY > order.lease_until:
             raise E.DomainError(E.PROLONG_LIMIT.format(order.canprolongmax()))
         price = period_price(world, order.country, order.services, days)

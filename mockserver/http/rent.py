@@ -163,5 +163,5 @@ def _answer(name: str, call: Call) -> dict:
     try:
         data = HANDLERS[name](call)
     except E.DomainError as exc:
-        return error(exc.msg)
+        return error(E.wire_text(exc, call.dialect))
     return {"status": 1} if data is None else {"status": 1, "data": data}
