@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .registry import DIALECTS, METHODS, Method, Param
+from .registry import ACCOUNT_METHODS, ACCOUNT_PARAMS, ACCOUNT_PATH, ACCOUNT_REFUSALS, DIALECTS, METHODS, Method, Param
 
 
 def _param(p: Param) -> str:
@@ -54,7 +54,18 @@ def render() -> str:
             "`{\"status\":1,\"data\":...}` or `{\"status\":0,\"msg\":...}`. Each data shape (variant) "
             "names the dialects that answer with it (`live`, the default, rests on docs/evidence.md); any variant "
             "can be chosen per method with a world's `overrides`.\n\n")
-    return head + "\n".join(method_section(m) for m in METHODS.values())
+    return head + "\n".join(method_section(m) for m in METHODS.values()) + "\n" + account_section()
+
+
+def account_section() -> str:
+    """The Markdown section of the account API beside rent.php."""
+    lines = [f"## The account API: `{ACCOUNT_PATH}`", "",
+             "Beside rent.php, on the same apikeys and worlds (also under `/w/<world>/`). Parameters: "
+             + ", ".join(_param(p) for p in ACCOUNT_PARAMS) + ". Refusals are plain text (HTTP 200): "
+             + ", ".join(f"`{t}`" for t in ACCOUNT_REFUSALS.values()) + ".", ""]
+    for m in ACCOUNT_METHODS.values():
+        lines.append(f"- `metod={m.name}`: {m.summary}: `{_shape(m.shape)}`")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .openapi import json_schemas, openapi
+from .openapi import account_openapi, json_schemas, openapi
 from .registry import DIALECTS
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -16,6 +16,7 @@ def documents() -> dict[str, str]:
            for name, doc in json_schemas().items()}
     for dialect in DIALECTS:
         out[f"openapi-{dialect}.json"] = json.dumps(openapi(dialect), indent=2, ensure_ascii=False) + "\n"
+    out["openapi-account.json"] = json.dumps(account_openapi(), indent=2, ensure_ascii=False) + "\n"
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 
 from . import shapes as S
-from .registry import DIALECTS, METHODS, Method, Param
+from .registry import ACCOUNT_METHODS, ACCOUNT_PARAMS, ACCOUNT_PATH, ACCOUNT_REFUSALS, DIALECTS, METHODS, Method, Param
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://smspva-rent-mock.invalid/schemas"
@@ -85,3 +85,22 @@ def openapi(dialect: str = "documented", server: str = "http://127.0.0.1:8080") 
             "schemas": {"Error": copy.deepcopy(S.ENVELOPE_ERROR)},
         },
     }
+
+
+def account_openapi(server: str = "http://127.0.0.1:8080") -> dict:
+    """The OpenAPI 3.1 document of the account API beside rent.php (/priemnik.php), one path key per metod."""
+    paths = {}
+    for m in ACCOUNT_METHODS.values():
+        params = [{"name": "metod", "in": "query", "required": True, "schema": {"type": "string", "enum": [m.name]}}]
+        params += [{"name": p.name, "in": "query", "required": p.required, "description": p.doc,
+                    "schema": _param_schema(p)} for p in ACCOUNT_PARAMS if p.name != "metod"]
+        refusal = {"type": "string", "enum": list(ACCOUNT_REFUSALS.values())}
+        paths[f"{ACCOUNT_PATH}#{m.name}"] = {"get": {
+            "operationId": f"account_{m.name}", "summary": m.summary, "parameters": params,
+            "responses": {"200": {"description": "JSON with string values, or a plain-text refusal (HTTP 200)",
+                                  "content": {"application/json": {"schema": copy.deepcopy(m.shape)},
+                                              "text/html": {"schema": refusal}}}}}}
+    return {"openapi": "3.1.0",
+            "info": {"title": "SMSPVA account API (/priemnik.php)", "version": "1.0",
+                     "description": "Balance and user info beside rent.php; same apikeys and worlds."},
+            "servers": [{"url": server}], "paths": paths}

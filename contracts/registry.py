@@ -145,3 +145,33 @@ def variant(name: str, dialect: str, overrides: dict[str, str] | None = None) ->
 def data_schema(name: str, dialect: str = "documented", overrides: dict[str, str] | None = None) -> S.Schema:
     """The JSON Schema of method `name`'s success `data` in `dialect`."""
     return METHODS[name].shapes[variant(name, dialect, overrides)]
+
+
+# -- The account API beside rent.php -----------------------------------------------------------------
+# Clients of the rental API read their balance from /priemnik.php (docs/evidence.md W8-W10). It has its
+# own envelope: string values, `response` "1" on success; its refusals are plain text, not JSON.
+ACCOUNT_PATH = "/priemnik.php"
+
+
+@dataclass(frozen=True)
+class AccountMethod:
+    """One `metod` of the account API: its answer's JSON Schema (the whole body) and a summary."""
+
+    name: str
+    shape: S.Schema
+    summary: str
+
+
+ACCOUNT_PARAMS = (Param("metod", "string", True, doc="get_balance or get_userinfo"),
+                  Param("apikey", "string", True, doc="the account's apikey, as for rent.php"),
+                  Param("service", "string", doc="a service code clients send; not used"))
+_OK = {"const": "1"}
+ACCOUNT_METHODS: dict[str, AccountMethod] = {m.name: m for m in (
+    AccountMethod("get_balance", S.obj({"response": _OK, "balance": S.NUMERIC_STR}),
+                  "The account's balance, as a string"),
+    AccountMethod("get_userinfo", S.obj({"response": _OK, "balance": S.NUMERIC_STR, "karma": S.NUMERIC_STR,
+                                         "name": S.STR}), "The account's balance, karma and name"),
+)}
+# The plain-text refusals (the live service's words, W10): no apikey, an unknown apikey, anything else.
+ACCOUNT_REFUSALS = {"no_apikey": "API KEY not received!", "bad_apikey": "API KEY NOT FOUND!",
+                    "bad_request": "Неверный запрос."}

@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 
 from . import shapes as S
-from .registry import METHODS, variant
+from .registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, METHODS, variant
 
 
 def _strict_int(checker, instance) -> bool:
@@ -64,3 +64,12 @@ def check_response(name: str, payload: Any, dialect: str = "documented",
         return ["body: missing 'data'"]
     return _reasons(_validator(name, variant_key), payload["data"], "data")
 
+
+
+def check_account(metod: str, body: Any) -> list[str]:
+    """Reasons an answer of the account API (/priemnik.php) to `metod` is neither its success nor a refusal."""
+    if isinstance(body, str):
+        return [] if body in ACCOUNT_REFUSALS.values() else [f"body: unknown plain-text refusal {body[:60]!r}"]
+    if metod not in ACCOUNT_METHODS:
+        return [f"unknown metod {metod!r}"]
+    return _reasons(StrictValidator(ACCOUNT_METHODS[metod].shape), body, "body")

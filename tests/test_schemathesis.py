@@ -1,4 +1,4 @@
-"""schemathesis against the mock in-process, in both dialects, with checks for rent.php's in-band errors."""
+"""schemathesis against the mock in-process, in every dialect, with checks for rent.php's in-band errors."""
 import os
 
 import schemathesis
@@ -12,7 +12,7 @@ from tests.conftest import KEY, make_hub
 
 EXAMPLES = int(os.environ.get("RENT_MOCK_EXAMPLES", "15"))
 CAT = catalogue.load()
-APPS = {d: create_app(make_hub(CAT, dialect=d)) for d in ("documented", "sdk")}
+APPS = {d: create_app(make_hub(CAT, dialect=d)) for d in ("documented", "sdk", "live")}
 SCHEMAS = {}
 for dialect, app in APPS.items():
     SCHEMAS[dialect] = schemathesis.openapi.from_dict(openapi(dialect))
@@ -36,6 +36,12 @@ def test_documented_dialect(case):
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_sdk_dialect(case):
     _run(case, "sdk")
+
+
+@SCHEMAS["live"].parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_live_dialect(case):
+    _run(case, "live")
 
 
 class RentStateMachine(SCHEMAS["documented"].as_state_machine()):

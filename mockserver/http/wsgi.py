@@ -5,9 +5,10 @@ import logging
 import time
 from urllib.parse import parse_qsl
 
-from contracts.registry import PATHS
+from contracts.registry import ACCOUNT_PATH, PATHS
 
 from ..core.hub import DEFAULT
+from . import account
 from .journal import findings
 from .rent import dispatch, encode, error
 from .runtime import Runtime
@@ -17,15 +18,13 @@ MAX_QUERY = 8_192
 log = logging.getLogger("smspva-rent-mock")
 
 
-def _rent_path(path: str) -> tuple[bool, str | None]:
-    """(is rent.php, world of a /w/<world>/ prefix)."""
-    if path in PATHS:
-        return True, None
+def _split(path: str) -> tuple[str, str | None]:
+    """(path without a /w/<world>/ prefix, that world or None)."""
     if path.startswith("/w/"):
         world, _, rest = path[3:].partition("/")
-        if world and "/" + rest in PATHS:
-            return True, world
-    return False, None
+        if world:
+            return "/" + rest, world
+    return path, None
 
 
 def _query(environ) -> dict[str, str]:
@@ -43,8 +42,12 @@ class RentApp:
         self.inner, self.rt = inner, rt
 
     def __call__(self, environ, start_response):
-        is_rent, world = _rent_path(environ.get("PATH_INFO", ""))
-        if not is_rent:
+        bare, world = _split(environ.get("PATH_INFO", ""))
+        if bare == ACCOUNT_PATH:
+            headers, body = account.answer(self.rt.hub, environ.get("REQUEST_METHOD", "GET"), _query(environ), world)
+            start_response("200 OK", headers + [("Content-Length", str(len(body)))])
+            return [body]
+        if bare not in PATHS:
             return self.inner(environ, start_response)
         try:
             status, headers, body = self.answer(environ, world)

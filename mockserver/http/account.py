@@ -1,0 +1,45 @@
+"""The account API beside rent.php (/priemnik.php): balance and user info, read from the worlds' accounts.
+
+Same world rules as rent.php: under /w/<world>/ only that world's apikeys count; without the prefix the
+apikey finds its world. Answers are the live service's (docs/evidence.md W8-W10): JSON with string values on
+success, a plain-text refusal otherwise; always HTTP 200."""
+from __future__ import annotations
+
+from typing import Mapping
+
+from contracts.registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS
+
+from ..core.money import money
+from .rent import encode
+
+TEXT_HEADERS = [("Content-Type", "text/html; charset=utf-8")]
+JSON_HEADERS = [("Content-Type", "application/json")]
+KARMA = "10"  # ours: the service shows a reputation score; a mock account has nothing to earn or lose
+
+
+def answer(hub, verb: str, query: Mapping[str, str], world_name: str | None) -> tuple[list, bytes]:
+    """(headers, body) of one /priemnik.php request; never raises for bad input."""
+    apikey = query.get("apikey") or None
+    if verb not in ("GET", "HEAD"):
+        return _refuse("bad_request")
+    if apikey is None:
+        return _refuse("no_apikey")
+    world = hub.world_of(apikey)
+    if world is None or (world_name and world.name != world_name):
+        return _refuse("bad_apikey")
+    metod = query.get("metod")
+    if metod not in ACCOUNT_METHODS:
+        return _refuse("bad_request")
+    with world.lock:
+        account = world.accounts.get(apikey)
+        if account is None:
+            return _refuse("bad_apikey")
+        balance = f"{money(account.balance):.2f}"
+    body = {"response": "1", "balance": balance}
+    if metod == "get_userinfo":
+        body.update(karma=KARMA, name=f"rent-mock {world.name}")
+    return JSON_HEADERS, encode(body)
+
+
+def _refuse(kind: str) -> tuple[list, bytes]:
+    return TEXT_HEADERS, ACCOUNT_REFUSALS[kind].encode()

@@ -1,0 +1,87 @@
+"""The account API beside rent.php (/priemnik.php): balance and user info from the same accounts rentals debit."""
+from decimal import Decimal
+
+import pytest
+import requests
+
+from contracts.openapi import account_openapi
+from contracts.registry import ACCOUNT_METHODS
+from contracts.validate import check_account
+from tests.conftest import KEY, OTHER
+
+
+def _get(client, path="/priemnik.php", **query):
+    r = client.get(path, query_string=query)
+    assert r.status_code == 200
+    return r
+
+
+def test_get_balance_answers_a_string_balance(client):
+    r = _get(client, metod="get_balance", service="opt4", apikey=KEY)
+    assert r.get_json() == {"response": "1", "balance": "100.00"}
+    assert check_account("get_balance", r.get_json()) == []
+
+
+def test_get_userinfo_answers_balance_karma_and_name(client):
+    body = _get(client, metod="get_userinfo", service="opt4", apikey=KEY).get_json()
+    assert set(body) == {"response", "balance", "karma", "name"}
+    assert body["response"] == "1" and body["balance"] == "100.00" and body["karma"] == "10"
+    assert check_account("get_userinfo", body) == []
+
+
+def test_balance_reads_what_rentals_debit(client, api, world):
+    code = next(iter(world.catalogue.services))
+    land = world.catalogue.countries["RU"]
+    api.control("/catalogue/offers", {"country": "RU", "service": code, "price_day": "1.25",
+                                      "stock": {p: 3 for p in land.leases}})
+    api.ok("create", dtype="week", dcount=1, country="RU", service=code)  # 8.75
+    assert _get(client, metod="get_balance", apikey=KEY).get_json()["balance"] == "91.25"
+    assert world.accounts[KEY].balance == Decimal("91.25")
+    assert _get(client, metod="get_balance", apikey=OTHER).get_json()["balance"] == "100.00"
+
+
+@pytest.mark.parametrize("query,text", [
+    ({"metod": "get_balance", "apikey": "nope"}, "API KEY NOT FOUND!"),
+    ({"metod": "get_balance"}, "API KEY not received!"),
+    ({"metod": "get_balance", "apikey": ""}, "API KEY not received!"),
+    ({"metod": "get_moon", "apikey": KEY}, "Неверный запрос."),
+    ({"apikey": KEY}, "Неверный запрос."),
+])
+def test_refusals_are_the_services_plain_text(client, query, text):
+    r = _get(client, **query)
+    assert r.get_data(as_text=True) == text and r.mimetype == "text/html"
+    assert check_account(query.get("metod", ""), text) == []
+
+
+def test_only_get(client):
+    r = client.post("/priemnik.php?metod=get_balance&apikey=" + KEY)
+    assert r.status_code == 200 and r.get_data(as_text=True) == "Неверный запрос."
+
+
+def test_world_rules_as_rent_php(client):
+    made = client.post("/_mock/worlds", json={"balance": "12.5"}).get_json()
+    own = _get(client, f"/w/{made['world']}/priemnik.php", metod="get_balance", apikey=made["apikey"])
+    assert own.get_json() == {"response": "1", "balance": "12.50"}
+    plain = _get(client, metod="get_balance", apikey=made["apikey"])  # the apikey finds its world
+    assert plain.get_json()["balance"] == "12.50"
+    foreign = _get(client, f"/w/{made['world']}/priemnik.php", metod="get_balance", apikey=KEY)
+    assert foreign.get_data(as_text=True) == "API KEY NOT FOUND!"
+
+
+def test_contract_rejects_a_numeric_balance():
+    assert check_account("get_balance", {"response": "1", "balance": 5}) != []
+    assert check_account("get_balance", "Some other text") != []
+
+
+def test_openapi_covers_every_metod():
+    doc = account_openapi()
+    assert set(doc["paths"]) == {f"/priemnik.php#{name}" for name in ACCOUNT_METHODS}
+
+
+def test_served_over_http_on_the_fast_path(live_world):
+    base, world, apikey = live_world
+    r = requests.get(f"{base}/priemnik.php", params={"metod": "get_balance", "service": "opt4", "apikey": apikey},
+                     timeout=10)
+    assert r.status_code == 200 and r.json() == {"response": "1", "balance": "100.00"}
+    r = requests.get(f"{base}/w/{world}/priemnik.php", params={"metod": "get_userinfo", "apikey": apikey}, timeout=10)
+    assert r.json()["balance"] == "100.00"
