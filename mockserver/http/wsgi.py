@@ -27,6 +27,12 @@ def _split(path: str) -> tuple[str, str | None]:
     return path, None
 
 
+def _rent_path(path: str) -> tuple[bool, str | None]:
+    """(is rent.php, world of a /w/<world>/ prefix)."""
+    bare, world = _split(path)
+    return bare in PATHS, world
+
+
 def _query(environ) -> dict[str, str]:
     raw = environ.get("QUERY_STRING", "")
     out: dict[str, str] = {}
