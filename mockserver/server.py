@@ -17,7 +17,8 @@ from .core.world import WorldConfig
 from .http.app import MAX_BODY, create_app
 from .http.runtime import JOURNAL_MAX, MAX_SNAPSHOT, MAX_WORLDS, Runtime
 from .listener import use_json_errors, waitress_options
-from .storage import Store, restore
+from .replay import restore
+from .storage import Store
 
 
 def demo_apikey(seed: int) -> str:

@@ -1,26 +1,65 @@
-"""Persistent state: every state-changing call is logged in SQLite before it is answered; checkpoints
-hold whole snapshots; on start the last checkpoint is loaded and the log after it replayed."""
+"""The state file: an SQLite operation log written before each answer, and checkpoints, one row per world.
+
+Lock order (the hub's, extended): hub lock, then a world's lock, then the store's lock. Requests log
+under their world's lock; hub-wide operations (creating, dropping, replacing worlds) under the hub
+lock; a checkpoint holds the hub lock for its whole run and each world's lock while it copies it.
+
+Checkpoint consistency: a checkpoint starts at `hub_seq` (the log's last seq when it took the hub
+lock) and stores each world with `last_seq`, the log's last seq while that world's lock was held,
+so the row holds exactly that world's entries up to `last_seq`. Replay applies the entries after
+`hub_seq` whose world has no row or a row with a smaller `last_seq`. Rows are written one world at
+a time under a new generation number; the switch to it is one small transaction, so a crash in
+the middle leaves the previous checkpoint in force.
+"""
 from __future__ import annotations
 
+import fcntl
 import json
-import logging
+import os
 import sqlite3
 import threading
-from contextlib import ExitStack
+from typing import Iterator
 
-from .core.clock import ManualClock, load_clock
 from .core.hub import Hub
-from .core.snapshot import dump_world, load_world
-
-log = logging.getLogger("smspva-rent-mock")
+from .core.snapshot import dump_world
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS log (
     seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, world TEXT, body TEXT NOT NULL,
     now INTEGER, ids TEXT NOT NULL, clock TEXT);
-CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL,
-    doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS worlds (gen INTEGER NOT NULL, name TEXT NOT NULL, last_seq INTEGER NOT NULL,
+    doc TEXT NOT NULL, PRIMARY KEY (gen, name));
 """
+BATCH_BYTES = 4 << 20  # checkpoint rows are committed in batches of about this size
+
+
+class StateError(ValueError):
+    """A state file that cannot be used; the message names the file and what is wrong."""
+
+
+class StoreFailure(Exception):
+    """A change that could not be logged (and was undone); `wire_msg` tells the client."""
+
+    def __init__(self, wire_msg: str):
+        super().__init__(wire_msg)
+        self.wire_msg = wire_msg
+
+
+def _claim(path: str) -> int:
+    """Hold an exclusive lock on `path`.lock for the life of the process (the OS drops it on kill -9)."""
+    lock_path = path + ".lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise StateError(f"{path} is in use by another rent-mock process (pid {holder}, lock {lock_path}); "
+                         "stop it or use another state file") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
 
 
 class Store:
@@ -28,96 +67,147 @@ class Store:
 
     def __init__(self, path: str):
         self.path = path
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # WAL + NORMAL: a committed write survives the process being killed (not a power cut).
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self._lock_fd = _claim(path)
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            # WAL + NORMAL: a committed write survives the process being killed (not a power cut).
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._legacy = self._legacy_checkpoint()
+            meta = self.meta()
+            # seq numbers never restart: the next one is above every seq the file has ever held
+            self.seq = max(meta["high_seq"], meta["hub_seq"],
+                           self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0])
+            self.gen = meta["gen"]
+            self.pending = self.db.execute("SELECT COUNT(*) FROM log WHERE seq > ?", (meta["hub_seq"],)).fetchone()[0]
+        except sqlite3.Error as exc:
+            os.close(self._lock_fd)
+            raise StateError(f"{path}: {exc}") from None
         self.lock = threading.Lock()
-        self.pending = self.db.execute("SELECT COUNT(*) FROM log").fetchone()[0]
+        self.batch_bytes = BATCH_BYTES
+        self._checkpointing = threading.Lock()
+
+    def _legacy_checkpoint(self) -> tuple[int, dict] | None:
+        """The single-row checkpoint of files written before per-world rows, if there is one."""
+        found = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='checkpoint'").fetchone()
+        if not found or self.db.execute("SELECT 1 FROM meta WHERE key='gen'").fetchone():
+            return None
+        row = self.db.execute("SELECT last_seq, doc FROM checkpoint WHERE id = 1").fetchone()
+        return (row[0], self._json(row[1], "the checkpoint")) if row else None
+
+    def _json(self, text: str, what: str):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise StateError(f"{self.path}: {what} is not valid JSON ({exc})") from None
+
+    def meta(self) -> dict[str, int]:
+        """Generation in force, `hub_seq` it covers, next order id, highest seq ever written."""
+        out = {"gen": 0, "hub_seq": 0, "next_id": 0, "high_seq": 0}
+        out.update(dict(self.db.execute("SELECT key, value FROM meta").fetchall()))
+        if self._legacy is not None:
+            out.update(hub_seq=self._legacy[0], high_seq=self._legacy[0], next_id=self._legacy[1]["next_id"])
+        return out
 
     def append(self, kind: str, name: str, world: str | None, body: dict, now: int | None, ids: list[int],
                clock: dict | None) -> None:
-        """Log one operation (committed when this returns)."""
+        """Log one operation (committed when this returns); raises when it could not be written."""
         row = (kind, name, world, json.dumps(body, separators=(",", ":")), now, json.dumps(ids),
                json.dumps(clock) if clock is not None else None)
         with self.lock:
-            self.db.execute("INSERT INTO log (kind, name, world, body, now, ids, clock) VALUES (?,?,?,?,?,?,?)", row)
+            seq = self.seq + 1
+            self.db.execute("INSERT INTO log (seq, kind, name, world, body, now, ids, clock) VALUES (?,?,?,?,?,?,?,?)",
+                            (seq, *row))
+            self.seq = seq
             self.pending += 1
 
-    def load(self) -> tuple[dict | None, list[tuple]]:
-        """The last checkpoint (or None) and the log entries after it, in order."""
+    def world_rows(self) -> Iterator[tuple[str, int, dict]]:
+        """(name, last_seq, snapshot) of every world in the checkpoint in force, one at a time."""
+        if self._legacy is not None:
+            last, doc = self._legacy
+            for data in doc.get("worlds", []):
+                yield data.get("world"), last, data
+            return
+        cursor = self.db.execute("SELECT name, last_seq, doc FROM worlds WHERE gen = ? ORDER BY name", (self.gen,))
+        for name, last, text in cursor:
+            yield name, last, self._json(text, f"the checkpoint of world {name!r}")
+
+    def world_row(self, name: str) -> tuple[int, dict] | None:
+        """(last_seq, snapshot) of one world in the checkpoint in force, or None."""
         with self.lock:
-            row = self.db.execute("SELECT last_seq, doc FROM checkpoint WHERE id = 1").fetchone()
-            last = row[0] if row else 0
-            entries = self.db.execute("SELECT seq, kind, name, world, body, now, ids, clock FROM log "
-                                      "WHERE seq > ? ORDER BY seq", (last,)).fetchall()
-        return (json.loads(row[1]) if row else None), entries
+            row = self.db.execute("SELECT last_seq, doc FROM worlds WHERE gen = ? AND name = ?",
+                                  (self.gen, name)).fetchone()
+        return (row[0], self._json(row[1], f"the checkpoint of world {name!r}")) if row else None
+
+    def entries(self, after: int, world: str | None = None) -> list[tuple]:
+        """Log entries with seq above `after` (only those naming `world` when given), in order."""
+        query = "SELECT seq, kind, name, world, body, now, ids, clock FROM log WHERE seq > ?"
+        args: tuple = (after,)
+        if world is not None:
+            query, args = query + " AND world = ?", (after, world)
+        with self.lock:
+            return self.db.execute(query + " ORDER BY seq", args).fetchall()
+
+    def kinds(self, after: int) -> list[tuple[int, str, str]]:
+        """(seq, kind, name) of every log entry above `after`, to check replay can apply them all."""
+        with self.lock:
+            return self.db.execute("SELECT seq, kind, name FROM log WHERE seq > ? ORDER BY seq", (after,)).fetchall()
 
     def checkpoint(self, hub: Hub) -> int:
-        """Write a consistent snapshot of every world and drop the log it covers; returns entries dropped.
-
-        The snapshot is taken with every lock held (so it matches the log up to `last`); encoding and
-        writing happen after the locks are released, so requests wait only for the copy.
-        """
-        with ExitStack() as stack:
-            stack.enter_context(hub.lock)
-            for name in sorted(hub.worlds):
-                stack.enter_context(hub.worlds[name].lock)
-            doc = {"version": 1, "next_id": hub.peek_next_id(),
-                   "worlds": [dump_world(w) for w in hub.worlds.values()]}
+        """Write every world, one row each, and drop the log entries they cover; returns entries dropped."""
+        with self._checkpointing, hub.lock:
             with self.lock:
-                last = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
-                covered = self.pending
-        text = json.dumps(doc, separators=(",", ":"))
-        with self.lock:
-            if last == 0:
-                row = self.db.execute("SELECT COALESCE(MAX(last_seq), 0) FROM checkpoint").fetchone()
-                last = row[0]
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("INSERT OR REPLACE INTO checkpoint (id, last_seq, doc) VALUES (1, ?, ?)", (last, text))
-            self.db.execute("DELETE FROM log WHERE seq <= ?", (last,))
-            self.db.execute("COMMIT")
-            self.pending -= covered
+                hub_seq, covered, gen = self.seq, self.pending, self.gen + 1
+                self.db.execute("DELETE FROM worlds WHERE gen >= ?", (gen,))  # left by a checkpoint cut short
+            batch: list[tuple] = []
+            size = 0
+            for name in sorted(hub.worlds):
+                world = hub.worlds[name]
+                with world.lock:
+                    with self.lock:
+                        last = self.seq
+                    data = dump_world(world)
+                text = json.dumps(data, separators=(",", ":"))
+                del data  # keep one world's copy in memory at a time
+                batch.append((gen, name, last, text))
+                size += len(text)
+                if size >= self.batch_bytes:
+                    self._write_rows(batch)
+                    batch, size = [], 0
+            self._write_rows(batch)
+            meta = {"gen": gen, "hub_seq": hub_seq, "next_id": hub.peek_next_id(), "high_seq": self.seq}
+            with self.lock:
+                meta["high_seq"] = self.seq
+                self._transaction(
+                    ("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items())),
+                    ("DELETE FROM worlds WHERE gen <> ?", [(gen,)]), ("DELETE FROM log WHERE seq <= ?", [(hub_seq,)]),
+                    ("DROP TABLE IF EXISTS checkpoint", None))
+                self.gen, self._legacy = gen, None
+                self.pending -= covered
         return covered
 
+    def _write_rows(self, rows: list[tuple]) -> None:
+        if rows:
+            with self.lock:
+                self._transaction(("INSERT OR REPLACE INTO worlds (gen, name, last_seq, doc) VALUES (?,?,?,?)", rows))
+
+    def _transaction(self, *statements: tuple[str, list | None]) -> None:
+        """Run statements (each with its rows of arguments) as one transaction (call with `lock` held)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, rows in statements:
+                if rows is None:
+                    self.db.execute(sql)
+                else:
+                    self.db.executemany(sql, rows)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     def close(self) -> None:
-        """Close the file."""
+        """Close the file and let another process open it."""
         with self.lock:
             self.db.close()
-
-
-def restore(rt, store: Store) -> int:
-    """Load the checkpoint and replay the log into `rt.hub`; returns how many entries were replayed."""
-    from .control.ops import run as run_control
-    from .http.rent import dispatch
-
-    hub = rt.hub
-    doc, entries = store.load()
-    if doc is not None:
-        for data in doc["worlds"]:
-            hub.install(load_world(data, data["world"], hub._next_id, hub.wall))
-        hub.force_ids([])
-        hub.install_counter(doc["next_id"])
-    rt.replaying = True
-    try:
-        for _seq, kind, name, world_name, body, now, ids, clock in entries:
-            world = hub.worlds.get(world_name) if world_name else None
-            if world is not None and now is not None:
-                world.clock = ManualClock(now)  # the call sees the very "now" it saw first
-            hub.force_ids(json.loads(ids))
-            data = json.loads(body)
-            if kind == "rent":
-                dispatch(rt, "GET", data["query"], data.get("scope"))
-            else:
-                try:
-                    run_control(rt, name, data)
-                except Exception as exc:  # noqa: BLE001 - logged calls are replayed whatever they did then
-                    log.info("replayed %s failed again: %s", name, exc)
-            world = hub.worlds.get(world_name) if world_name else None
-            if world is not None and clock is not None:
-                world.clock = load_clock(json.loads(clock), hub.wall)
-        hub.force_ids([])
-    finally:
-        rt.replaying = False
-    return len(entries)
+        os.close(self._lock_fd)

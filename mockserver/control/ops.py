@@ -14,6 +14,7 @@ from ..core.money import money, wire
 from ..core.world import World, WorldConfig
 from ..http.journal import Journal
 from ..http.order_views import order_view
+from ..storage import StoreFailure
 from . import bodies
 
 
@@ -83,21 +84,31 @@ def run(rt, name: str, body: object) -> tuple[object, int]:
     """Validate, run and (when it changes state) log one control operation."""
     spec = OPS[name]
     body = validate(spec.schema, body)
+    try:
+        return _run(rt, spec, body)
+    except StoreFailure as exc:
+        raise ControlError(500, exc.wire_msg) from None
+
+
+def _run(rt, spec: Op, body: dict) -> tuple[object, int]:
     if spec.scope == "hub":
         with rt.hub.lock:
+            if spec.mutates:
+                rt.begin()
             result = spec.fn(rt, body)
             if spec.mutates:
-                rt.record("control", name, rt.hub.worlds.get(body.get("world", "")), body)
+                rt.record("control", spec.name, rt.hub.worlds.get(body.get("world", "")), body)
             return result
     with rt.hub.hold(lambda: world_of(rt, body, spec.by_apikey), hub=spec.scope == "hub+world") as world:
-        rt.begin()
+        if spec.mutates:
+            rt.begin()
         try:
             result = spec.fn(rt, body, world)
         except E.DomainError as exc:
             raise ControlError(404 if exc.msg == E.ORDER_NOT_FOUND else 400, exc.msg) from None
         if spec.mutates:
             body["world"] = world.name
-            rt.record("control", name, rt.hub.worlds.get(world.name), body)
+            rt.record("control", spec.name, rt.hub.worlds.get(world.name), body)
         return result
 
 
@@ -123,6 +134,11 @@ def create_world(rt, body):
     if body.get("journal_size", 0) > rt.journal_max:
         raise ControlError(400, f"journal_size: at most {rt.journal_max} (rent-mock serve --journal-max)")
     body.setdefault("apikey", new_apikey())
+    # what the default world lent goes into the logged body, so a replay does not depend on it
+    for key in ("dialect", "hold_days", "refund"):
+        body.setdefault(key, getattr(base, key))
+    for key in ("activation_delay", "active_window"):
+        body.setdefault(key, list(getattr(base, key)))
     overrides = dict(body.get("overrides", {}))
     for method, variant in overrides.items():
         if variant not in METHODS[method].shapes:
@@ -259,3 +275,28 @@ def set_state(rt, body, world):
     except E.DomainError:
         raise ControlError(404, f"order {body['order']} is not running") from None
     return order_view(world, order, world.clock.now(), world.config.dialect), 200
+
+
+@op("orders.list")
+def list_orders(rt, body, world):
+    """An account's running orders with what rent.php does not show (provider, services, full number)."""
+    world.now()
+    account = world.accounts.get(body.get("apikey") or "")
+    if account is None:
+        raise ControlError(400, "apikey: give the account whose orders to list")
+    return {"orders": [{"id": o.id, "provider": o.provider, "number": o.number, "country": o.country,
+                        "services": o.services, "state": o.state, "until": o.until}
+                       for o in (world.orders[i] for i in account.live)]}, 200
+
+
+@op("orders.sms")
+def order_sms(rt, body, world):
+    """An order's SMS, its own and its number's other services', without marking them read."""
+    world.now()
+    order = world.orders.get(body["order"])
+    if order is None:
+        raise ControlError(404, f"unknown order {body['order']}")
+    own, other = world.own_sms(order)
+    view = lambda items: [{"text": s.text, "sender": s.sender, "date": s.date, "service": s.service,  # noqa: E731
+                           "read": s.read} for s in items]
+    return {"own": view(own), "other": view(other)}, 200

@@ -1,4 +1,4 @@
-"""The control plane under /_mock/: thin Flask routes over the operations in `ops` and `ops_extra`."""
+"""The control plane under /_mock/: thin Flask routes over the operations registered in `ops`."""
 from __future__ import annotations
 
 import hmac
@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 from contracts.params import ascii_int
 
 from ..http.app import json_response
-from . import bodies, guard, ops_extra  # noqa: F401  (ops_extra registers its operations)
+from . import bodies, guard  # noqa: F401  (guard registers its checks)
 from .ops import ControlError, run
 
 blueprint = Blueprint("control", __name__)

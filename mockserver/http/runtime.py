@@ -6,6 +6,8 @@ from typing import Callable
 
 from ..core.hub import Hub
 from ..core.world import World
+from ..replay import undo_unlogged
+from ..storage import StoreFailure
 from .faults import FaultBook
 from .journal import Journal
 
@@ -30,6 +32,7 @@ class Runtime:
         self.replaying = False
         self.max_worlds, self.journal_max, self.max_snapshot = MAX_WORLDS, JOURNAL_MAX, MAX_SNAPSHOT
         self.retired: list[tuple[World, Journal | None]] | None = None  # a list keeps deleted worlds (check-client)
+        self.failed: str | None = None  # set when an unlogged change could not be undone: writes stop
 
     def journal(self, world: str) -> Journal:
         """The journal of `world` (made on first use)."""
@@ -39,8 +42,10 @@ class Runtime:
         return journal
 
     def begin(self) -> None:
-        """Start capturing the order ids the coming operation issues (for replay)."""
+        """Refuse when writes have stopped; else start capturing the ids the coming operation issues."""
         if self.store is not None and not self.replaying:
+            if self.failed:
+                raise StoreFailure(self.failed)
             self.hub.capture_ids()
 
     def record(self, kind: str, name: str, world: World | None, body: dict) -> None:
@@ -50,4 +55,19 @@ class Runtime:
         ids = self.hub.captured_ids()
         now = world.last_now if world is not None else None
         clock = world.clock.dump() if world is not None else None
-        self.store.append(kind, name, world.name if world is not None else body.get("world"), body, now, ids, clock)
+        world_name = world.name if world is not None else body.get("world")
+        try:
+            self.store.append(kind, name, world_name, body, now, ids, clock)
+        except Exception as exc:  # noqa: BLE001 - whatever the cause, the change must not stay applied
+            raise self._undo(world_name, exc) from None
+
+    def _undo(self, world_name: str | None, exc: Exception) -> StoreFailure:
+        """Put the world back as the state file holds it; if even that fails, stop every write."""
+        reason = f"state file write failed ({type(exc).__name__}: {exc})"
+        try:
+            undo_unlogged(self, world_name)
+        except Exception as again:  # noqa: BLE001
+            self.failed = (f"{reason}, and the world could not be restored from the file "
+                           f"({type(again).__name__}: {again}); no write is accepted until a restart")
+            return StoreFailure(self.failed)
+        return StoreFailure(f"{reason}: the call was not applied")

@@ -62,7 +62,8 @@ class RentApp:
         except Exception as exc:  # a real fault in the mock: JSON, no traceback on the wire
             log.exception("internal fault")
             status, headers = "500 INTERNAL SERVER ERROR", _JSON
-            body = encode(error(f"Internal error in the mock: {type(exc).__name__}"))
+            # a change that could not be logged says so (it was undone); other faults name only their type
+            body = encode(error(getattr(exc, "wire_msg", None) or f"Internal error in the mock: {type(exc).__name__}"))
         if not any(h == "Content-Length" for h, _ in headers):
             headers = headers + [("Content-Length", str(len(body)))]
         start_response(status, headers)

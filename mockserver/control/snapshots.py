@@ -1,0 +1,32 @@
+"""Control operations on snapshots: a whole world as versioned JSON, read and replaced."""
+from __future__ import annotations
+
+from ..core.hub import name_problem
+from ..core.snapshot import SnapshotError, dump_world, load_world
+from .ops import ControlError, op
+
+
+@op("snapshot.get")
+def snapshot(rt, body, world):
+    """The whole world as versioned JSON, clock and RNG included."""
+    return dump_world(world), 200
+
+
+@op("snapshot.put", None, mutates=True, scope="hub")
+def put_snapshot(rt, body):
+    """Load a snapshot into the world named by the path (created if new)."""
+    name = body.get("world")
+    problem = name_problem(name)
+    if problem:
+        raise ControlError(400, f"world: {problem}")
+    if name not in rt.hub.worlds:
+        room_for_a_world(rt)
+    try:
+        world = load_world(body.get("snapshot"), name, rt.hub._next_id, rt.hub.wall)
+        rt.hub.install(world)
+    except SnapshotError as exc:
+        raise ControlError(400, str(exc)) from None
+    except ValueError as exc:
+        raise ControlError(409, str(exc)) from None
+    world.last_now = world.clock.now()
+    return {"world": name, "now": world.clock.now(), "orders": len(world.orders)}, 200

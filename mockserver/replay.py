@@ -1,0 +1,148 @@
+"""Bringing state back from the state file: at start (checkpoint, then the log after it) and, after a
+failed log write, one world as the file holds it. Anything that cannot be applied stops with a
+`StateError` naming the file, the log entry and the reason: a replay never skips."""
+from __future__ import annotations
+
+import json
+
+from contracts.registry import METHODS
+
+from .control.ops import OPS, ControlError, run as run_control
+from .core.clock import ManualClock, load_clock
+from .core.hub import DEFAULT, Hub
+from .core.snapshot import SnapshotError, load_world
+from .core.world import World
+from .http.rent import dispatch
+from .storage import StateError, Store
+
+
+def _known(kind: str, name: str) -> str | None:
+    """Why a logged (kind, name) cannot be applied, or None when it can."""
+    if kind == "rent":
+        method = METHODS.get(name)
+        return None if method is not None and method.mutates else f"unknown rent.php method {name!r}"
+    if kind == "control":
+        spec = OPS.get(name)
+        return None if spec is not None and spec.mutates else f"unknown control operation {name!r}"
+    return f"unknown kind {kind!r}"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ControlError):
+        return f"refused with {exc.status}: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _load(store: Store, hub: Hub, name: str, doc: dict) -> World:
+    try:
+        return load_world(doc, name, hub._next_id, hub.wall)
+    except SnapshotError as exc:
+        raise StateError(f"{store.path}: checkpoint of world {name!r}: {exc}") from None
+
+
+def restore(rt, store: Store) -> int:
+    """Load the checkpoint and replay the log into `rt.hub`; returns how many entries were replayed."""
+    hub = rt.hub
+    meta = store.meta()
+    covered: dict[str, int] = {}
+    for name, last, doc in store.world_rows():
+        world = _load(store, hub, name, doc)
+        try:
+            hub.install(world)
+        except ValueError as exc:
+            raise StateError(f"{store.path}: checkpoint of world {name!r}: {exc}") from None
+        covered[name] = last
+    hub.force_ids([])
+    hub.install_counter(meta["next_id"])
+    for seq, kind, name in store.kinds(meta["hub_seq"]):
+        why = _known(kind, name)
+        if why is not None:
+            raise StateError(f"{store.path}: log entry {seq}: {why} (written by another version?)")
+    return _replay(rt, store, store.entries(meta["hub_seq"]), covered)
+
+
+def _replay(rt, store: Store, entries: list[tuple], covered: dict[str, int]) -> int:
+    """Apply log entries in order, each at the very moment and with the ids it had; skip those covered."""
+    hub = rt.hub
+    applied = 0
+    rt.replaying = True
+    try:
+        for seq, kind, name, world_name, body, now, ids, clock in entries:
+            if world_name in covered and seq <= covered[world_name]:
+                continue
+            try:
+                _apply(rt, kind, name, world_name, json.loads(body), now, json.loads(ids), clock)
+            except Exception as exc:  # noqa: BLE001 - every failure stops the start, named
+                raise StateError(f"{store.path}: log entry {seq} ({kind} {name}, world {world_name!r}) "
+                                 f"cannot be applied: {_reason(exc)}") from None
+            applied += 1
+        hub.force_ids([])
+    finally:
+        rt.replaying = False
+    return applied
+
+
+def _apply(rt, kind: str, name: str, world_name: str | None, body: dict, now: int | None, ids: list[int],
+           clock: str | None) -> None:
+    hub = rt.hub
+    world = hub.worlds.get(world_name) if world_name else None
+    needs_world = kind == "rent" or OPS[name].scope != "hub"
+    if needs_world and world is None:
+        raise LookupError(f"world {world_name!r} does not exist at this point of the log")
+    if world is not None and now is not None:
+        world.clock = ManualClock(now)  # the call sees the very "now" it saw first
+    hub.force_ids(ids)
+    if kind == "rent":
+        dispatch(rt, "GET", body["query"], body.get("scope"))
+    else:
+        run_control(rt, name, body)
+    if hub._forced:
+        raise LookupError(f"the call issued fewer order ids than logged ({ids})")
+    world = hub.worlds.get(world_name) if world_name else None
+    if world is not None and clock is not None:
+        world.clock = load_clock(json.loads(clock), hub.wall)
+
+
+def rebuild(rt, name: str) -> World | None:
+    """World `name` as the state file holds it (its checkpoint row, then its log), or None if it has none."""
+    live, store = rt.hub, rt.store
+    scratch = Hub(live.catalogue, live.wall, live.worlds[DEFAULT].config)
+    scratch_rt = type(rt)(scratch, None)
+    meta = store.meta()
+    covered: dict[str, int] = {}
+    row = store.world_row(name)
+    if row is not None:
+        scratch.install(_load(store, scratch, name, row[1]))
+        covered[name] = row[0]
+    elif name != DEFAULT:
+        scratch.worlds.pop(name, None)
+    _replay(scratch_rt, store, store.entries(meta["hub_seq"], world=name), covered)
+    world = scratch.worlds.get(name)
+    if world is not None:
+        world.next_id = live._next_id
+    return world
+
+
+def undo_unlogged(rt, name: str | None) -> None:
+    """Put world `name` back as the state file holds it, after a change to it could not be logged."""
+    name = name or DEFAULT
+    hub = rt.hub
+    rebuilt = rebuild(rt, name)
+    current = hub.worlds.get(name)
+    if rebuilt is None:
+        if current is not None:
+            hub.delete_world(name)
+    elif current is None:
+        hub.install(rebuilt)
+    else:
+        # refill the object in place: other threads may be waiting on its lock
+        with current.lock:
+            keep = current.lock, current.next_id, current.version
+            current.__dict__.update(rebuilt.__dict__)
+            current.lock, current.next_id, current.version = keep[0], keep[1], keep[2] + 1
+    world = hub.worlds.get(name)
+    for apikey, owner in list(hub.by_apikey.items()):  # keys of accounts the unlogged change opened
+        if owner == name and (world is None or apikey not in world.accounts):
+            hub.by_apikey.pop(apikey, None)
+    if world is not None:
+        hub.by_apikey.update(dict.fromkeys(world.accounts, name))
