@@ -135,8 +135,12 @@ def make_server(opts: ServeOptions) -> Served:
         # Each log write releases the GIL; with the default 5 ms switch interval the writer then
         # waits behind busy threads (the convoy effect). A shorter interval keeps writes prompt.
         sys.setswitchinterval(0.0005)
-        replayed = restore(rt, store)
-        store.checkpoint(hub)  # the file now holds the default world from its first start on
+        try:
+            replayed = restore(rt, store)
+            store.checkpoint(hub)  # the file now holds the default world from its first start on
+        except BaseException:
+            store.close()  # let go of the file and its lock
+            raise
     app = create_app(hub, opts.admin_token, rt, opts.allowed_hosts)
     server = create_server(app, host=opts.host, port=opts.port, threads=opts.threads, ident="smspva-rent-mock",
                            **waitress_options(opts.connection_limit, opts.idle_timeout, opts.backlog,

@@ -5,13 +5,14 @@ import os
 import signal
 import subprocess
 import sys
+import traceback
 
 import requests
 
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
 from mockserver.replay import restore
-from mockserver.server import ServeOptions, build_hub
+from mockserver.server import ServeOptions, build_hub, make_server
 from mockserver.storage import Store
 
 START = 1_700_000_000
@@ -65,8 +66,12 @@ class InProcess:
         self.hub = build_hub(ServeOptions(**opts))
         self.store = Store(path)
         self.rt = Runtime(self.hub, self.store)
-        self.replayed = restore(self.rt, self.store)
-        self.store.checkpoint(self.hub)
+        try:
+            self.replayed = restore(self.rt, self.store)
+            self.store.checkpoint(self.hub)
+        except BaseException:
+            self.store.close()
+            raise
         self.client = create_app(self.hub, runtime=self.rt).test_client()
 
     def rent(self, **query) -> dict:
@@ -81,3 +86,59 @@ class InProcess:
         """A clean stop: a final checkpoint, then close."""
         self.store.checkpoint(self.hub)
         self.store.close()
+
+
+class Forked:
+    """A server process forked from this one (no interpreter start-up: rounds stay fast); SIGKILL it or stop it."""
+
+    def __init__(self, path: str):
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the server: it never returns into the test
+            code = 1
+            try:
+                os.close(read)
+                served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="demo", balance="1000",
+                                                  state=path))
+                os.write(write, f"{served.server.effective_port}\n".encode())
+                try:
+                    served.server.run()  # waitress returns from here on Ctrl-C
+                except KeyboardInterrupt:
+                    pass
+                served.close()
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._ready = read
+        self.status: int | None = None
+
+    def wait_ready(self) -> str:
+        """The base URL once the server listens (raises if it died first)."""
+        with os.fdopen(self._ready) as pipe:
+            port = pipe.readline().strip()
+        if not port:
+            self.wait()
+            raise AssertionError(f"server exited with status {self.status} before listening")
+        base = f"http://127.0.0.1:{port}"
+        requests.get(f"{base}/_mock/health", timeout=10).raise_for_status()
+        return base
+
+    def kill(self) -> None:
+        """SIGKILL, then reap."""
+        if self.status is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.wait()
+
+    def stop(self) -> None:
+        """Ctrl-C: the final checkpoint, exit 0."""
+        os.kill(self.pid, signal.SIGINT)
+        self.wait()
+        assert self.status == 0, self.status
+
+    def wait(self) -> None:
+        """Reap the process."""
+        if self.status is None:
+            self.status = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
-from contracts.registry import METHODS
+from contracts.registry import DIALECTS, METHODS
 
 from ..core import errors as E
 from ..core import supply
@@ -112,6 +112,20 @@ def _run(rt, spec: Op, body: dict) -> tuple[object, int]:
         return result
 
 
+def check_dialect(dialect: object, overrides: object) -> None:
+    """Refuse (400) a dialect or a per-method override the registry does not know."""
+    if dialect not in DIALECTS:
+        raise ControlError(400, f"dialect: {dialect!r} is not one of {', '.join(DIALECTS)}")
+    if not isinstance(overrides, dict):
+        raise ControlError(400, "overrides: must be an object of method: variant")
+    for method, variant in overrides.items():
+        if method not in METHODS:
+            raise ControlError(400, f"overrides: unknown method {method!r}")
+        if variant not in METHODS[method].shapes:
+            known = ", ".join(METHODS[method].shapes)
+            raise ControlError(400, f"overrides.{method}: unknown variant {variant!r} (known: {known})")
+
+
 @op("health")
 def health(rt, body, world):
     """Liveness."""
@@ -140,10 +154,7 @@ def create_world(rt, body):
     for key in ("activation_delay", "active_window"):
         body.setdefault(key, list(getattr(base, key)))
     overrides = dict(body.get("overrides", {}))
-    for method, variant in overrides.items():
-        if variant not in METHODS[method].shapes:
-            known = ", ".join(METHODS[method].shapes)
-            raise ControlError(400, f"overrides.{method}: unknown variant {variant!r} (known: {known})")
+    check_dialect(body["dialect"], overrides)
     config = WorldConfig(
         seed=body.get("seed", 1), clock=body.get("clock", "manual"), start=body.setdefault("start", base.start),
         speed=float(body.get("speed", 1.0)), dialect=body.get("dialect", base.dialect), overrides=overrides,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..core.hub import name_problem
 from ..core.snapshot import SnapshotError, dump_world, load_world
-from .ops import ControlError, op
+from .ops import ControlError, check_dialect, op
 
 
 @op("snapshot.get")
@@ -23,9 +23,11 @@ def put_snapshot(rt, body):
         room_for_a_world(rt)
     try:
         world = load_world(body.get("snapshot"), name, rt.hub._next_id, rt.hub.wall)
-        rt.hub.install(world)
     except SnapshotError as exc:
-        raise ControlError(400, str(exc)) from None
+        raise ControlError(400, f"snapshot: {exc}") from None
+    check_dialect(world.config.dialect, world.config.overrides)
+    try:
+        rt.hub.install(world)
     except ValueError as exc:
         raise ControlError(409, str(exc)) from None
     world.last_now = world.clock.now()

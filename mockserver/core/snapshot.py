@@ -9,6 +9,8 @@ from typing import Callable
 from .accounts import Account, Entry
 from .catalogue import parse
 from .clock import load_clock
+from .invariants import problems
+from .money import parse_amount
 from .orders import Order, Sms
 from .world import Closure, World, WorldConfig
 
@@ -30,7 +32,7 @@ def config_from(doc: dict) -> WorldConfig:
     """A WorldConfig from its JSON form."""
     known = {f.name for f in fields(WorldConfig)}
     values = {k: v for k, v in doc.items() if k in known}
-    values["accounts"] = {k: Decimal(v) for k, v in doc.get("accounts", {}).items()}
+    values["accounts"] = {k: _amount(v, f"config.accounts.{k}") for k, v in doc.get("accounts", {}).items()}
     for key in ("activation_delay", "active_window"):
         if key in values:
             values[key] = tuple(values[key])
@@ -72,28 +74,57 @@ def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Call
     if not isinstance(doc, dict) or doc.get("version") != VERSION:
         raise SnapshotError(f"snapshot version must be {VERSION}")
     try:
-        config = config_from(doc["config"])
-        config.accounts = {}  # accounts come from the snapshot itself, not re-created
-        world = World(name, config, parse(doc["catalogue"]), load_clock(doc["clock"], wall), next_id)
-        world.config = config_from(doc["config"])
-        version, internal, gauss = doc["rng"]
-        world.rng.setstate((version, tuple(internal), gauss))
-        for a in doc["accounts"]:
-            account = Account(a["apikey"], Decimal(a["balance"]))
-            account.ledger = [Entry(at, kind, Decimal(amount), order) for at, kind, amount, order in a["ledger"]]
-            account.live = dict.fromkeys(a["live"])
-            account.archive = list(a["archive"])
-            world.accounts[account.apikey] = account
-        for o in doc["orders"]:
-            world.orders[o["id"]] = Order(**o)
-        for c in doc["closures"]:
-            world.closures[c["order"]] = Closure(**c)
-        world.holders = {n: set(ids) for n, ids in doc["holders"].items()}
-        world.pool = {(c, p): list(nums) for c, p, nums in doc["pool"]}
-        world.sms = {n: [Sms(**s) for s in items] for n, items in doc["sms"].items()}
-        world._events = [tuple(e) for e in doc["events"]]
-        heapq.heapify(world._events)
-        world._seq = doc["seq"]
-    except (KeyError, TypeError, ValueError) as exc:
+        world = _build(doc, name, next_id, wall)
+    except SnapshotError:
+        raise
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
         raise SnapshotError(f"malformed snapshot: {type(exc).__name__}: {exc}") from None
+    found = problems(world)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise SnapshotError(f"{found[0]}{more}")
+    return world
+
+
+def _unique(items: list[dict], key: str, what: str) -> list[dict]:
+    seen = [item[key] for item in items]
+    if len(set(seen)) != len(seen):
+        dup = next(v for v in seen if seen.count(v) > 1)
+        raise SnapshotError(f"{what} {dup!r} appears twice")
+    return items
+
+
+def _amount(value: object, where: str) -> Decimal:
+    try:
+        return parse_amount(value)
+    except ValueError as exc:
+        raise SnapshotError(f"{where}: {exc}") from None
+
+
+def _build(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float]) -> World:
+    """The world a snapshot describes (types and references are checked afterwards)."""
+    config = config_from(doc["config"])
+    config.accounts = {}  # accounts come from the snapshot itself, not re-created
+    world = World(name, config, parse(doc["catalogue"]), load_clock(doc["clock"], wall), next_id)
+    world.config = config_from(doc["config"])
+    version, internal, gauss = doc["rng"]
+    world.rng.setstate((version, tuple(internal), gauss))
+    for a in _unique(doc["accounts"], "apikey", "account"):
+        where = f"account {a['apikey']!r}"
+        account = Account(a["apikey"], _amount(a["balance"], f"{where}: balance"))
+        account.ledger = [Entry(at, kind, _amount(amount, f"{where}: ledger line {i}"), order)
+                          for i, (at, kind, amount, order) in enumerate(a["ledger"])]
+        account.live = dict.fromkeys(a["live"])
+        account.archive = list(a["archive"])
+        world.accounts[account.apikey] = account
+    for o in _unique(doc["orders"], "id", "order id"):
+        world.orders[o["id"]] = Order(**o)
+    for c in doc["closures"]:
+        world.closures[c["order"]] = Closure(**c)
+    world.holders = {n: set(ids) for n, ids in doc["holders"].items()}
+    world.pool = {(c, p): list(nums) for c, p, nums in doc["pool"]}
+    world.sms = {n: [Sms(**s) for s in items] for n, items in doc["sms"].items()}
+    world._events = [tuple(e) for e in doc["events"]]
+    heapq.heapify(world._events)
+    world._seq = doc["seq"]
     return world
