@@ -148,3 +148,23 @@ def test_a_change_the_log_cannot_take_is_not_applied(tmp_path):
     s = InProcess(path)
     assert json.dumps(dump_world(s.hub.worlds["default"]), sort_keys=True) == before
     s.stop()
+
+
+def test_when_the_file_cannot_be_read_back_either_every_later_write_is_refused(tmp_path):
+    s = InProcess(str(tmp_path / "state.db"))
+    world = s.hub.worlds["default"]
+    _failing(s.store, sqlite3.OperationalError("disk I/O error"))
+    s.store.world_row = lambda name: (_ for _ in ()).throw(sqlite3.DatabaseError("database disk image is malformed"))
+    r = s.client.get("/api/rent.php", query_string=CREATE)
+    assert r.status_code == 500
+    assert r.get_json()["msg"] == (
+        "state file write failed (OperationalError: disk I/O error), and the world could not be restored from "
+        "the file (DatabaseError: database disk image is malformed); no write is accepted until a restart")
+    before = json.dumps(dump_world(world), sort_keys=True)
+    r = s.client.get("/api/rent.php", query_string=CREATE)
+    assert r.status_code == 500 and r.get_json()["msg"].endswith("no write is accepted until a restart")
+    r = s.client.post("/_mock/worlds", json={"apikey": "k9"})
+    assert r.status_code == 500 and r.get_json()["error"].endswith("no write is accepted until a restart")
+    assert json.dumps(dump_world(world), sort_keys=True) == before and "k9" not in s.hub.by_apikey
+    assert s.rent(method="orders")["status"] == 1  # reads still answer
+    s.crash()
