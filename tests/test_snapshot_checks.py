@@ -72,7 +72,7 @@ def test_a_snapshot_put_that_breaks_an_invariant_is_refused_and_changes_nothing(
 def test_a_snapshot_put_with_an_unknown_dialect_or_variant_is_refused(client, snap):
     snap["config"]["dialect"] = "klingon"
     r = client.put("/_mock/worlds/default/snapshot", json=snap)
-    assert r.status_code == 400 and r.get_json()["error"] == "dialect: 'klingon' is not one of documented, sdk"
+    assert r.status_code == 400 and r.get_json()["error"] == "dialect: 'klingon' is not one of documented, sdk, live"
     snap["config"].update(dialect="sdk", overrides={"create": "tuple"})
     r = client.put("/_mock/worlds/default/snapshot", json=snap)
     assert r.status_code == 400

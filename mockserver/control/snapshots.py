@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..core.hub import name_problem
 from ..core.snapshot import SnapshotError, dump_world, load_world
-from .ops import ControlError, check_dialect, op
+from .ops import ControlError, check_dialect, op, room_for_a_world
 
 
 @op("snapshot.get")
