@@ -395,3 +395,42 @@ def test_servers_stop_their_workers_before_closing_the_trigger(documented_upstre
     proxy.close()
     assert served.server.task_dispatcher.threads == set()
     assert proxy.server.task_dispatcher.threads == set()
+
+
+def test_the_balance_api_is_forwarded_byte_for_byte_and_judged(documented_upstream):
+    base = documented_upstream
+    proxy = _proxy(base)
+    try:
+        via = requests.get(f"{proxy.url}/priemnik.php", params={"metod": "get_balance", "service": "opt4",
+                                                               "apikey": "client-key"}, timeout=10)
+        direct = requests.get(f"{base}/priemnik.php", params={"metod": "get_balance", "service": "opt4",
+                                                             "apikey": REAL_KEY}, timeout=10)
+        refused = requests.get(f"{proxy.url}/priemnik.php", params={"metod": "get_balance", "apikey": "nobody"},
+                               timeout=10)
+        summary = proxy.close()
+    finally:
+        pass
+    assert via.content == direct.content
+    assert via.json()["response"] == "1" and Decimal(via.json()["balance"]) == Decimal("200")
+    assert refused.status_code == 200 and refused.text == "API KEY NOT FOUND!"  # plain text, as the live API
+    assert summary["calls"] == {"balance:get_balance": 2}
+    assert summary["dialects"]["balance:get_balance"] == {"account": 2}
+
+
+def test_spy_answers_the_balance_api_from_the_mock_world(documented_upstream):
+    base = documented_upstream
+    country, service, price = _offer(base)
+    shadow, served = start_shadow(Upstream(base), "live", [country], REAL_KEY)
+    proxy = _proxy(base, shadow=shadow, mode="spy")
+    query = {"metod": "get_balance", "service": "opt4", "apikey": "client-key"}
+    try:
+        before = requests.get(f"{proxy.url}/priemnik.php", params=query, timeout=10).json()
+        _rent(proxy.url, method="create", apikey="client-key", dtype="week", dcount="1", country=country,
+              service=service)
+        after = requests.get(f"{proxy.url}/priemnik.php", params=query, timeout=10).json()
+        proxy.close()
+    finally:
+        served.close()
+    assert Decimal(before["balance"]) == Decimal("200")  # the shadow starts with the upstream's balance
+    assert Decimal(before["balance"]) - Decimal(after["balance"]) == (price * 7).quantize(Decimal("0.01"))
+    assert _balance(base) == Decimal("200")

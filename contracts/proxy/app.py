@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from ..registry import METHODS, PATHS
 from .cost import Prices
 from .diff import compare, walk
-from .judge import judge
+from .judge import judge, judge_account
 from .record import Recorder, redact
 from .upstream import Answer, Upstream
 
@@ -30,11 +30,12 @@ class Shadow:
     def ask(self, path: str, query: dict) -> Answer:
         """The same call, with the shadow's apikey and order ids."""
         query = dict(query)
+        text_ok = path == "/priemnik.php"
         if query.get("apikey"):
             query["apikey"] = self.apikey
         if str(query.get("id", "")).isdigit() and int(query["id"]) in self.ids:
             query["id"] = str(self.ids[int(query["id"])])
-        return self.upstream.get(path, query)
+        return self.upstream.get(path, query, text_ok)
 
 
 @dataclass
@@ -71,12 +72,15 @@ class ProxyApp:
             status, payload = self.handle(environ.get("REQUEST_METHOD", "GET"), path, environ)
         else:
             status, payload = "404 NOT FOUND", {"status": 0, "msg": f"rent-mock proxy: no route {path[:80]}"}
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-        start_response(status, JSON + [("Content-Length", str(len(body)))])
+        if isinstance(payload, Answer):  # the upstream's (or shadow's) own bytes, unchanged
+            body, headers = payload.body, [("Content-Type", payload.content_type)]
+        else:
+            body, headers = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode(), JSON
+        start_response(status, headers + [("Content-Length", str(len(body)))])
         return [body]
 
     def handle(self, verb: str, path: str, environ) -> tuple[str, object]:
-        """One client call: (HTTP status line, JSON payload)."""
+        """One client call: (HTTP status line, the answer to pass on or the proxy's own JSON payload)."""
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         client_key = query.get("apikey")
         if client_key in self.settings.apikey_map:
@@ -97,7 +101,8 @@ class ProxyApp:
                 self.recorder.add(entry)
                 return "200 OK", _refusal(why)
             entry["estimate"] = str(cost)
-        answer = self.upstream.get(path, query) if verb == "GET" else self._other_verb(verb, path, query)
+        answer = (self.upstream.get(path, query, text_ok=path == BALANCE_PATH) if verb == "GET"
+                  else self._other_verb(verb, path, query))
         if cost is not None and isinstance(answer.payload, dict) and answer.payload.get("status") == 1:
             self.spent += cost
             entry["spent"] = str(cost)
@@ -164,8 +169,10 @@ class ProxyApp:
         entry["answer"] = answer.payload
         if judged and entry["path"] in PATHS:
             entry["verdict"] = judge(entry["method"], answer.http_status, answer.payload).to_json()
+        elif judged:
+            entry["verdict"] = judge_account(str(entry["query"].get("metod", "")), answer.payload).to_json()
         self.recorder.add(entry)
-        return f"{answer.http_status} {'OK' if answer.http_status == 200 else 'UPSTREAM'}", answer.payload
+        return f"{answer.http_status} {'OK' if answer.http_status == 200 else 'UPSTREAM'}", answer
 
 
 def compare_balance(up, sh) -> list[dict]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import refusals
 from ..registry import DIALECTS, METHODS
-from ..validate import check_response
+from ..validate import check_account, check_response
 
 
 @dataclass
@@ -44,4 +44,13 @@ def judge(method: str | None, http_status: int | None, payload: Any) -> Verdict:
             verdict.facts.append(f"{method}: refusal text no dialect knows: {msg[:120]!r}")
     elif not verdict.fits:
         verdict.facts.append(f"{method}: an answer no dialect knows")
+    return verdict
+
+
+def judge_account(metod: str, payload: Any) -> Verdict:
+    """Judge an answer of the balance API (/priemnik.php): one shape, the same in every dialect."""
+    reasons = check_account(metod, payload)
+    verdict = Verdict(fits=[] if reasons else ["account"], reference=reasons)
+    if reasons:
+        verdict.facts.append(f"balance:{metod}: an answer the registry does not know ({'; '.join(reasons)[:120]})")
     return verdict

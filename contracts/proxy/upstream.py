@@ -18,6 +18,7 @@ class Answer:
     body: bytes
     elapsed_ms: float
     error: str | None = None  # "timeout: …", "connection: …", "malformed: …"
+    content_type: str = "application/json"
 
 
 class Upstream:
@@ -28,8 +29,11 @@ class Upstream:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def get(self, path: str, query: dict) -> Answer:
-        """GET `path` with `query`; never raises for what the upstream does."""
+    def get(self, path: str, query: dict, text_ok: bool = False) -> Answer:
+        """GET `path` with `query`; never raises for what the upstream does.
+
+        With `text_ok`, a body that is not JSON is kept as text (the balance API refuses in plain text).
+        """
         started = time.monotonic()
         try:
             r = self.session.get(self.base + path, params=query, timeout=self.timeout)
@@ -37,12 +41,14 @@ class Upstream:
             return Answer(None, None, b"", _ms(started), f"timeout: no answer within {self.timeout:g} s ({exc})"[:300])
         except requests.RequestException as exc:
             return Answer(None, None, b"", _ms(started), f"connection: {type(exc).__name__}: {exc}"[:300])
-        body = r.content
+        body, ctype = r.content, r.headers.get("Content-Type", "application/json")
         try:
             payload = json.loads(body)
         except ValueError:
+            if text_ok and r.status_code == 200:
+                return Answer(r.status_code, body.decode("utf-8", "replace"), body, _ms(started), None, ctype)
             return Answer(r.status_code, None, body, _ms(started), f"malformed: not JSON: {body[:80]!r}")
-        return Answer(r.status_code, payload, body, _ms(started))
+        return Answer(r.status_code, payload, body, _ms(started), None, ctype)
 
     def rent(self, query: dict) -> Answer:
         """One rent.php call."""
