@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..client import Exchange
+from .model import DAY
 from .rules import BY_ID, RULES, restore_code
 from .target import Session
 
@@ -72,6 +73,20 @@ class Ctx:
     def call(self, method: str, who: str = "main", **params) -> Exchange:
         """One rent.php call."""
         return self.s.call(method, who, **params)
+
+    def prolong_to_lease(self, oid: int, rule: str, what: str) -> dict:
+        """prolong_max up to the lease limit, in steps no longer than the dialect's cap (live: 90 days),
+        each within the prolongation window; returns the order's row at the end."""
+        cap = self.p.max_rental_days
+        row = self.order(oid, rule=rule) or {}
+        while row.get("canprolongmax", 0) >= 1:
+            step = min(row["canprolongmax"], cap) if cap else row["canprolongmax"]
+            self.ok(rule, self.call("prolong_max", id=oid, dtype="day", dcount=step), f"{what}: prolong_max by {step} days")
+            row = self.order(oid, rule=rule) or {}
+            if row.get("canprolongmax", 0) >= 1:
+                self.s.set_clock(row.get("until", 0) - DAY)
+                row = self.order(oid, rule=rule) or {}
+        return row
 
     def recent(self) -> list[str]:
         """The calls since the last finding (at most 8), for the report."""

@@ -122,10 +122,7 @@ def lease_left(ctx: Ctx) -> None:
     sh = shop(ctx, "RESTORE-LEASE-LEFT")
     made = rent(ctx, sh, sh.plain[0], rule="RESTORE-LEASE-LEFT")
     ctx.s.set_clock(made["until"] - DAY)
-    room = (ctx.order(made["id"], rule="RESTORE-LEASE-LEFT") or {}).get("canprolongmax", 0)
-    ctx.ok("RESTORE-LEASE-LEFT", ctx.call("prolong_max", id=made["id"], dtype="day", dcount=room),
-           f"prolong_max to the lease limit ({room} days)")
-    row = ctx.order(made["id"], rule="RESTORE-LEASE-LEFT") or {}
+    row = ctx.prolong_to_lease(made["id"], "RESTORE-LEASE-LEFT", "to the lease limit")
     ctx.s.set_clock(row.get("until", 0))
     ctx.restore_refused("RESTORE-LEASE-LEFT", ctx.call("restore_user_precalc", id=made["id"]), "NOAVAILDAYS")
 

@@ -112,9 +112,7 @@ def prolongation(ctx: Ctx) -> None:
                 f"prolong_max by canprolongmax + 1 = {room + 1} days")
     ctx.equal("PROLONG-LEASE", before, ctx.s.balance(), "balance after the refused prolong_max")
     if room >= 1:
-        ctx.ok("PROLONG-LEASE", ctx.call("prolong_max", id=oid, dtype="day", dcount=room),
-               f"prolong_max by canprolongmax = {room} days")
-        row = ctx.order(oid) or {}
+        row = ctx.prolong_to_lease(oid, "PROLONG-LEASE", f"canprolongmax = {room} days")
         ctx.s.set_clock(row.get("until", 0) - DAY)
         fields("a day before until, the lease used up")
 

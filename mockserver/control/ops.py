@@ -11,6 +11,7 @@ from ..core import errors as E
 from ..core import supply
 from ..core.hub import DEFAULT, new_apikey
 from ..core.money import money, wire
+from ..core.rental import PERIOD_LIMITS
 from ..core.world import World, WorldConfig
 from ..http.journal import Journal
 from ..http.order_views import order_view
@@ -190,6 +191,7 @@ def describe_world(rt, body, world):
     return {"world": world.name, "seed": c.seed, "dialect": c.dialect, "overrides": c.overrides,
             "clock": world.clock.state(), "activation_delay": list(c.activation_delay),
             "active_window": list(c.active_window), "hold_days": c.hold_days, "refund": c.refund,
+            "max_rental_days": PERIOD_LIMITS.get(c.dialect),
             "accounts": {k: wire(a.balance) for k, a in world.accounts.items()},
             "orders": sum(1 for o in world.orders.values() if o.live)}, 200
 
