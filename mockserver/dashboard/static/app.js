@@ -4,7 +4,10 @@ const S = { apikey: "", token: "", lang: "en", orders: [], providers: {}, offers
             sms: null, showOther: false, restoreId: null, timer: null };
 const $ = (sel) => document.querySelector(sel);
 const t = (key, vars = {}) => (TEXTS[S.lang][key] ?? TEXTS.en[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
-const fmt = (unix) => (unix ? new Date(unix * 1000).toLocaleString() : "—");
+// JavaScript dates end at 8.64e15 ms (year 275760); a mock clock can pass that, so show the Unix time there.
+const inRange = (unix) => Math.abs(unix) <= 8.64e12;
+const fmt = (unix) => (!unix ? "—" : inRange(unix) ? new Date(unix * 1000).toLocaleString() : t("unix_time", { n: unix }));
+const iso = (unix) => (inRange(unix) ? new Date(unix * 1000).toISOString() : null);
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -69,7 +72,7 @@ function renderOrders() {
                                    onclick: () => act("prolong", { id: o.id, dtype: "week", dcount: 1 }) }, t("prolong"));
     tbody.append(el("tr", { "data-order": o.id },
       el("td", { class: `state s${o.state}`, text: t(`state_${o.state}`) }), number,
-      el("td", { text: o.sname }), el("td", {}, el("time", { datetime: new Date(o.until * 1000).toISOString(), text: fmt(o.until) })),
+      el("td", { text: o.sname }), el("td", {}, el("time", { datetime: iso(o.until), text: fmt(o.until) })),
       el("td", {},
         el("button", { type: "button", onclick: () => act("activate", { id: o.id }) }, t("activate")), " ",
         el("button", { type: "button", onclick: () => openSms(o) }, t("sms") + (o.hasnewsms ? " •" : "")), " ",
@@ -227,14 +230,16 @@ async function loadPanel() {
   try {
     const clock = await control("GET", `/clock?apikey=${key}`);
     $("#clock").textContent = fmt(clock.now);
-    $("#clock").setAttribute("datetime", new Date(clock.now * 1000).toISOString());
+    if (iso(clock.now)) $("#clock").setAttribute("datetime", iso(clock.now));
+    else $("#clock").removeAttribute("datetime");
     $("#balance").textContent = (await control("GET", `/accounts/${key}`)).balance;
     const faults = await control("GET", `/faults?apikey=${key}`);
     $("#fault-list").replaceChildren(...faults.faults.map((f) => el("li", { text: `#${f.id} ${f.method} ${f.kind} (${f.times ?? "∞"} left)` })));
     const journal = await control("GET", `/journal?apikey=${key}&limit=15`);
-    $("#journal tbody").replaceChildren(...journal.entries.reverse().map((e) => el("tr", {},
-      el("td", { text: String(e.seq) }), el("td", { text: e.method || "" }), el("td", { text: String(e.status ?? e.http_status) }),
-      el("td", { text: e.findings.join("; ") }))));
+    // A request's findings get a full-width row of their own: the panel is too narrow for a fourth column.
+    $("#journal tbody").replaceChildren(...journal.entries.reverse().flatMap((e) => [el("tr", {},
+      el("td", { text: String(e.seq) }), el("td", { text: e.method || "" }), el("td", { text: String(e.status ?? e.http_status) })),
+      ...(e.findings.length ? [el("tr", { class: "findings" }, el("td", { colspan: 3, text: e.findings.join("; ") }))] : [])]));
   } catch (e) {
     $("#status-line").textContent = e.message;
   }

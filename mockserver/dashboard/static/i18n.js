@@ -35,8 +35,8 @@ window.TEXTS = {
     set_time: "Move to", go: "Go", inject: "Send an SMS", order: "Order", send: "Send",
     delivered: "Delivered.", lost: "Lost: {reason}", number_state: "Number offline / back",
     offline: "Take offline (−1)", back: "Bring back (0)", faults: "Faults", method: "Method", kind: "Kind",
-    times: "Times", add: "Add", clear: "Clear all", journal: "Request journal", findings: "Findings",
-    rented: "Rented: {numbers}", updated: "Updated {time}",
+    times: "Times", add: "Add", clear: "Clear all", journal: "Request journal",
+    rented: "Rented: {numbers}", updated: "Updated {time}", unix_time: "Unix time {n}",
   },
   tr: {
     title: "Numara kiralama", login: "API anahtarı ile giriş", apikey: "API anahtarı",
@@ -72,8 +72,8 @@ window.TEXTS = {
     set_time: "Şu ana git", go: "Git", inject: "SMS gönder", order: "Sipariş", send: "Gönder",
     delivered: "Teslim edildi.", lost: "Kayboldu: {reason}", number_state: "Numara çevrimdışı / geri",
     offline: "Çevrimdışı yap (−1)", back: "Geri getir (0)", faults: "Hatalar", method: "Yöntem", kind: "Tür",
-    times: "Kez", add: "Ekle", clear: "Hepsini temizle", journal: "İstek günlüğü", findings: "Bulgular",
-    rented: "Kiralandı: {numbers}", updated: "Güncellendi {time}",
+    times: "Kez", add: "Ekle", clear: "Hepsini temizle", journal: "İstek günlüğü",
+    rented: "Kiralandı: {numbers}", updated: "Güncellendi {time}", unix_time: "Unix zamanı {n}",
   },
 };
 // The reference's description of each restore error code.
