@@ -28,6 +28,20 @@ def browser():
         b.close()
 
 
+def signed_in(browser, live_server, world, width=1280, height=900):
+    """A page of `width` × `height` px signed in to `world`, and the JavaScript errors it collects."""
+    context = browser.new_context(viewport={"width": width, "height": height}, timezone_id="UTC", locale="en-GB")
+    pg = context.new_page()
+    errors = []
+    pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(live_server + "/")
+    pg.fill("#apikey", world["apikey"])
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_selector("#app:not([hidden])")
+    return pg, errors
+
+
 @pytest.fixture
 def page(browser, live_server):
     made = requests.post(f"{live_server}/_mock/worlds", json={"start": START, "seed": 5, "balance": "100",
@@ -35,20 +49,12 @@ def page(browser, live_server):
     requests.post(f"{live_server}/_mock/catalogue/offers", timeout=10,  # pinned, so the money below is derivable
                   json={"world": made["world"], "country": "RU", "service": "opt16", "price_day": "2.5",
                         "procent_days": 30, "procent": 20}).raise_for_status()
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id="UTC", locale="en-GB")
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(live_server + "/")
-    pg.fill("#apikey", made["apikey"])
-    pg.click("#login-form button[type=submit]")
-    pg.wait_for_selector("#app:not([hidden])")
+    pg, errors = signed_in(browser, live_server, made, width=1400, height=1000)
     pg.wait_for_selector("#services tbody tr")
     pg.made = made
     yield pg
     assert errors == [], errors  # no JavaScript errors in the console, ever
-    context.close()
+    pg.context.close()
     requests.delete(f"{live_server}/_mock/worlds/{made['world']}", timeout=10)
 
 
@@ -158,19 +164,6 @@ def test_keyboard_only_sign_in_and_empty_archive(browser, live_server):
     context.close()
 
 
-def signed_in(browser, live_server, world, width=1280):
-    """A page at `width` px signed in to `world`, and the JavaScript errors it collects."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, timezone_id="UTC", locale="en-GB")
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(live_server + "/")
-    pg.fill("#apikey", world["apikey"])
-    pg.click("#login-form button[type=submit]")
-    pg.wait_for_selector("#app:not([hidden])")
-    return pg, errors
-
 
 def test_only_the_sign_in_shows_before_sign_in(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -201,6 +194,7 @@ def test_the_journal_fits_its_panel_at_1280_px(browser, live_server):
     assert pg.evaluate("document.documentElement.scrollWidth") <= 1280  # no sideways scrolling either
     shot(pg, "journal-1280")
     assert errors == []
+    pg.context.close()
 
 
 def test_a_clock_beyond_the_javascript_date_range_keeps_the_page(browser, live_server):
@@ -216,3 +210,4 @@ def test_a_clock_beyond_the_javascript_date_range_keeps_the_page(browser, live_s
     playwright.expect(pg.locator("#clock")).to_have_text(f"Unix time {edge + 7 * DAY}")
     assert pg.locator("#journal tbody tr").count() > 0 and pg.locator("#orders").is_visible()
     assert errors == []
+    pg.context.close()
