@@ -13,8 +13,15 @@ def write_summary(summary: dict, out: Path) -> Path:
     return path
 
 
-def plot(summary: dict, out: Path) -> list[Path]:
-    """balances.png, orders.png and stock.png from the daily series."""
+def _change(values: list) -> str:
+    """How a series moved over the run, said in words: '1,000,000 → 995,000 (−0.50%)'."""
+    first, last = values[0], values[-1]
+    relative = f" ({(last - first) / first:+.2%})".replace("-", "−") if first else ""
+    return f"{first:,.0f} → {last:,.0f}{relative}"
+
+
+def figures(summary: dict) -> list[tuple[str, object]]:
+    """The plots as matplotlib figures, (file name, figure): axes start at 0 with plain numbers, legends outside."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
@@ -22,33 +29,50 @@ def plot(summary: dict, out: Path) -> list[Path]:
 
     series = summary["series"]
     days = [p["day"] for p in series]
+    stock = [p["stock"] for p in series]
     charts = [
         ("balances.png", "Balances", [("total", [float(p["balance_total"]) for p in series])],
          [("median renter", [float(p["balance_median"]) for p in series]),
           ("10th percentile renter", [float(p["balance_p10"]) for p in series])]),
         ("orders.png", "Orders", [("running", [p["live_orders"] for p in series]),
                                   ("online (state 1)", [p["active_orders"] for p in series])], []),
-        ("stock.png", "Numbers in stock", [("stock", [p["stock"] for p in series])], []),
+        ("stock.png", "Numbers in stock", [(f"stock: {_change(stock)}", stock)], []),
     ]
-    paths = []
+    made = []
     for name, title, left, right in charts:
-        fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
+        # constrained layout makes room for a legend outside the axes, so it never hides a line
+        fig, ax = plt.subplots(figsize=(8, 4), dpi=100, layout="constrained")
         for label, values in left:
             ax.plot(days, values, label=label)
         ax.set_xlabel("day")
-        ax.set_ylabel(left[0][0] if not right else "total")
+        ax.set_ylabel("count" if name != "balances.png" else "total")
         ax.set_title(f"{title} — {summary['scenario']} (seed {summary['seed']})")
         ax.grid(alpha=0.3)
-        handles, labels = ax.get_legend_handles_labels()
+        axes = [ax]
         if right:
             twin = ax.twinx()
             for (label, values), style in zip(right, ("--", ":")):
                 twin.plot(days, values, style, label=label, color="tab:orange")
             twin.set_ylabel("per renter")
-            more = twin.get_legend_handles_labels()
+            axes.append(twin)
+        handles, labels = [], []
+        for each in axes:
+            # an offset (×1e6) or a cut-off axis makes a 0.5% change look like a collapse: plain numbers from 0
+            each.ticklabel_format(axis="y", style="plain", useOffset=False)
+            each.set_ylim(0, max(each.get_ylim()[1], 1) * 1.08)  # headroom: a flat line must not hide in the frame
+            more = each.get_legend_handles_labels()
             handles, labels = handles + more[0], labels + more[1]
-        ax.legend(handles, labels, loc="upper left", fontsize=8)
-        fig.tight_layout()
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8, frameon=False)
+        made.append((name, fig))
+    return made
+
+
+def plot(summary: dict, out: Path) -> list[Path]:
+    """balances.png, orders.png and stock.png from the daily series."""
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for name, fig in figures(summary):
         path = out / name
         fig.savefig(path)
         plt.close(fig)
