@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from decimal import Decimal
 
 import os
@@ -113,3 +114,26 @@ def live_world(live_server):
     body = r.json()
     yield live_server, body["world"], body["apikey"]
     requests.delete(f"{live_server}/_mock/worlds/{body['world']}", timeout=10)
+
+
+@contextmanager
+def serving(opts: ServeOptions):
+    """A waitress server for `opts` on its own thread, closed on exit; yields its root URL and Served."""
+    served = make_server(opts)
+    closing = threading.Event()
+
+    def serve():
+        try:
+            served.server.run()
+        except OSError:
+            if not closing.is_set():  # closing the sockets under the poll loop is how it stops
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True, name="test-mock")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{served.server.effective_port}", served
+    finally:
+        closing.set()
+        served.close()
+        thread.join(10)

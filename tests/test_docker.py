@@ -3,13 +3,13 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
-from mockserver.server import ServeOptions, make_server
+from mockserver.server import ServeOptions
+from tests.conftest import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
@@ -67,20 +67,8 @@ def healthcheck() -> list[str]:
 @pytest.fixture
 def guarded_mock():
     """A mock that asks for an admin token, as the container's does: its port."""
-    served = make_server(ServeOptions(port=0, admin_token="s3cret"))
-    closing = threading.Event()
-
-    def serve():
-        try:
-            served.server.run()
-        except OSError:
-            if not closing.is_set():
-                raise
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield served.server.effective_port
-    closing.set()
-    served.close()
+    with serving(ServeOptions(port=0, admin_token="s3cret")) as (base, _):
+        yield int(base.rsplit(":", 1)[1])
 
 
 def test_the_health_check_passes_with_the_token_and_fails_without(guarded_mock):

@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,8 @@ import pytest
 import requests
 from markdown_it import MarkdownIt
 
-from mockserver.server import ServeOptions, default_apikey, make_server
+from mockserver.server import ServeOptions, default_apikey
+from tests.conftest import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -132,24 +132,9 @@ def test_a_block_is_bounded_and_leaves_nothing_running(tmp_path):
 @pytest.fixture
 def fresh_mock():
     """A new mock for one block: (root URL, default apikey)."""
-    served = make_server(ServeOptions(port=0, clock="manual"))
-    closing = threading.Event()
-
-    def serve():
-        try:
-            served.server.run()
-        except OSError:
-            if not closing.is_set():  # closing the sockets under the poll loop is how it stops
-                raise
-
-    thread = threading.Thread(target=serve, daemon=True, name="readme-mock")
-    thread.start()
-    base = f"http://127.0.0.1:{served.server.effective_port}"
-    requests.get(base + "/_mock/health", timeout=10).raise_for_status()
-    yield base, default_apikey(served.hub)
-    closing.set()
-    served.close()
-    thread.join(10)
+    with serving(ServeOptions(port=0, clock="manual")) as (base, served):
+        requests.get(base + "/_mock/health", timeout=10).raise_for_status()
+        yield base, default_apikey(served.hub)
 
 
 def block_dir(tmp_path: Path) -> Path:
