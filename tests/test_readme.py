@@ -12,12 +12,14 @@ skipped with its reason, and a skip without a reason fails.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,10 @@ LOOKALIKES = {"shell", "console", "zsh", "shell-session", "py", "python3", "pyco
 MARKER = re.compile(r"<!--\s*readme-test:(.*?)-->")
 SKIP = re.compile(r"\s*skip\s*(?:\((?P<reason>.*)\))?\s*$")
 DEFAULT_URL = re.compile(r"\b(?:127\.0\.0\.1|localhost):8080\b")
+# A block that listens on a fixed port or writes a fixed /tmp path would collide with the same block of a
+# suite running at the same time on this machine: such blocks take a machine-wide lock.
+SHARED = re.compile(r"--port[ =](?!0\b)\d+|\b(?:127\.0\.0\.1|localhost):(?!8080\b)\d+|(?<![\w.])/tmp/")
+LOCK = Path(tempfile.gettempdir()) / "smspva-rent-mock-readme.lock"
 TIMEOUT = 120  # seconds a block may run; the slowest today (verify against the mock) takes ~15 s
 
 
@@ -115,6 +121,13 @@ def test_readme_parser_reads_markers_languages_and_lines():
         (17, "text", "out\n", None)]
 
 
+def test_blocks_with_fixed_ports_or_tmp_paths_take_the_machine_lock():
+    assert SHARED.search("rent-mock proxy --port 8091 > /tmp/proxy.log")
+    assert SHARED.search("curl http://127.0.0.1:8092/x") and SHARED.search("cat /tmp/x")
+    assert not SHARED.search("curl http://127.0.0.1:8080/_mock/health; serve --port 0; ls work/tmp/x")
+    assert not SHARED.search("curl localhost:8080/x")
+
+
 def test_a_block_is_bounded_and_leaves_nothing_running(tmp_path):
     env = dict(os.environ)
     left = tmp_path / "left.pid"
@@ -183,7 +196,10 @@ def test_readme_block_runs(block: Block, fresh_mock, tmp_path):
     env.pop("TOKEN", None)
     bindir = str(Path(sys.executable).parent)
     env.update(BASE=base, APIKEY=apikey, PATH=os.pathsep.join([str(shim_bin(tmp_path)), bindir, env.get("PATH", "")]))
-    returncode, out = run_bounded(command_for(block, code, work), work, env, tmp_path / "output.txt", TIMEOUT)
+    with LOCK.open("a") as lock:
+        if SHARED.search(block.code):  # as written: the harness's own port is not fixed
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes; each holder is bounded by TIMEOUT
+        returncode, out = run_bounded(command_for(block, code, work), work, env, tmp_path / "output.txt", TIMEOUT)
     assert returncode is not None, f"{block.id} ran over {TIMEOUT} s\n--- output ---\n{out}"
     assert returncode == 0, f"{block.id} exited {returncode}\n--- block ---\n{code}\n--- output ---\n{out}"
 
