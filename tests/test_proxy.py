@@ -434,3 +434,17 @@ def test_spy_answers_the_balance_api_from_the_mock_world(documented_upstream):
     assert Decimal(before["balance"]) == Decimal("200")  # the shadow starts with the upstream's balance
     assert Decimal(before["balance"]) - Decimal(after["balance"]) == (price * 7).quantize(Decimal("0.01"))
     assert _balance(base) == Decimal("200")
+
+
+@pytest.mark.parametrize("query", [{"id": "²", "dtype": "week", "dcount": "1"},
+                                   {"id": "40000", "dtype": "week", "dcount": "٣"}])
+def test_unicode_digits_reach_the_upstreams_refusal_not_a_crash(documented_upstream, query):
+    proxy = _proxy(documented_upstream, allow_spend=True, max_spend=Decimal("5"))
+    try:
+        r = _rent(proxy.url, method="prolong", apikey="client-key", **query)
+        summary = proxy.close()
+    finally:
+        pass
+    assert r.status_code == 200 and r.json()["status"] == 0
+    assert r.json()["msg"].startswith("Parameter ") and "must be an integer" in r.json()["msg"]
+    assert summary["spent"] == "0"

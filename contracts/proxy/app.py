@@ -8,7 +8,7 @@ from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from ..registry import METHODS, PATHS
-from .cost import Prices
+from .cost import Prices, ascii_digits
 from .diff import compare, walk
 from .judge import judge, judge_account
 from .record import Recorder, redact
@@ -33,7 +33,7 @@ class Shadow:
         text_ok = path == "/priemnik.php"
         if query.get("apikey"):
             query["apikey"] = self.apikey
-        if str(query.get("id", "")).isdigit() and int(query["id"]) in self.ids:
+        if ascii_digits(query.get("id", "")) and int(query["id"]) in self.ids:
             query["id"] = str(self.ids[int(query["id"])])
         return self.upstream.get(path, query, text_ok)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -11,6 +12,12 @@ from .upstream import Upstream
 
 DAYS = {"week": 7, "month": 30, "day": 1}
 CENT = Decimal("0.01")
+ASCII_DIGITS = re.compile(r"[0-9]+\Z")
+
+
+def ascii_digits(value) -> bool:
+    """True for a non-empty run of ASCII digits (str.isdigit also takes '²' and '٣', which int() refuses)."""
+    return bool(ASCII_DIGITS.match(str(value)))
 
 
 def _dec(value) -> Decimal | None:
@@ -55,7 +62,7 @@ class Prices:
             return
         data = payload.get("data")
         for item in data if isinstance(data, list) else [data]:
-            if isinstance(item, dict) and isinstance(item.get("id"), (int, str)) and str(item["id"]).isdigit():
+            if isinstance(item, dict) and isinstance(item.get("id"), (int, str)) and ascii_digits(item["id"]):
                 with self.lock:
                     self.orders[int(item["id"])] = (str(query.get("country")), str(item.get("service")))
 
@@ -84,10 +91,9 @@ class Prices:
     def estimate(self, method: str, query: dict) -> tuple[Decimal | None, str]:
         """(upper estimate of the cost, how it was reached); None when it cannot be estimated."""
         apikey = query.get("apikey")
-        try:
-            periods = int(query.get("dcount", 1) or 1)
-        except ValueError:
+        if not ascii_digits(query.get("dcount", 1) or 1):
             return Decimal(0), "malformed dcount: the upstream refuses it"
+        periods = int(query.get("dcount", 1) or 1)
         days = DAYS.get(str(query.get("dtype")), 0) * periods
         if method in ("create", "create_multi"):
             country = str(query.get("country", ""))
@@ -105,7 +111,7 @@ class Prices:
             if price is None:
                 return Decimal(0), "restore_user_precalc refuses: the restore will be refused too"
             return _cents(price), "the upstream's restore_user_precalc price"
-        if not str(query.get("id", "")).isdigit():
+        if not ascii_digits(query.get("id", "")):
             return Decimal(0), "malformed id: the upstream refuses it"
         known, until = self._order(int(query["id"]), apikey)
         if known is None:
@@ -114,7 +120,7 @@ class Prices:
         if method == "add_service_to_order":
             service = str(query.get("service", ""))
             if query.get("rent_days"):
-                days = int(query["rent_days"]) if str(query["rent_days"]).isdigit() else 0
+                days = int(query["rent_days"]) if ascii_digits(query["rent_days"]) else 0
             else:
                 days = max(0, math.ceil(((until or 0) - self.wall()) / 86_400))
         self.learn_country(country, apikey)
