@@ -448,3 +448,23 @@ def test_unicode_digits_reach_the_upstreams_refusal_not_a_crash(documented_upstr
     assert r.status_code == 200 and r.json()["status"] == 0
     assert r.json()["msg"].startswith("Parameter ") and "must be an integer" in r.json()["msg"]
     assert summary["spent"] == "0"
+
+
+def test_parallel_spending_calls_cannot_pass_the_cap_together(documented_upstream):
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = documented_upstream
+    country, service, price = _offer(base)
+    week = (price * 7).quantize(Decimal("0.01"))
+    proxy = _proxy(base, allow_spend=True, max_spend=week * 2)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: _rent(proxy.url, method="create", apikey="client-key", dtype="week",
+                                                    dcount="1", country=country, service=service).json(),
+                                    range(8)))
+        summary = proxy.close()
+    finally:
+        pass
+    assert sorted(a["status"] for a in answers) == [0] * 6 + [1] * 2
+    assert Decimal(summary["spent"]) == week * 2
+    assert Decimal("200") - _balance(base) == week * 2

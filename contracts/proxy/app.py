@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -59,7 +60,8 @@ class ProxyApp:
                  prices: Prices | None = None):
         self.upstream, self.settings, self.recorder, self.shadow = upstream, settings, recorder, shadow
         self.prices = prices or Prices(upstream)
-        self.spent = Decimal("0")
+        self.spent = Decimal("0")  # reserved at admission, so parallel calls cannot pass the cap together
+        self.spend_lock = threading.Lock()
         if settings.mode != "forward" and shadow is None:
             raise ValueError(f"{settings.mode} mode needs a shadow mock world")
 
@@ -103,9 +105,13 @@ class ProxyApp:
             entry["estimate"] = str(cost)
         answer = (self.upstream.get(path, query, text_ok=path == BALANCE_PATH) if verb == "GET"
                   else self._other_verb(verb, path, query))
-        if cost is not None and isinstance(answer.payload, dict) and answer.payload.get("status") == 1:
-            self.spent += cost
-            entry["spent"] = str(cost)
+        if cost is not None:
+            if isinstance(answer.payload, dict) and answer.payload.get("status") == 1:
+                entry["spent"] = str(cost)
+            elif answer.error is None:  # refused by the upstream: nothing spent, the reservation goes back
+                with self.spend_lock:
+                    self.spent -= cost
+            # an upstream that failed may still have charged: the reservation stays
         if method in ("create", "create_multi"):
             self.prices.remember(method, query, answer.payload)
         if self.settings.mode == "diff" and answer.error is None:
@@ -127,9 +133,11 @@ class ProxyApp:
         if cost is None:
             return None, f"{method} refused: its cost cannot be estimated ({how})"
         budget = self.settings.max_spend
-        if budget is not None and self.spent + cost > budget:
-            return None, (f"{method} would cost about {cost} ({how}), over the budget left "
-                          f"({budget - self.spent} of --max-spend {budget})")
+        with self.spend_lock:
+            if budget is not None and self.spent + cost > budget:
+                return None, (f"{method} would cost about {cost} ({how}), over the budget left "
+                              f"({budget - self.spent} of --max-spend {budget})")
+            self.spent += cost
         return cost, how
 
     def _other_verb(self, verb: str, path: str, query: dict) -> Answer:
