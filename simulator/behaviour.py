@@ -5,13 +5,14 @@ from mockserver.core import rental, restore, supply
 from mockserver.core.clock import DAY
 from mockserver.core.orders import ACTIVE, LOST
 
+from .draws import gap, pick
+
 MINUTE = 60
 CHECK_AFTER = 15 * MINUTE  # the renter looks again once the usual activation delay has passed
 
 
 def rent(sim, renter) -> None:
     """A renter takes a new number, then plans its life; and plans the next rental."""
-    from .engine import gap, pick
 
     spec, rng = sim.sc.renters, renter.rng
     sim.at(sim.world.clock.now() + gap(rng, spec.rentals_per_month / 30), rent, renter)
@@ -28,7 +29,6 @@ def rent(sim, renter) -> None:
 
 def plan(sim, renter, order, period: str) -> None:
     """Schedule what happens to a running rental: codes, prolong decision, early delete, lapse, supply."""
-    from .engine import gap
 
     spec, rng, now = sim.sc.renters, renter.rng, sim.world.clock.now()
     if rng.random() < spec.activate_probability:
@@ -44,7 +44,6 @@ def plan(sim, renter, order, period: str) -> None:
 
 def want_code(sim, renter, order) -> None:
     """The renter needs a code: activate, and look again later."""
-    from .engine import gap
 
     if not order.live:
         return
@@ -92,7 +91,6 @@ def read(sim, renter, order) -> None:
 
 def stray_sms(sim, order) -> None:
     """An unsolicited SMS (lost unless the number happens to be online)."""
-    from .engine import gap
 
     if not order.live:
         return
@@ -112,7 +110,6 @@ def go_offline(sim, order) -> None:
 
 def come_back(sim, order) -> None:
     """The number is back (state 0), and may drop out again later."""
-    from .engine import gap
 
     if not order.live or order.state != LOST:
         return

@@ -17,19 +17,10 @@ from mockserver.core.hub import Hub
 from mockserver.core.world import WorldConfig
 
 from . import behaviour
+from .draws import gap
 from .metrics import Metrics
 from .scenario import Scenario
 
-
-
-def gap(rng: random.Random, per_day: float) -> float:
-    """Exponential waiting time (seconds) for an event happening `per_day` times a day on average."""
-    return rng.expovariate(per_day / DAY) if per_day > 0 else float("inf")
-
-
-def pick(rng: random.Random, weights: dict[str, float]) -> str:
-    """A key drawn by weight."""
-    return rng.choices(list(weights), list(weights.values()))[0]
 
 
 def _sample(sim: "Simulation", day: int) -> None:

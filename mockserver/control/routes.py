@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 from contracts.params import ascii_int
 
-from ..http.app import json_response
+from ..http.responses import json_response
 from . import bodies, guard
 from .ops import ControlError, run
 

@@ -4,25 +4,20 @@ from __future__ import annotations
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from ..control.routes import blueprint
 from ..core.hub import Hub
-from .rent import encode
+from ..dashboard import blueprint as dashboard
+from .responses import json_response
 from .runtime import Runtime
 from .wsgi import RentApp
 
 MAX_BODY = 1 << 20
 
 
-def json_response(payload, status: int = 200) -> Response:
-    """A compact JSON response (non-ASCII kept as is)."""
-    return Response(encode(payload), status=status, mimetype="application/json")
-
-
 def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None = None,
                allowed_hosts: tuple[str, ...] = ()) -> Flask:
     """Build the WSGI app serving `hub`; `admin_token`, when set, guards every /_mock/ call;
     `allowed_hosts` are names besides loopback ones the control API accepts in Host."""
-    from ..control.routes import blueprint  # the control plane is optional for users of the app
-
     rt = runtime or Runtime(hub)
     app = Flask(__name__)
     app.config["HUB"] = hub
@@ -31,8 +26,6 @@ def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None
     app.config["ALLOWED_HOSTS"] = tuple(allowed_hosts)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.register_blueprint(blueprint, url_prefix="/_mock")
-    from ..dashboard import blueprint as dashboard
-
     app.register_blueprint(dashboard)
 
     @app.errorhandler(HTTPException)
