@@ -1,6 +1,6 @@
-"""Every shell and Python example of README.md runs, as written, against a live mock.
+"""Every shell and Python example of README.md and of every page under docs/ runs, as written, against a live mock.
 
-The blocks are read from README.md itself, so the examples cannot drift from what is tested. Each
+The blocks are read from the pages themselves, so the examples cannot drift from what is tested. Each
 runnable block (```sh, ```bash, ```python) gets a fresh mock, started as `rent-mock serve --clock
 manual` would start it, on a free loopback port: `$BASE` is its root URL, `$APIKEY` the default
 world's funded apikey (`$TOKEN` is unset: the mock has no admin token). The literal
@@ -33,6 +33,8 @@ from tests.conftest import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+# the front page and every page of the docs site (docs/, built by mkdocs)
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
 RUN = {"sh": "bash", "bash": "bash", "python": "python"}
 # Fence labels that look runnable but would escape the test: name them sh/bash/python, or text.
 LOOKALIKES = {"shell", "console", "zsh", "shell-session", "py", "python3", "pycon", "ipython"}
@@ -54,13 +56,19 @@ class Block:
     lang: str
     code: str
     skip: str | None  # the skip reason, "" when the marker gives none, None when the block runs
+    page: str = "README.md"  # the page's path from the repository root
 
     @property
     def id(self) -> str:
-        return f"README.md:{self.line}:{self.lang}"
+        return f"{self.page}:{self.line}:{self.lang}"
 
 
-def read_blocks(text: str) -> list[Block]:
+def page_name(page: Path) -> str:
+    """A page's path from the repository root, as block ids and messages show it."""
+    return page.relative_to(ROOT).as_posix()
+
+
+def read_blocks(text: str, page: str = "README.md") -> list[Block]:
     """Every fenced block of `text` with its language and the skip marker on the line before it."""
     lines = text.splitlines()
     blocks = []
@@ -74,34 +82,41 @@ def read_blocks(text: str) -> list[Block]:
         if marker:
             found = SKIP.match(marker.group(1))
             skip = (found.group("reason") or "").strip() if found else ""
-        blocks.append(Block(start + 1, token.info.strip().split(" ")[0], token.content, skip))
+        blocks.append(Block(start + 1, token.info.strip().split(" ")[0], token.content, skip, page))
     return blocks
 
 
-BLOCKS = read_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [b for page in PAGES for b in read_blocks(page.read_text(encoding="utf-8"), page_name(page))]
 RUNNABLE = [b for b in BLOCKS if b.lang in RUN]
 
 
 def test_readme_has_runnable_examples():
-    assert len([b for b in RUNNABLE if b.skip is None]) >= 5, "the README's examples are no longer found"
+    assert len([b for b in RUNNABLE if b.skip is None and b.page == "README.md"]) >= 5, \
+        "the README's examples are no longer found"
 
 
-def test_every_skip_marker_has_a_reason_and_a_block():
+def test_docs_pages_are_read_too():
+    assert "docs/rules.md" in {page_name(p) for p in PAGES}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_name)
+def test_every_skip_marker_has_a_reason_and_a_block(page):
     problems = []
-    lines = README.read_text(encoding="utf-8").splitlines()
-    fence_lines = {b.line: b for b in BLOCKS}
+    name = page_name(page)
+    lines = page.read_text(encoding="utf-8").splitlines()
+    fence_lines = {b.line: b for b in BLOCKS if b.page == name}
     for number, line in enumerate(lines, 1):
         marker = MARKER.fullmatch(line.strip())  # a marker is a line of its own; prose may quote one
         if not marker:
             continue
         found = SKIP.match(marker.group(1))
         if not found:
-            problems.append(f"README.md:{number}: unknown marker {marker.group(0)!r}: use <!-- readme-test: skip (reason) -->")
+            problems.append(f"{name}:{number}: unknown marker {marker.group(0)!r}: use <!-- readme-test: skip (reason) -->")
         elif not (found.group("reason") or "").strip():
-            problems.append(f"README.md:{number}: a skip needs a reason: <!-- readme-test: skip (reason) -->")
+            problems.append(f"{name}:{number}: a skip needs a reason: <!-- readme-test: skip (reason) -->")
         block = fence_lines.get(number + 1)
         if block is None or block.lang not in RUN:
-            problems.append(f"README.md:{number}: the skip marker must sit on the line just before a sh/bash/python fence")
+            problems.append(f"{name}:{number}: the skip marker must sit on the line just before a sh/bash/python fence")
     assert problems == []
 
 
