@@ -4,6 +4,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,3 +78,26 @@ def test_auto_names_after_a_restart_skip_the_kept_worlds(tmp_path):
         assert json.loads(json.dumps(run(served.rt, "worlds.describe", {"world": "w3"})[0]))["world"] == "w3"
     finally:
         served.close()
+
+
+SNOWMAN_PATHS = ["/w/%E2%98%83/api/rent.php", "/w/%E2%98%83/rent.php"]
+
+
+@pytest.mark.parametrize("path", SNOWMAN_PATHS)
+def test_a_world_in_the_path_is_named_in_utf8_in_process(path):
+    hub, client = fresh()
+    r = client.get(path, query_string={"method": "getcountries"})
+    assert r.get_json() == {"status": 0, "msg": "Unknown world: ☃"}
+
+
+@pytest.mark.parametrize("path", SNOWMAN_PATHS)
+def test_a_world_in_the_path_is_named_in_utf8_over_the_wire(live_server, path):
+    r = requests.get(live_server + path, params={"method": "getcountries"}, timeout=10)
+    assert r.json() == {"status": 0, "msg": "Unknown world: ☃"}
+    bad = requests.get(live_server + "/w/%FF%E2%98%83/api/rent.php", params={"method": "getcountries"}, timeout=10)
+    assert bad.json() == {"status": 0, "msg": "Unknown world: \ufffd☃"}  # not UTF-8: replaced, never a 500
+
+
+def test_a_world_in_a_control_path_is_named_in_utf8(live_server):
+    r = requests.get(live_server + "/_mock/worlds/%E2%98%83", timeout=10)
+    assert (r.status_code, r.json()) == (404, {"error": "unknown world '☃'"})

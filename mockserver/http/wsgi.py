@@ -18,6 +18,15 @@ MAX_QUERY = 8_192
 log = logging.getLogger("smspva-rent-mock")
 
 
+def wsgi_path(environ) -> str:
+    """The request path as text: WSGI carries its bytes as latin-1, and URLs encode text as UTF-8."""
+    raw = environ.get("PATH_INFO", "")
+    try:
+        return raw.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # not WSGI's latin-1 form (a server that decoded already): keep it
+        return raw
+
+
 def _split(path: str) -> tuple[str, str | None]:
     """(path without a /w/<world>/ prefix, that world or None)."""
     if path.startswith("/w/"):
@@ -48,7 +57,7 @@ class RentApp:
         self.inner, self.rt = inner, rt
 
     def __call__(self, environ, start_response):
-        bare, world = _split(environ.get("PATH_INFO", ""))
+        bare, world = _split(wsgi_path(environ))
         if bare == ACCOUNT_PATH:
             headers, body = account.answer(self.rt.hub, environ.get("REQUEST_METHOD", "GET"), _query(environ), world)
             start_response("200 OK", headers + [("Content-Length", str(len(body)))])
