@@ -33,13 +33,12 @@ _USER_AGENT = "smspva-rent-mock"
 class FetchError(Exception):
     """A call that gave no usable answer. `kind`: connect, deadline, too-large, redirect, protocol.
 
-    str() is one line naming the scheme, host and path at most, never the query.
+    `reason` is a few words; str() is `<scheme://host:port/path>: <reason>`, never the query.
     """
 
-    def __init__(self, kind: str, reason: str):
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
+    def __init__(self, kind: str, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.kind, self.where, self.reason = kind, where, reason
 
 
 class BadJSON(ValueError):
@@ -262,11 +261,11 @@ class Fetcher:
         parts = urlsplit(url)
         shown = where(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError("connect", f"{shown}: not an http(s) URL")
+            raise FetchError("connect", shown, "not an http(s) URL")
         try:
             port = parts.port
         except ValueError:
-            raise FetchError("connect", f"{shown}: the port is not a number") from None
+            raise FetchError("connect", shown, "the port is not a number") from None
         target = parts.path or "/"
         query = parts.query
         if params:
@@ -290,7 +289,7 @@ class Fetcher:
             except _Stale:
                 # the server closed a kept-alive connection as we reused it: the call never reached it
                 if fresh or attempt == 2:
-                    raise FetchError("protocol", f"{shown}: the server closed the connection without an answer") \
+                    raise FetchError("protocol", shown, "the server closed the connection without an answer") \
                         from None
         raise AssertionError("unreachable")
 
@@ -311,7 +310,7 @@ class Fetcher:
             conn.connect()
         except Exception as exc:  # noqa: BLE001  (every cause becomes one line without the query)
             self._drop(key, conn)
-            raise FetchError("connect", _connect_reason(exc)) from None
+            raise FetchError("connect", shown, _connect_reason(exc)) from None
         pool[key] = conn
         return conn, True
 
@@ -320,7 +319,7 @@ class Fetcher:
         left = until - time.monotonic()
         if left <= 0:
             self._drop(key, conn)
-            raise FetchError("deadline", f"{shown}: no complete answer within {deadline:g} s")
+            raise FetchError("deadline", shown, f"no complete answer within {deadline:g} s")
         conn.sock.settimeout(left)
         alarm = _WATCHDOG.arm(until, conn.sock)
         got_status = False
@@ -339,12 +338,12 @@ class Fetcher:
                 location = resp.getheader("Location") or ""
                 self._drop(key, conn)
                 host = urlsplit(location).hostname or urlsplit(shown).hostname
-                raise FetchError("redirect", f"{shown}: HTTP {resp.status} redirect to {host} not followed")
+                raise FetchError("redirect", shown, f"HTTP {resp.status} redirect to {host} not followed")
             declared = resp.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 self._drop(key, conn)
-                raise FetchError("too-large", f"{shown}: answer of {int(declared)} bytes refused "
-                                              f"(more than {max_bytes})")
+                raise FetchError("too-large", shown, f"answer of {int(declared)} bytes refused "
+                                                     f"(more than {max_bytes})")
             chunks, total = [], 0
             while True:
                 chunk = resp.read1(_CHUNK)
@@ -353,7 +352,7 @@ class Fetcher:
                 total += len(chunk)
                 if total > max_bytes:
                     self._drop(key, conn)
-                    raise FetchError("too-large", f"{shown}: answer refused at {total} bytes (more than {max_bytes})")
+                    raise FetchError("too-large", shown, f"answer refused at {total} bytes (more than {max_bytes})")
                 chunks.append(chunk)
             # read1 takes an early end of a Content-Length answer (or a shut socket) quietly
             cut = resp.length is not None and resp.length > 0
@@ -362,21 +361,21 @@ class Fetcher:
                 raise _Deadline()
             if cut:
                 self._drop(key, conn)
-                raise FetchError("protocol", f"{shown}: the answer was cut short")
+                raise FetchError("protocol", shown, "the answer was cut short")
         except FetchError:
             _WATCHDOG.disarm(alarm)
             raise
         except _Deadline:
             self._drop(key, conn)
-            raise FetchError("deadline", f"{shown}: no complete answer within {deadline:g} s") from None
+            raise FetchError("deadline", shown, f"no complete answer within {deadline:g} s") from None
         except _Stale:
             raise
         except Exception as exc:  # noqa: BLE001  (http.client and the socket raise many kinds; none escapes)
             fired = _WATCHDOG.disarm(alarm)
             self._drop(key, conn)
             if fired or (isinstance(exc, (socket.timeout, TimeoutError)) and time.monotonic() >= until - 0.05):
-                raise FetchError("deadline", f"{shown}: no complete answer within {deadline:g} s") from None
-            raise FetchError("protocol", f"{shown}: {_protocol_reason(exc, got_status)}") from None
+                raise FetchError("deadline", shown, f"no complete answer within {deadline:g} s") from None
+            raise FetchError("protocol", shown, _protocol_reason(exc, got_status)) from None
         resp.close()  # a whole answer read: the connection may carry the next request
         if alarm.fired or resp.will_close:
             self._drop(key, conn)
