@@ -46,19 +46,42 @@ class StoreFailure(Exception):
         self.wire_msg = wire_msg
 
 
+def _holder(fd: int) -> str:
+    """The pid holding a flock on the file behind `fd`, as /proc/locks tells it ("?" where it cannot)."""
+    st = os.fstat(fd)
+    want = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) < 6 or parts[1] != "FLOCK":
+                    continue
+                dev = parts[5].split(":")
+                if len(dev) == 3 and (int(dev[0], 16), int(dev[1], 16), int(dev[2])) == want:
+                    return parts[4]
+    except (OSError, ValueError):
+        pass
+    return "?"
+
+
 def _claim(path: str) -> int:
-    """Hold an exclusive lock on `path`.lock for the life of the process (the OS drops it on kill -9)."""
-    lock_path = path + ".lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold an exclusive flock on the state file itself for the life of the process.
+
+    The lock belongs to the file, not to the name it was opened by: a symlink or a hard link to a file
+    in use is refused too. The OS drops it when the process dies, even by kill -9. The descriptor stays
+    open until after SQLite closes the file (closing any descriptor of a file drops the process's POSIX
+    locks on it, which SQLite uses; flock locks are separate from those on Linux).
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+        holder = _holder(fd)
         os.close(fd)
-        raise StateError(f"{path} is in use by another rent-mock process (pid {holder}, lock {lock_path}); "
+        real = os.path.realpath(path)
+        named = "" if real == os.path.abspath(path) else f" (the file {real})"
+        raise StateError(f"{path}{named} is in use by another rent-mock process (pid {holder}); "
                          "stop it or use another state file") from None
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())
     return fd
 
 

@@ -1,6 +1,7 @@
 """The state file's promises: replay applies every logged kind or stops the start, seq numbers and order
 ids are never reused, one process per file, a change that cannot be logged is not applied."""
 import json
+import os
 import sqlite3
 
 import requests
@@ -95,13 +96,41 @@ def test_a_second_server_on_the_same_file_refuses_to_start(tmp_path):
     try:
         out = refused(path)
         assert out.returncode == 2
-        assert out.stderr == (f"rent-mock: {path} is in use by another rent-mock process (pid {proc.pid}, "
-                              f"lock {path}.lock); stop it or use another state file\n")
+        assert out.stderr == (f"rent-mock: {path} is in use by another rent-mock process (pid {proc.pid}); "
+                              "stop it or use another state file\n")
         assert requests.get(f"{base}/_mock/health", **J).json() == {"ok": True}
     finally:
         kill(proc)
     proc, base = serve(path)  # the OS let go of the lock of the killed process
     stop(proc)
+
+
+def test_the_lock_is_the_file_s_a_symlink_or_a_hard_link_to_it_is_refused(tmp_path):
+    # a lock per path let a second server run beside the first through a symlink: orders were lost
+    path = str(tmp_path / "state.db")
+    (tmp_path / "other").mkdir()
+    link, hard = tmp_path / "other" / "link.db", tmp_path / "other" / "hard.db"
+    proc, base = serve(path)
+    try:
+        link.symlink_to(path)
+        os.link(path, hard)
+        out = refused(str(link))
+        assert out.returncode == 2
+        assert out.stderr == (f"rent-mock: {link} (the file {path}) is in use by another rent-mock process "
+                              f"(pid {proc.pid}); stop it or use another state file\n")
+        out = refused(str(hard))
+        assert out.returncode == 2
+        assert out.stderr == (f"rent-mock: {hard} is in use by another rent-mock process (pid {proc.pid}); "
+                              "stop it or use another state file\n")
+        oid = requests.get(f"{base}/api/rent.php", params=CREATE, **J).json()["data"]["id"]
+    finally:
+        stop(proc)
+    proc, base = serve(str(link))  # free again: the symlink opens the same file, order and all
+    try:
+        orders = requests.get(f"{base}/api/rent.php", params={"method": "orders", "apikey": "demo"}, **J).json()
+        assert [o["id"] for o in orders["data"]] == [oid]
+    finally:
+        stop(proc)
 
 
 def _failing(store, error):
