@@ -178,3 +178,31 @@ def test_order_details_and_sms_without_reading(client):
     assert seen["own"][0]["read"] is False  # looking through the control API reads nothing
     assert client.get("/_mock/orders/999/sms").status_code == 404
     assert client.get("/_mock/orders").status_code == 400
+
+
+def test_a_world_must_own_the_apikey_or_order_the_body_names(hub, client):
+    from tests.test_bad_input import state
+
+    other = post(client, "/worlds", {"seed": 3}, 201)["world"]
+    oid = rent(client, "k-alice")
+    before = state(hub)
+    wrong_key = ("apikey 'k-alice' is an account of world 'default', not of " + repr(other)
+                 + " (leave world out: an apikey finds its world)")
+    assert post(client, "/accounts/k-alice/balance", {"world": other, "amount": 5}, 400) == {"error": wrong_key}
+    got = client.get("/_mock/orders", query_string={"world": other, "apikey": "k-alice"})
+    assert (got.status_code, got.get_json()) == (400, {"error": wrong_key})
+    got = client.get("/_mock/accounts/k-alice", query_string={"world": other})
+    assert (got.status_code, got.get_json()) == (400, {"error": wrong_key})
+    wrong_order = (f"order {oid} is in world 'default', not in {other!r} "
+                   "(leave world out: an order finds its world)")
+    assert post(client, "/sms", {"world": other, "order": oid, "text": "hi"}, 400) == {"error": wrong_order}
+    assert post(client, f"/orders/{oid}/state", {"world": other, "state": 1}, 400) == {"error": wrong_order}
+    unknown = {"error": f"unknown apikey 'nobody' in world {other!r}"}
+    assert post(client, "/accounts/nobody/balance", {"world": other, "amount": 5}, 404) == unknown  # was a 500
+    got = client.get("/_mock/orders", query_string={"world": other, "apikey": "nobody"})
+    assert (got.status_code, got.get_json()) == (404, unknown)
+    assert state(hub) == before  # nothing refused changed anything
+    # the world that owns the key, named or found by the key, is served
+    assert post(client, "/accounts/k-alice/balance", {"world": "default", "amount": 5}) == {
+        "apikey": "k-alice", "balance": 101.57}
+    assert post(client, "/accounts/k-alice/balance", {"amount": 1}) == {"apikey": "k-alice", "balance": 102.57}

@@ -67,6 +67,7 @@ def world_of(rt, body: dict, by_apikey: bool = True) -> World:
         world = hub.worlds.get(body["world"])
         if world is None:
             raise ControlError(404, f"unknown world {body['world']!r}")
+        belongs(hub, world, body, by_apikey)
         return world
     if body.get("order") is not None:
         world = hub.world_of_order(body["order"])
@@ -79,6 +80,25 @@ def world_of(rt, body: dict, by_apikey: bool = True) -> World:
             raise ControlError(404, f"unknown apikey {body['apikey']!r}")
         return world
     return hub.worlds[DEFAULT]
+
+
+def belongs(hub, world: World, body: dict, by_apikey: bool = True) -> None:
+    """Refuse (400) a body that names a world and an apikey or order of another world."""
+    key = body.get("apikey") if by_apikey else None
+    owner = hub.world_of(key) if key else None
+    if owner is not None and owner is not world:
+        raise ControlError(400, f"apikey {key!r} is an account of world {owner.name!r}, not of {world.name!r} "
+                                "(leave world out: an apikey finds its world)")
+    order = body.get("order")
+    owner = hub.world_of_order(order) if isinstance(order, int) else None
+    if owner is not None and owner is not world:
+        raise ControlError(400, f"order {order} is in world {owner.name!r}, not in {world.name!r} "
+                                "(leave world out: an order finds its world)")
+
+
+def unknown_account(world: World, key: object) -> ControlError:
+    """The 404 for an apikey that has no account in `world`."""
+    return ControlError(404, f"unknown apikey {key!r} in world {world.name!r}")
 
 
 def run(rt, name: str, body: object) -> tuple[object, int]:
@@ -247,6 +267,8 @@ def top_up(rt, body, world):
     amount = money(body["amount"])
     if amount <= Decimal("0"):
         raise ControlError(400, "amount: must be positive")
+    if body["apikey"] not in world.accounts:
+        raise unknown_account(world, body["apikey"])
     return {"apikey": body["apikey"], "balance": wire(rt.hub.top_up(body["apikey"], amount))}, 200
 
 
@@ -294,9 +316,11 @@ def set_state(rt, body, world):
 def list_orders(rt, body, world):
     """An account's running orders with what rent.php does not show (provider, services, full number)."""
     world.now()
-    account = world.accounts.get(body.get("apikey") or "")
-    if account is None:
+    if not body.get("apikey"):
         raise ControlError(400, "apikey: give the account whose orders to list")
+    account = world.accounts.get(body["apikey"])
+    if account is None:
+        raise unknown_account(world, body["apikey"])
     return {"orders": [{"id": o.id, "provider": o.provider, "number": o.number, "country": o.country,
                         "services": o.services, "state": o.state, "until": o.until}
                        for o in (world.orders[i] for i in account.live)]}, 200
