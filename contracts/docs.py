@@ -64,7 +64,8 @@ def account_section() -> str:
              + ", ".join(_param(p) for p in ACCOUNT_PARAMS) + ". Refusals are plain text (HTTP 200): "
              + ", ".join(f"`{t}`" for t in ACCOUNT_REFUSALS.values()) + ".", ""]
     for m in ACCOUNT_METHODS.values():
-        lines.append(f"- `metod={m.name}`: {m.summary}: `{_shape(m.shape)}`")
+        params = "".join(f"; {_param(p)}" for p in m.params)
+        lines.append(f"- `metod={m.name}`: {m.summary}{params}: `{_shape(m.shape)}`")
     return "\n".join(lines) + "\n"
 
 

@@ -93,7 +93,7 @@ def account_openapi(server: str = "http://127.0.0.1:8080") -> dict:
     for m in ACCOUNT_METHODS.values():
         params = [{"name": "metod", "in": "query", "required": True, "schema": {"type": "string", "enum": [m.name]}}]
         params += [{"name": p.name, "in": "query", "required": p.required, "description": p.doc,
-                    "schema": _param_schema(p)} for p in ACCOUNT_PARAMS if p.name != "metod"]
+                    "schema": _param_schema(p)} for p in ACCOUNT_PARAMS[1:] + m.params]
         refusal = {"type": "string", "enum": list(ACCOUNT_REFUSALS.values())}
         paths[f"{ACCOUNT_PATH}#{m.name}"] = {"get": {
             "operationId": f"account_{m.name}", "summary": m.summary, "parameters": params,
@@ -102,5 +102,5 @@ def account_openapi(server: str = "http://127.0.0.1:8080") -> dict:
                                               "text/html": {"schema": refusal}}}}}}
     return {"openapi": "3.1.0",
             "info": {"title": "SMSPVA account API (/priemnik.php)", "version": "1.0",
-                     "description": "Balance and user info beside rent.php; same apikeys and worlds."},
+                     "description": "Balance, user info and service prices beside rent.php; same apikeys and worlds."},
             "servers": [{"url": server}], "paths": paths}

@@ -155,23 +155,32 @@ ACCOUNT_PATH = "/priemnik.php"
 
 @dataclass(frozen=True)
 class AccountMethod:
-    """One `metod` of the account API: its answer's JSON Schema (the whole body) and a summary."""
+    """One `metod` of the account API: its parameters besides metod/apikey, its answer's JSON Schema (the whole
+    body) and a summary."""
 
     name: str
     shape: S.Schema
     summary: str
+    params: tuple[Param, ...] = ()
 
 
-ACCOUNT_PARAMS = (Param("metod", "string", True, doc="get_balance or get_userinfo"),
-                  Param("apikey", "string", True, doc="the account's apikey, as for rent.php"),
-                  Param("service", "string", doc="a service code clients send; not used"))
+ACCOUNT_PARAMS = (Param("metod", "string", True, doc="get_balance, get_userinfo or get_service_price"),
+                  Param("apikey", "string", True, doc="the account's apikey, as for rent.php"))
+_SERVICE_SENT = Param("service", "string", doc="a service code clients send; not used")
 _OK = {"const": "1"}
 ACCOUNT_METHODS: dict[str, AccountMethod] = {m.name: m for m in (
     AccountMethod("get_balance", S.obj({"response": _OK, "balance": S.NUMERIC_STR}),
-                  "The account's balance, as a string"),
+                  "The account's balance, as a string", (_SERVICE_SENT,)),
     AccountMethod("get_userinfo", S.obj({"response": _OK, "balance": S.NUMERIC_STR, "karma": S.NUMERIC_STR,
-                                         "name": S.STR}), "The account's balance, karma and name"),
+                                         "name": S.STR}), "The account's balance, karma and name", (_SERVICE_SENT,)),
+    # Rental clients ask it before renting (docs/evidence.md W14); its readers take these four keys, strings.
+    AccountMethod("get_service_price", S.obj({"response": _OK, "country": S.STR, "service": S.STR,
+                                              "price": S.NUMERIC_STR}),
+                  "A service's price per day in a country, from the world's catalogue",
+                  (Param("service", "string", True, doc="service code, e.g. opt29"),
+                   Param("country", "string", True, doc="country code, e.g. PT"))),
 )}
-# The plain-text refusals (the live service's words, W10): no apikey, an unknown apikey, anything else.
+# The plain-text refusals (the live service's words, W10, W14): no apikey, an unknown apikey, a service the
+# country does not offer, anything else.
 ACCOUNT_REFUSALS = {"no_apikey": "API KEY not received!", "bad_apikey": "API KEY NOT FOUND!",
-                    "bad_request": "Неверный запрос."}
+                    "no_service": "Service NOT FOUND!", "bad_request": "Неверный запрос."}

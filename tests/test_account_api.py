@@ -45,6 +45,7 @@ def test_balance_reads_what_rentals_debit(client, api, world):
     ({"metod": "get_balance"}, "API KEY not received!"),
     ({"metod": "get_balance", "apikey": ""}, "API KEY not received!"),
     ({"metod": "get_moon", "apikey": KEY}, "Неверный запрос."),
+    ({"metod": "get_number", "service": "opt29", "country": "PT", "apikey": KEY}, "Неверный запрос."),  # W15
     ({"apikey": KEY}, "Неверный запрос."),
 ])
 def test_refusals_are_the_services_plain_text(client, query, text):
@@ -85,3 +86,49 @@ def test_served_over_http_on_the_fast_path(live_world):
     assert r.status_code == 200 and r.json() == {"response": "1", "balance": "100.00"}
     r = requests.get(f"{base}/w/{world}/priemnik.php", params={"metod": "get_userinfo", "apikey": apikey}, timeout=10)
     assert r.json()["balance"] == "100.00"
+
+
+def test_get_service_price_answers_the_catalogue_price(client, api, world):
+    """W14: the readers (php-core, smspva-wrapper, a Go price checker) take response, country, service, price."""
+    land = world.catalogue.countries["RU"]
+    api.control("/catalogue/offers", {"country": "RU", "service": "opt16", "price_day": "1.25",
+                                      "stock": {p: 3 for p in land.leases}})
+    body = _get(client, metod="get_service_price", service="opt16", country="RU", apikey=KEY).get_json()
+    assert body == {"response": "1", "country": "RU", "service": "opt16", "price": "1.25"}
+    assert check_account("get_service_price", body) == []
+
+
+def test_get_service_price_reads_the_apikeys_world(client):
+    made = client.post("/_mock/worlds", json={"balance": "5"}).get_json()
+    client.post("/_mock/catalogue/offers", json={"world": made["world"], "country": "PT", "service": "opt29",
+                                                 "price_day": "0.6"})
+    own = _get(client, metod="get_service_price", service="opt29", country="PT", apikey=made["apikey"])
+    assert own.get_json()["price"] == "0.60"
+    default = _get(client, metod="get_service_price", service="opt29", country="PT", apikey=KEY).get_json()
+    assert default["price"] != "0.60"
+
+
+@pytest.mark.parametrize("query,text", [
+    ({"service": "opt999", "country": "RU"}, "Service NOT FOUND!"),  # BAS api.js knows this text
+    ({"service": "opt16", "country": "XX"}, "Service NOT FOUND!"),  # ours: a country without it, as a service
+    ({"service": "opt16"}, "Неверный запрос."),
+    ({"country": "RU"}, "Неверный запрос."),
+])
+def test_get_service_price_refusals(client, world, query, text):
+    before = world.accounts[KEY].balance
+    r = _get(client, metod="get_service_price", apikey=KEY, **query)
+    assert r.get_data(as_text=True) == text and r.mimetype == "text/html"
+    assert check_account("get_service_price", text) == []
+    assert world.accounts[KEY].balance == before
+
+
+def test_get_service_price_checks_the_key_first(client):
+    r = _get(client, metod="get_service_price", service="opt999", country="RU", apikey="nope")
+    assert r.get_data(as_text=True) == "API KEY NOT FOUND!"
+
+
+def test_contract_rejects_a_numeric_price():
+    good = {"response": "1", "country": "PT", "service": "opt29", "price": "0.60"}
+    assert check_account("get_service_price", good) == []
+    assert check_account("get_service_price", {**good, "price": 0.6}) != []
+    assert check_account("get_service_price", {**good, "response": 1}) != []

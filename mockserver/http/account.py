@@ -1,8 +1,8 @@
-"""The account API beside rent.php (/priemnik.php): balance and user info, read from the worlds' accounts.
+"""The account API beside rent.php (/priemnik.php): balance, user info and a service's price, from the worlds.
 
 Same world rules as rent.php: under /w/<world>/ only that world's apikeys count; without the prefix the
-apikey finds its world. Answers are the live service's (docs/evidence.md W8-W10): JSON with string values on
-success, a plain-text refusal otherwise; always HTTP 200."""
+apikey finds its world. Answers are the live service's (docs/evidence.md W8-W10, W14): JSON with string values
+on success, a plain-text refusal otherwise; always HTTP 200."""
 from __future__ import annotations
 
 from typing import Mapping
@@ -30,6 +30,8 @@ def answer(hub, verb: str, query: Mapping[str, str], world_name: str | None) -> 
     metod = query.get("metod")
     if metod not in ACCOUNT_METHODS:
         return _refuse("bad_request")
+    if metod == "get_service_price":
+        return _service_price(world, query)
     with world.lock:
         account = world.accounts.get(apikey)
         if account is None:
@@ -39,6 +41,20 @@ def answer(hub, verb: str, query: Mapping[str, str], world_name: str | None) -> 
     if metod == "get_userinfo":
         body.update(karma=KARMA, name=f"rent-mock {world.name}")
     return JSON_HEADERS, encode(body)
+
+
+def _service_price(world, query: Mapping[str, str]) -> tuple[list, bytes]:
+    """The service's base price per day in the country (ours: the rental catalogue's price_day, W14)."""
+    service, country = query.get("service"), query.get("country")
+    if not service or not country:
+        return _refuse("bad_request")
+    with world.lock:
+        land = world.catalogue.countries.get(country)
+        offer = land.offers.get(service) if land is not None else None
+        if offer is None:
+            return _refuse("no_service")
+        price = f"{money(offer.price_day):.2f}"
+    return JSON_HEADERS, encode({"response": "1", "country": country, "service": service, "price": price})
 
 
 def _refuse(kind: str) -> tuple[list, bytes]:
