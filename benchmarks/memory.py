@@ -73,18 +73,24 @@ def snapshot_bytes(rt: Runtime, orders: int) -> int:
 
 
 def main() -> None:
-    """Measure and print."""
+    """Measure and print (with --json, one JSON object of the figures as docs/figures.md shows them)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worlds", type=int, default=200)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
     rt = Runtime(build_hub(ServeOptions(clock="manual", start=1_700_000_000)))
     world = per_world(rt, args.worlds)
     entry, journal = per_journal(1000)
-    print(f"fresh world (catalogue, RNG, one account): {world / 1024:.0f} KiB per world ({args.worlds} worlds)")
-    print(f"journal entry at the 8 KiB query limit   : {entry / 1024:.1f} KiB; a full journal of 1,000: "
-          f"{journal / 2**20:.1f} MiB")
+    figures = {f"memory per fresh world ({args.worlds} worlds)": f"{world / 1024:.0f} KiB",
+               "memory per journal entry at the 8 KiB query limit": f"{entry / 1024:.1f} KiB",
+               "memory of a full journal of 1,000 such entries": f"{journal / 2**20:.1f} MiB"}
     for n in (100, 1000):
-        print(f"snapshot of a world with {n:>5} orders     : {snapshot_bytes(rt, n) / 1024:.0f} KiB")
+        figures[f"snapshot of a world with {n:,} orders"] = f"{snapshot_bytes(rt, n) / 1024:.0f} KiB"
+    if args.json:
+        print(json.dumps(figures))
+        return
+    for name, value in figures.items():
+        print(f"{name}: {value}")
 
 
 if __name__ == "__main__":
