@@ -52,7 +52,7 @@ class JsonErrorTask(ErrorTask):
         self.response_headers.append(("Content-Type", "application/json"))
         self.set_close_on_finish()
         self.content_length = len(body)
-        self.write(body)
+        self.write(b"" if request.command == "HEAD" else body)  # HEAD: the headers alone
 
 
 class Channel(HTTPChannel):

@@ -146,7 +146,9 @@ def make_server(opts: ServeOptions) -> Served:
                            **waitress_options(opts.connection_limit, opts.idle_timeout, opts.backlog,
                                               max(MAX_BODY, opts.max_snapshot)))
     use_json_errors(server)
-    return Served(server, rt, replayed)
+    served = Served(server, rt, replayed)
+    served.app = app  # the Flask app (waitress may wrap it in middleware of its own)
+    return served
 
 
 def default_apikey(hub: Hub) -> str:

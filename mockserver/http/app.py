@@ -9,7 +9,7 @@ from ..core.hub import Hub
 from ..dashboard import blueprint as dashboard
 from .responses import json_response
 from .runtime import Runtime
-from .wsgi import RentApp
+from .wsgi import HeadWithoutBody, RentApp
 
 MAX_BODY = 1 << 20
 
@@ -37,5 +37,6 @@ def create_app(hub: Hub, admin_token: str | None = None, runtime: Runtime | None
         app.logger.exception("internal fault")
         return json_response({"error": f"internal error: {type(exc).__name__}"}, 500)
 
-    app.wsgi_app = RentApp(app.wsgi_app, rt)  # rent.php answered before Flask's request machinery
+    # rent.php answered before Flask's request machinery; HEAD never gets a body, whatever the path
+    app.wsgi_app = HeadWithoutBody(RentApp(app.wsgi_app, rt))
     return app

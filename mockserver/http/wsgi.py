@@ -9,6 +9,7 @@ from contracts.registry import ACCOUNT_PATH, PATHS
 
 from ..core.hub import DEFAULT
 from . import account
+from .faults import Decision
 from .journal import findings
 from .rent import dispatch, encode, error
 from .runtime import Runtime
@@ -50,6 +51,29 @@ def _query(environ) -> dict[str, str]:
     return out
 
 
+class HeadWithoutBody:
+    """WSGI middleware: a HEAD answer has the headers GET would get and no body, on every path.
+
+    waitress sends whatever body an application returns, also to HEAD, and on a kept-alive connection that
+    body is then read as the start of the next answer. One wrapper around the whole app covers every path.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, environ, start_response):
+        body = self.inner(environ, start_response)
+        if environ.get("REQUEST_METHOD") != "HEAD":
+            return body
+        try:
+            for _ in body:  # an application may call start_response only once its body is read (PEP 3333)
+                pass
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        return []
+
+
 class RentApp:
     """WSGI middleware: answers rent.php paths itself and passes everything else to `inner` (Flask)."""
 
@@ -76,8 +100,6 @@ class RentApp:
         if not any(h == "Content-Length" for h, _ in headers):
             headers = headers + [("Content-Length", str(len(body)))]
         start_response(status, headers)
-        if environ.get("REQUEST_METHOD") == "HEAD":  # the headers GET would get, no body
-            return []
         return [body]
 
     def answer(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
@@ -90,7 +112,8 @@ class RentApp:
         query = _query(environ)
         method, apikey = query.get("method"), query.get("apikey") or None
         scope = (rt.hub.by_apikey.get(apikey, world_name) if apikey else world_name) or DEFAULT
-        decision = rt.faults.decide(scope, method or "", apikey)
+        # HEAD has no side effects: it neither counts against nor sets off a fault rule
+        decision = rt.faults.decide(scope, method or "", apikey) if verb != "HEAD" else Decision()
         if decision.delay:
             rt.sleep(decision.delay)
         if decision.reply is not None:
