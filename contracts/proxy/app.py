@@ -1,23 +1,32 @@
-"""The proxy's WSGI app: forward rent.php and the balance API, guard spending, judge, record, spy, diff."""
+"""The proxy's WSGI app: forward rent.php and the balance API, guard spending, judge, record, spy, diff.
+
+Everything the proxy writes (the answer, the recording line, the summary) leaves through `__call__`, where
+the redactor takes every apikey out: one place, so no path (an upstream error, a crash) can skip it.
+"""
 from __future__ import annotations
 
 import json
-import threading
+import re
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from ..registry import METHODS, PATHS
+from ..registry import ACCOUNT_METHODS, METHODS, PATHS
 from .cost import Prices, ascii_digits
 from .diff import compare, walk
+from .guard import Guard
 from .judge import judge, judge_account
-from .record import Recorder, redact
+from .record import Recorder
+from .redact import SECRET_PARAMS, Redactor
 from .upstream import Answer, Upstream
 
 BALANCE_PATH = "/priemnik.php"
 SPENDING = tuple(name for name, m in METHODS.items() if m.spends)
 JSON = [("Content-Type", "application/json; charset=utf-8")]
+# A PHP service drops leading spaces of a parameter's name and reads '.', ' ' and '[' in it as '_', so
+# `%20method=create` would reach it as `method=create`: a name of any other character is refused.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 
 
 @dataclass
@@ -31,7 +40,7 @@ class Shadow:
     def ask(self, path: str, query: dict) -> Answer:
         """The same call, with the shadow's apikey and order ids."""
         query = dict(query)
-        text_ok = path == "/priemnik.php"
+        text_ok = path == BALANCE_PATH
         if query.get("apikey"):
             query["apikey"] = self.apikey
         if ascii_digits(query.get("id", "")) and int(query["id"]) in self.ids:
@@ -53,6 +62,32 @@ def _refusal(msg: str) -> dict:
     return {"status": 0, "msg": f"rent-mock proxy: {msg}"}
 
 
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def unforwardable(path: str, query: dict) -> str | None:
+    """Why a call is not forwarded at all (None: it may be): the proxy passes on only what it can classify."""
+    odd = next((k for k in query if not PLAIN_NAME.match(k)), None)
+    if odd is not None:
+        return (f"parameter name {_show(odd)} is refused: a PHP service may read it as another parameter "
+                f"(names are letters, digits and _)")
+    if path == BALANCE_PATH:
+        metod = query.get("metod")
+        if metod not in ACCOUNT_METHODS:
+            return (f"the balance API's metod {_show(metod)} is not forwarded: only "
+                    f"{', '.join(ACCOUNT_METHODS)} (others may spend, such as get_number)")
+        return None
+    name = query.get("method")
+    if name is None:
+        return "no method given"
+    if name not in METHODS:
+        return (f"unknown method {_show(name)}: the proxy forwards only the methods it knows, since it cannot "
+                f"tell whether another one spends")
+    return None
+
+
 class ProxyApp:
     """WSGI: rent.php and /priemnik.php to the upstream (or the shadow), GET /_mock/proxy for the summary."""
 
@@ -60,60 +95,73 @@ class ProxyApp:
                  prices: Prices | None = None):
         self.upstream, self.settings, self.recorder, self.shadow = upstream, settings, recorder, shadow
         self.prices = prices or Prices(upstream)
-        self.spent = Decimal("0")  # reserved at admission, so parallel calls cannot pass the cap together
-        self.spend_lock = threading.Lock()
+        self.guard = Guard(upstream, self.prices, settings.allow_spend, settings.max_spend)
+        standing = set(settings.apikey_map) | set(settings.apikey_map.values())
+        self.redactor = Redactor(standing | ({shadow.apikey} if shadow is not None else set()))
         if settings.mode != "forward" and shadow is None:
             raise ValueError(f"{settings.mode} mode needs a shadow mock world")
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path == "/_mock/proxy":
-            status, payload = "200 OK", {"mode": self.settings.mode, "upstream": self.upstream.base,
-                                         **self.recorder.summary()}
-        elif path in PATHS or path == BALANCE_PATH:
-            status, payload = self.handle(environ.get("REQUEST_METHOD", "GET"), path, environ)
-        else:
-            status, payload = "404 NOT FOUND", {"status": 0, "msg": f"rent-mock proxy: no route {path[:80]}"}
-        if isinstance(payload, Answer):  # the upstream's (or shadow's) own bytes, unchanged
+        verb = environ.get("REQUEST_METHOD", "GET")
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        secrets = [v for k, v in query.items() if k in SECRET_PARAMS]
+        secrets += [self.settings.apikey_map[v] for v in secrets if v in self.settings.apikey_map]
+        entry = None
+        try:
+            if path == "/_mock/proxy":
+                status, payload = "200 OK", self.summary()
+            elif path in PATHS or path == BALANCE_PATH:
+                status, payload, entry = self.handle(verb, path, query)
+            else:
+                status, payload = "404 NOT FOUND", _refusal(f"no route {path[:80]}")
+        except Exception as exc:  # noqa: BLE001 - a fault of the proxy is a JSON 500 and a recorded line
+            status = "500 INTERNAL SERVER ERROR"
+            payload = _refusal(f"internal error ({type(exc).__name__}); the call may have reached the upstream")
+            entry = {"at": time.time(), "verb": verb, "path": path, "method": str(query.get("method", "-")),
+                     "query": query, "mode": self.settings.mode, "internal_error": type(exc).__name__}
+        if isinstance(payload, Answer):  # the upstream's (or shadow's) own bytes, unchanged but for keys
             body, headers = payload.body, [("Content-Type", payload.content_type)]
         else:
             body, headers = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode(), JSON
+        body = self.redactor.body(body, secrets)
+        if entry is not None:
+            self.recorder.add(self.redactor.clean(entry, secrets))
         start_response(status, headers + [("Content-Length", str(len(body)))])
         return [body]
 
-    def handle(self, verb: str, path: str, environ) -> tuple[str, object]:
-        """One client call: (HTTP status line, the answer to pass on or the proxy's own JSON payload)."""
-        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    def summary(self) -> dict:
+        """The running summary: calls, verdicts, failures, and what the guard counted against its cap."""
+        out = {"mode": self.settings.mode, "upstream": self.upstream.base, **self.recorder.summary()}
+        out.update(self.guard.summary())
+        return self.redactor.clean(out)
+
+    def handle(self, verb: str, path: str, query: dict) -> tuple[str, object, dict]:
+        """One client call: (HTTP status line, the answer or the proxy's own payload, the recording entry)."""
         client_key = query.get("apikey")
         if client_key in self.settings.apikey_map:
             query["apikey"] = self.settings.apikey_map[client_key]
         method = query.get("method") if path != BALANCE_PATH else None
         label = method or (f"balance:{query.get('metod')}" if path == BALANCE_PATH else "-")
-        entry = {"at": time.time(), "verb": verb, "path": path, "method": label, "query": redact(query),
+        entry = {"at": time.time(), "verb": verb, "path": path, "method": str(label), "query": dict(query),
                  "mode": self.settings.mode}
+        why = unforwardable(path, query)
+        if why is not None:
+            entry["refused"] = why
+            return "200 OK", _refusal(why), entry
         if self.settings.mode == "spy" and self._to_shadow(path, method, query):
-            answer = self.shadow.ask(path, query)
             entry["source"] = "shadow"
-            return self._reply(entry, answer, judged=False)
-        cost = None
+            return self._reply(entry, self.shadow.ask(path, query), judged=False)
+        forward = (lambda: self.upstream.get(path, query, text_ok=path == BALANCE_PATH)) if verb == "GET" \
+            else (lambda: self._other_verb(verb, path, query))
         if method in SPENDING:
-            cost, why = self._admit(method, query)
-            if cost is None:
-                entry["refused"] = why
-                self.recorder.add(entry)
-                return "200 OK", _refusal(why)
-            entry["estimate"] = str(cost)
-        answer = (self.upstream.get(path, query, text_ok=path == BALANCE_PATH) if verb == "GET"
-                  else self._other_verb(verb, path, query))
-        if cost is not None:
-            if isinstance(answer.payload, dict) and answer.payload.get("status") == 1:
-                entry["spent"] = str(cost)
-            elif answer.error is None:  # refused by the upstream: nothing spent, the reservation goes back
-                with self.spend_lock:
-                    self.spent -= cost
-            # an upstream that failed may still have charged: the reservation stays
-        if method in ("create", "create_multi"):
+            answer, facts = self.guard.run(method, query, forward)
+            entry.update(facts)
+            if answer is None:
+                return "200 OK", _refusal(facts["refused"]), entry
             self.prices.remember(method, query, answer.payload)
+        else:
+            answer = forward()
         if self.settings.mode == "diff" and answer.error is None:
             entry["diffs"] = self._diff(path, method, query, answer)
         return self._reply(entry, answer, judged=True)
@@ -126,29 +174,8 @@ class ProxyApp:
         spec = METHODS.get(method or "")
         return spec is not None and (spec.spends or spec.apikey == "required")
 
-    def _admit(self, method: str, query: dict) -> tuple[Decimal | None, str]:
-        if not self.settings.allow_spend:
-            return None, f"{method} spends money: start the proxy with --allow-spend --max-spend AMOUNT"
-        cost, how = self.prices.estimate(method, query)
-        if cost is None:
-            return None, f"{method} refused: its cost cannot be estimated ({how})"
-        budget = self.settings.max_spend
-        with self.spend_lock:
-            if budget is not None and self.spent + cost > budget:
-                return None, (f"{method} would cost about {cost} ({how}), over the budget left "
-                              f"({budget - self.spent} of --max-spend {budget})")
-            self.spent += cost
-        return cost, how
-
     def _other_verb(self, verb: str, path: str, query: dict) -> Answer:
-        started = time.monotonic()
-        try:
-            r = self.upstream.session.request(verb, self.upstream.base + path, params=query,
-                                              timeout=self.upstream.timeout)
-            payload = r.json()
-        except Exception as exc:  # noqa: BLE001 - whatever the upstream does is reported, not raised
-            return Answer(None, None, b"", 0.0, f"connection: {type(exc).__name__}: {exc}"[:300])
-        return Answer(r.status_code, payload, r.content, round((time.monotonic() - started) * 1000, 3))
+        return self.upstream.request(verb, path, query)
 
     def _diff(self, path: str, method: str | None, query: dict, answer: Answer) -> list[dict]:
         shadow = self.shadow.ask(path, query)
@@ -168,19 +195,17 @@ class ProxyApp:
             if isinstance(a, int) and isinstance(b, int):
                 self.shadow.ids[a] = b
 
-    def _reply(self, entry: dict, answer: Answer, judged: bool) -> tuple[str, object]:
+    def _reply(self, entry: dict, answer: Answer, judged: bool) -> tuple[str, object, dict]:
         entry.update(http_status=answer.http_status, elapsed_ms=answer.elapsed_ms)
         if answer.error is not None:
             entry["upstream_error"] = answer.error
-            self.recorder.add(entry)
-            return "502 BAD GATEWAY", _refusal(f"the upstream failed: {answer.error}")
+            return "502 BAD GATEWAY", _refusal(f"the upstream failed: {answer.error}"), entry
         entry["answer"] = answer.payload
         if judged and entry["path"] in PATHS:
             entry["verdict"] = judge(entry["method"], answer.http_status, answer.payload).to_json()
         elif judged:
             entry["verdict"] = judge_account(str(entry["query"].get("metod", "")), answer.payload).to_json()
-        self.recorder.add(entry)
-        return f"{answer.http_status} {'OK' if answer.http_status == 200 else 'UPSTREAM'}", answer
+        return f"{answer.http_status} {'OK' if answer.http_status == 200 else 'UPSTREAM'}", answer, entry
 
 
 def compare_balance(up, sh) -> list[dict]:

@@ -1,18 +1,24 @@
-"""What a spending call would cost, estimated from the upstream's own prices (an upper estimate)."""
+"""What a spending call costs at most: its parameters exactly as declared, priced from the upstream just before.
+
+A PHP service reads `" 3"`, `"+3"` and `"3\\n"` as 3, so any value the guard would have to guess about is
+refused instead of priced (`exact_problem`). Prices are read again for every call (`Prices.quote`): a price
+learned once can move before the next call leaves.
+"""
 from __future__ import annotations
 
-import math
 import re
 import threading
-import time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Callable
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
-from .upstream import Upstream
+from ..registry import METHODS
+from .upstream import Answer, Upstream
 
 DAYS = {"week": 7, "month": 30, "day": 1}
 CENT = Decimal("0.01")
 ASCII_DIGITS = re.compile(r"[0-9]+\Z")
+# what every reader of an integer takes the same way: no sign, space, leading zero or non-ASCII digit
+PLAIN_WHOLE = re.compile(r"[1-9][0-9]{0,17}\Z")
+KEYS = ("method", "apikey")  # sent with every spending call besides the method's declared parameters
 
 
 def ascii_digits(value) -> bool:
@@ -20,115 +26,177 @@ def ascii_digits(value) -> bool:
     return bool(ASCII_DIGITS.match(str(value)))
 
 
-def _dec(value) -> Decimal | None:
+def _show(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def exact_problem(method: str, query: dict) -> str | None:
+    """Why the guard cannot price this spending call exactly (None: it can): every parameter as declared."""
+    spec = METHODS[method]
+    unknown = sorted(k for k in query if k not in KEYS and spec.param(k) is None)
+    if unknown:
+        return f"{method} takes no parameter {_show(unknown[0])}"
+    if not query.get("apikey"):
+        return "apikey is missing"
+    for param in spec.params:
+        value = query.get(param.name)
+        if value is None:
+            if param.required:
+                return f"{param.name} is missing"
+            continue
+        if param.type == "integer":
+            top = param.maximum
+            if not PLAIN_WHOLE.match(value) or (top is not None and int(value) > top):
+                span = f"1 to {top}" if top is not None else "1 or more"
+                return f"{param.name}={_show(value)} is not a plain whole number ({span})"
+        elif param.type == "enum" and value not in param.choices:
+            return f"{param.name}={_show(value)} is not one of {', '.join(param.choices)}"
+        elif param.type == "csv" and "" in value.split(","):
+            return f"{param.name}={_show(value)} has an empty item"
+    if method == "add_service_to_order" and "rent_days" not in query:
+        return ("without rent_days it is charged for the days the upstream counts as left, which the guard "
+                "cannot know: give rent_days")
+    return None
+
+
+def price(value) -> Decimal | None:
+    """A price the upstream showed, as Decimal; None unless a finite amount of at least 0."""
+    if isinstance(value, bool):
+        return None
     try:
         out = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-    return out if out.is_finite() else None
+    return out if out.is_finite() and out >= 0 else None
+
+
+def _data(answer: Answer):
+    payload = answer.payload
+    return payload.get("data") if isinstance(payload, dict) and payload.get("status") == 1 else None
+
+
+def _why(answer: Answer, what: str) -> str:
+    if answer.error is not None:
+        return f"{what} failed: {answer.error}"
+    payload = answer.payload
+    msg = payload.get("msg") if isinstance(payload, dict) else None
+    return f"{what} answered {_show(str(msg if msg is not None else payload))}"
 
 
 class Prices:
-    """The upstream's price per day per (country, service), and what the proxy knows of orders."""
+    """The upstream's prices, read when a spending call is about to leave, and the orders seen through the proxy."""
 
-    def __init__(self, upstream: Upstream, wall: Callable[[], float] = time.time):
-        self.upstream, self.wall = upstream, wall
+    def __init__(self, upstream: Upstream):
+        self.upstream = upstream
         self.lock = threading.Lock()
-        self.per_day: dict[tuple[str, str], Decimal] = {}
-        self.orders: dict[int, tuple[str, str]] = {}  # order id -> (country, service), seen through the proxy
-        self._countries_done: set[str] = set()
+        self.orders: dict[int, tuple[str, tuple[str, ...]]] = {}  # order id -> (country, services on it)
+        self._countries: dict[str, str] = {}  # code -> name, as getcountries showed them
 
-    def learn_country(self, country: str, apikey: str | None = None) -> None:
-        """Read a country's prices from the upstream (once)."""
-        if country in self._countries_done:
-            return
-        query = {"method": "getdataWithProviders", "country": country}
-        if apikey:
-            query["apikey"] = apikey
-        answer = self.upstream.rent(query)
-        data = answer.payload.get("data") if isinstance(answer.payload, dict) else None
+    def per_day(self, country: str, apikey: str) -> tuple[dict[str, Decimal] | None, str]:
+        """({service: price per day} in `country`, read now from the upstream) or (None, why not)."""
+        answer = self.upstream.rent({"method": "getdataWithProviders", "country": country, "apikey": apikey})
+        data = _data(answer)
         items = data.get("services") if isinstance(data, dict) else data
         if not isinstance(items, list):
-            return
-        with self.lock:
-            for item in items:
-                if isinstance(item, dict) and _dec(item.get("price_day")) is not None:
-                    self.per_day[(country, str(item.get("service")))] = _dec(item["price_day"])
-            self._countries_done.add(country)
+            return None, _why(answer, f"getdataWithProviders for {country}")
+        out: dict[str, Decimal] = {}
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("service"), str):
+                continue
+            shown = price(item.get("price_day"))
+            if shown is None:
+                return None, f"getdataWithProviders for {country} shows no usable price for {_show(item['service'])}"
+            out[item["service"]] = max(shown, out.get(item["service"], shown))  # listed twice: the dearer
+        return out, ""
+
+    def countries(self) -> dict[str, str]:
+        """The upstream's country codes and names (read once, and again when asked for one it lacks)."""
+        data = _data(self.upstream.rent({"method": "getcountries"}))
+        for item in data if isinstance(data, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("code"), str):
+                with self.lock:
+                    self._countries[item["code"]] = str(item.get("name", ""))
+        return dict(self._countries)
+
+    def _is_country(self, code: str) -> bool:
+        return code in self._countries or code in self.countries()
 
     def remember(self, method: str, query: dict, payload) -> None:
-        """Note the orders a successful create/create_multi made (for later prolong estimates)."""
+        """Note the orders (and the services on them) that a successful spending call showed."""
         if not isinstance(payload, dict) or payload.get("status") != 1:
             return
-        data = payload.get("data")
-        for item in data if isinstance(data, list) else [data]:
-            if isinstance(item, dict) and isinstance(item.get("id"), (int, str)) and ascii_digits(item["id"]):
-                with self.lock:
-                    self.orders[int(item["id"])] = (str(query.get("country")), str(item.get("service")))
+        with self.lock:
+            if method == "add_service_to_order" and ascii_digits(query.get("id", "")):
+                known = self.orders.get(int(query["id"]))
+                if known is not None:
+                    self.orders[int(query["id"])] = (known[0], known[1] + (str(query.get("service")),))
+                return
+            if method not in ("create", "create_multi"):
+                return
+            data = payload.get("data")
+            for item in data if isinstance(data, list) else [data]:
+                if isinstance(item, dict) and isinstance(item.get("id"), (int, str)) and ascii_digits(item["id"]):
+                    self.orders[int(item["id"])] = (str(query.get("country")), (str(item.get("service")),))
 
-    def _order(self, order_id: int, apikey: str | None) -> tuple[tuple[str, str] | None, int | None]:
-        """(country, service) and `until` of an order, from memory or the upstream's `orders`."""
-        until = None
-        answer = self.upstream.rent({"method": "orders", "apikey": apikey or ""})
-        data = answer.payload.get("data") if isinstance(answer.payload, dict) else None
-        for item in data if isinstance(data, list) else []:
-            if isinstance(item, dict) and str(item.get("id")) == str(order_id):
-                until = item.get("until") if isinstance(item.get("until"), int) else None
-                if order_id not in self.orders and item.get("scode"):
-                    country = self._country_of(item)
-                    if country:
-                        self.orders[order_id] = (country, str(item["scode"]))
-        return self.orders.get(order_id), until
+    def order(self, order_id: int, apikey: str) -> tuple[tuple[str, tuple[str, ...]] | None, str]:
+        """(country, services) of a running order of the account, or (None, why not)."""
+        answer = self.upstream.rent({"method": "orders", "apikey": apikey})
+        data = _data(answer)
+        if not isinstance(data, list):
+            return None, _why(answer, "orders")
+        row = next((o for o in data if isinstance(o, dict) and str(o.get("id")) == str(order_id)), None)
+        if row is None:
+            return None, f"order {order_id} is not among the account's orders"
+        with self.lock:
+            known = self.orders.get(order_id)
+        if known is not None:
+            return known, ""
+        names = self.countries()
+        code = next((c for c, name in names.items() if row.get("cname") in (c, name)), None)
+        if code is None or not isinstance(row.get("scode"), str):
+            return None, f"orders does not show order {order_id}'s country and service"
+        return (code, (row["scode"],)), ""
 
-    def _country_of(self, order: dict) -> str | None:
-        answer = self.upstream.rent({"method": "getcountries"})
-        data = answer.payload.get("data") if isinstance(answer.payload, dict) else None
-        for item in data if isinstance(data, list) else []:
-            if isinstance(item, dict) and order.get("cname") in (item.get("name"), item.get("code")):
-                return str(item.get("code"))
-        return None
+    def quote(self, method: str, query: dict) -> tuple[Decimal | None, str]:
+        """(the most the call can cost at the prices read now, how it was reached); None when it cannot be priced.
 
-    def estimate(self, method: str, query: dict) -> tuple[Decimal | None, str]:
-        """(upper estimate of the cost, how it was reached); None when it cannot be estimated."""
-        apikey = query.get("apikey")
-        if not ascii_digits(query.get("dcount", 1) or 1):
-            return Decimal(0), "malformed dcount: the upstream refuses it"
-        periods = int(query.get("dcount", 1) or 1)
-        days = DAYS.get(str(query.get("dtype")), 0) * periods
-        if method in ("create", "create_multi"):
-            country = str(query.get("country", ""))
-            self.learn_country(country, apikey)
-            services = str(query.get("services") or query.get("service", "")).split(",")
-            prices = [self.per_day.get((country, s.strip())) for s in services]
-            if None in prices:
-                return None, f"no upstream price for {country}/{','.join(services)}"
-            return _cents(sum(prices, Decimal(0)) * days), f"{days} days at the upstream's price per day"
+        The call must have passed `exact_problem`. Periods are priced at `price_day` without discount.
+        """
+        apikey = query["apikey"]
         if method == "restore_user":
-            answer = self.upstream.rent({"method": "restore_user_precalc", "id": query.get("id", ""),
-                                         "apikey": apikey or ""})
-            data = answer.payload.get("data") if isinstance(answer.payload, dict) else None
-            price = _dec(data.get("price")) if isinstance(data, dict) else None
-            if price is None:
-                return Decimal(0), "restore_user_precalc refuses: the restore will be refused too"
-            return _cents(price), "the upstream's restore_user_precalc price"
-        if not ascii_digits(query.get("id", "")):
-            return Decimal(0), "malformed id: the upstream refuses it"
-        known, until = self._order(int(query["id"]), apikey)
-        if known is None:
-            return None, f"order {query['id']} is not among the account's orders"
-        country, service = known
+            answer = self.upstream.rent({"method": "restore_user_precalc", "id": query["id"], "apikey": apikey})
+            data = _data(answer)
+            fee = price(data.get("price")) if isinstance(data, dict) else None
+            if fee is None:
+                return None, f"{_why(answer, 'restore_user_precalc')}, so restore_user has no price"
+            return _cents(fee), "restore_user_precalc's price, read just now"
         if method == "add_service_to_order":
-            service = str(query.get("service", ""))
-            if query.get("rent_days"):
-                days = int(query["rent_days"]) if ascii_digits(query["rent_days"]) else 0
-            else:
-                days = max(0, math.ceil(((until or 0) - self.wall()) / 86_400))
-        self.learn_country(country, apikey)
-        price = self.per_day.get((country, service))
-        if price is None:
-            return None, f"no upstream price for {country}/{service}"
-        return _cents(price * days), f"{days} days at the upstream's price per day"
+            days = int(query["rent_days"])
+        else:
+            days = DAYS[query["dtype"]] * int(query["dcount"])
+        if method in ("create", "create_multi"):
+            country = query["country"]
+            services = tuple(query["services"].split(",")) if method == "create_multi" else (query["service"],)
+        else:
+            known, why = self.order(int(query["id"]), apikey)
+            if known is None:
+                return None, why
+            country, services = known
+            if method == "add_service_to_order":
+                services = (query["service"],)
+        if not self._is_country(country):
+            return None, f"country {_show(country)} is not among the upstream's countries"
+        prices, why = self.per_day(country, apikey)
+        if prices is None:
+            return None, why
+        for service in services:
+            if service not in prices:
+                return None, f"no upstream price for {country}/{service}"
+        total = sum((prices[s] for s in services), Decimal(0)) * days
+        return _cents(total), f"{days} days at the upstream's price per day"
 
 
 def _cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    # up, never to the nearest: a reservation rounded down could let a call pass the cap by a cent
+    return value.quantize(CENT, rounding=ROUND_CEILING)

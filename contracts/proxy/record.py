@@ -5,34 +5,15 @@ import json
 import threading
 from collections import Counter, defaultdict
 from decimal import Decimal
-from typing import Any, TextIO
-
-SECRET_KEYS = ("apikey", "partner_key")
-REDACTED = "***"
-
-
-def redact(query: dict) -> dict:
-    """The query with every secret replaced."""
-    return {k: (REDACTED if k in SECRET_KEYS and v else v) for k, v in query.items()}
-
-
-def _scrub(value: Any, secrets: set[str]) -> Any:
-    """`value` with any known secret string replaced, however deep it sits."""
-    if isinstance(value, str):
-        return REDACTED if value in secrets else value
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    return value
+from typing import TextIO
 
 
 class Recorder:
     """Counts every exchange and, with a file, writes it as one JSON line (flushed at once)."""
 
-    def __init__(self, out: TextIO | None = None, secrets: set[str] | None = None):
+    def __init__(self, out: TextIO | None = None):
         self.out = out
-        self.secrets = set(secrets or ())
+        self.write_errors = 0
         self.lock = threading.Lock()
         self.calls: Counter = Counter()
         self.fits: dict[str, Counter] = defaultdict(Counter)
@@ -45,7 +26,7 @@ class Recorder:
         self.diff_samples: list[dict] = []
 
     def add(self, entry: dict) -> None:
-        """Count one exchange and write it."""
+        """Count one exchange (already redacted: ProxyApp passes every entry through its redactor) and write it."""
         method = entry.get("method") or "-"
         verdict = entry.get("verdict") or {}
         with self.lock:
@@ -67,9 +48,20 @@ class Recorder:
                 if not diff.get("known") and len(self.diff_samples) < 50:
                     self.diff_samples.append({"method": method, **diff})
             if self.out is not None:
-                line = json.dumps(_scrub(entry, self.secrets), ensure_ascii=False, default=str)
-                self.out.write(line + "\n")
-                self.out.flush()
+                self._write(entry)
+
+    def _write(self, entry: dict) -> None:
+        # every line is JSON: NaN or Infinity (which a defensive parse never lets in) would be refused here
+        try:
+            line = json.dumps(entry, ensure_ascii=False, default=str, allow_nan=False)
+        except ValueError:
+            line = json.dumps({k: entry.get(k) for k in ("at", "verb", "path", "method")} |
+                              {"unrecordable": "the entry holds NaN or Infinity"}, ensure_ascii=False, default=str)
+        try:
+            self.out.write(line + "\n")
+            self.out.flush()
+        except OSError:  # a full disk must not stop the proxy answering: counted in the summary
+            self.write_errors += 1
 
     def summary(self) -> dict:
         """Calls per method, dialect verdicts, what broke the reference, new facts, money, diffs."""
@@ -85,4 +77,5 @@ class Recorder:
                 "spent": str(self.spent),
                 "diffs": dict(self.diffs),
                 "diff_samples": list(self.diff_samples),
+                "recording_write_errors": self.write_errors,
             }

@@ -21,8 +21,15 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
     for kind, n in summary["upstream_errors"].items():
         console.print(f"upstream {kind} ({n}×)")
     refused = sum(summary["spend_refused"].values())
-    console.print(f"spent (estimated from the upstream's prices): {summary['spent']}; "
+    cap = summary.get("cap")
+    console.print(f"spent: {summary['spent']} counted against the cap{f' of {cap}' if cap else ''} "
+                  f"(balance change measured: {summary.get('measured_spend', '0')}); "
                   f"spending calls refused: {refused}")
+    if summary.get("charged_over_estimates", "0") not in ("0", "0.00"):
+        console.print(f"the upstream charged {summary['charged_over_estimates']} more than the prices it showed "
+                      f"just before")
+    if summary.get("recording_write_errors"):
+        console.print(f"recording: {summary['recording_write_errors']} lines could not be written")
     if summary["diffs"]["known"] or summary["diffs"]["unknown"]:
         console.print(f"differences from the shadow mock: {summary['diffs']['unknown']} unexplained, "
                       f"{summary['diffs']['known']} known")

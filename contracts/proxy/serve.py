@@ -39,14 +39,11 @@ class Running:
         # workers first: one that finishes later pulls the trigger into a closed (maybe reused) descriptor
         self.server.task_dispatcher.shutdown(timeout=5)
         self.server.close()
-        return self.app.recorder.summary()
+        return self.app.summary()
 
 
 def build(upstream_url: str, settings: Settings, record: TextIO | None = None, shadow: Shadow | None = None,
           timeout: float = 20.0, host: str = "127.0.0.1", port: int = 0) -> Running:
     """A proxy in front of `upstream_url` (not started yet)."""
-    secrets = set(settings.apikey_map) | set(settings.apikey_map.values())
-    if shadow is not None:
-        secrets.add(shadow.apikey)
-    app = ProxyApp(Upstream(upstream_url, timeout), settings, Recorder(record, secrets), shadow)
+    app = ProxyApp(Upstream(upstream_url, timeout), settings, Recorder(record), shadow)
     return Running(app, host, port)

@@ -34,13 +34,18 @@ class Upstream:
 
         With `text_ok`, a body that is not JSON is kept as text (the balance API refuses in plain text).
         """
+        return self.request("GET", path, query, text_ok)
+
+    def request(self, verb: str, path: str, query: dict, text_ok: bool = False) -> Answer:
+        """One call with any verb; the error texts never hold the URL (its query carries the apikey)."""
         started = time.monotonic()
         try:
-            r = self.session.get(self.base + path, params=query, timeout=self.timeout)
+            r = self.session.request(verb, self.base + path, params=query, timeout=self.timeout)
         except requests.Timeout as exc:
-            return Answer(None, None, b"", _ms(started), f"timeout: no answer within {self.timeout:g} s ({exc})"[:300])
+            return Answer(None, None, b"", _ms(started), f"timeout: no answer within {self.timeout:g} s "
+                                                        f"({type(exc).__name__})")
         except requests.RequestException as exc:
-            return Answer(None, None, b"", _ms(started), f"connection: {type(exc).__name__}: {exc}"[:300])
+            return Answer(None, None, b"", _ms(started), f"connection: {type(exc).__name__}")
         body, ctype = r.content, r.headers.get("Content-Type", "application/json")
         try:
             payload = json.loads(body)
