@@ -54,6 +54,7 @@ PROVIDERS_SERVICE = obj({"name": STR, "service": STR, "price_day": MONEY, "img":
 WITH_PROVIDERS = obj({"services": arr(PROVIDERS_SERVICE), "totalAmount": INT, "allOperators": arr(STR)})
 COUNT_WITH_PROVIDERS = mapping(obj({"Amount": mapping(INT), "Total": INT}))
 CREATED = obj({"id": INT, "pnumber": STR, "ccode": STR, "service": STR, "until": INT})
+ADDED = obj({"id": INT, "pnumber": STR, "service": STR, "until": INT})  # add_service_to_order, sdk and live
 ORDER = obj({"id": INT, "scode": STR, "sname": STR, "state": STATE, "pnumber": STR, "ccode": STR,
              "cname": STR, "hasnewsms": BOOL, "until": INT, "canprolong": BOOL, "canprolongmax": INT,
              "canprolonguntil": INT, "lastonline": INT})

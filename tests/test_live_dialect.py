@@ -83,10 +83,10 @@ def test_full_form_country_numbers_carry_the_dial_code_everywhere(live, live_hub
     full = live_hub.worlds["default"].orders[created["id"]].number
     assert full.startswith("40") and created["pnumber"] == full and created["ccode"] == ""
     multi = live.ok("create_multi", dtype="week", dcount=1, country="RO", services=f"{one},{two}")
-    assert {(m["pnumber"], m["ccode"]) for m in multi} == {(multi[0]["pnumber"], "")}
-    assert multi[0]["pnumber"].startswith("40")
+    assert multi["ccode"] == "" and multi["pnumber"].startswith("40")
     shown = {o["id"]: (o["pnumber"], o["ccode"]) for o in live.ok("orders")}
     assert shown[created["id"]] == (full, "")
+    assert sorted(v for v in shown.values() if v[0] == multi["pnumber"]) == [(multi["pnumber"], "")] * 2
     live.control("/clock", {"advance": 8 * 86_400})  # expires into the archive
     history = live.ok("get_rent_history")
     assert {h["orderId"]: h["number"] for h in history}[created["id"]] == full

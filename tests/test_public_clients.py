@@ -18,3 +18,11 @@ def test_rental_bot_asks_the_price_then_rents_in_portugal():
     run = check_client("rental_bot.py")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "rented +351" in run.stdout and "no contract violations" in run.stdout
+
+
+def test_go_rental_client_reads_the_later_sources_shapes():
+    """W16: create_multi one object, add_service_to_order {id, pnumber, service, until}, history with
+    isAvailForRestore, restore_user {id}: the Go client goes through where it stopped after paying."""
+    run = check_client("go_rental_provider.py")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "restored" in run.stdout and "no contract violations" in run.stdout

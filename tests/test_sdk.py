@@ -65,9 +65,13 @@ def test_sdk_runs_the_whole_rental_lifecycle(sdk_world):
 
     created = run("create", dtype="week", dcount=1, country="RU", service="opt16")
     assert run("get_count", country="RU", dtype="week", dcount=1)["opt16"] == stock - 1
-    multi = run("create_multi", dtype="week", dcount=1, country="RU", services="opt6,opt7")
-    assert multi[0]["pnumber"] == multi[1]["pnumber"]
-    run("add_service_to_order", id=created["id"], service="opt59", pnumber="7" + created["pnumber"])
+    first = run("create_multi", dtype="week", dcount=1, country="RU", services="opt6,opt7")
+    assert first["service"] == "opt6"  # the SDK's one object: the first order; the second shares its number
+    multi = [o for o in rental.get_orders()["data"] if o["pnumber"] == first["pnumber"]]
+    assert [o["scode"] for o in multi] == ["opt6", "opt7"] and multi[0]["id"] == first["id"]
+    added = run("add_service_to_order", id=created["id"], service="opt59", pnumber="7" + created["pnumber"])
+    assert added == {"id": created["id"], "pnumber": created["pnumber"], "service": "opt59",
+                     "until": created["until"]}
     run("activate", id=created["id"])
     control(base, "/clock", {"world": made["world"], "advance": 900})
     assert [o["state"] for o in run("get_orders") if o["id"] == created["id"]] == [1]
