@@ -30,7 +30,7 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port (0 picks a free one).")
-@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the default world.")
+@click.option("--seed", type=int, help="Seed of the default world (default 1); it also fixes the demo apikey.")
 @click.option("--clock", "clock_mode", type=click.Choice(["real", "manual"]), default="real", show_default=True,
               help="The default world's clock: real (runs, --speed times faster) or manual (moved by /_mock/clock).")
 @click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0, 1_000_000, min_open=True),
@@ -39,7 +39,8 @@ def main() -> None:
               help="live: as the live service answers (docs/evidence.md); documented: the reference page; "
                    "sdk: the official SDK's types")
 @click.option("--catalogue", type=click.Path(exists=True, dir_okay=False), help="Catalogue JSON replacing the shipped one.")
-@click.option("--apikey", help="Apikey of the default world's funded account (default: derived from the seed).")
+@click.option("--apikey", help="Apikey of the default world's funded account (default: derived from --seed if "
+                               "given, else random; the banner prints it).")
 @click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")
 @click.option("--start", type=int, help="Unix time the default world starts at (default: now).")
 @click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="Token every /_mock/ call must send.")

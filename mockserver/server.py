@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from contracts.registry import DEFAULT_DIALECT
 
 from .core import catalogue
-from .core.hub import DEFAULT, Hub
+from .core.hub import DEFAULT, Hub, new_apikey
 from .core.money import parse_amount
 from .core.world import WorldConfig
 from .http.app import MAX_BODY, create_app
@@ -21,9 +21,23 @@ from .replay import restore
 from .storage import Store
 
 
+DEFAULT_SEED = 1  # the default world's seed when --seed is not given
+
+
 def demo_apikey(seed: int) -> str:
-    """The default world's ready apikey: stable for a seed, so scripts can rely on it."""
+    """The default world's ready apikey with --seed: stable for a seed, so scripts can rely on it."""
     return "demo" + hashlib.sha256(f"smspva-rent-mock:{seed}".encode()).hexdigest()[:28]
+
+
+def default_world_key(opts: "ServeOptions") -> str:
+    """--apikey, else the key --seed gives, else a random one.
+
+    rent.php changes state on GET, as the service does: with a key anyone can predict, a web page could rent
+    in the user's default world with an <img> tag. Only a seed or key the user chose makes it predictable.
+    """
+    if opts.apikey:
+        return opts.apikey
+    return demo_apikey(opts.seed) if opts.seed is not None else new_apikey()
 
 
 def wall_time() -> float:
@@ -47,7 +61,7 @@ class ServeOptions:
 
     host: str = "127.0.0.1"
     port: int = 8080
-    seed: int = 1
+    seed: int | None = None  # None: seed DEFAULT_SEED and a random apikey
     clock: str = "real"
     speed: float = 1.0
     dialect: str = DEFAULT_DIALECT
@@ -77,8 +91,9 @@ def build_hub(opts: ServeOptions) -> Hub:
         balance = parse_amount(opts.balance)
     except ValueError as exc:
         raise ValueError(f"--balance: {exc}") from None
-    config = WorldConfig(seed=opts.seed, clock=opts.clock, start=start, speed=opts.speed, dialect=opts.dialect,
-                         accounts={opts.apikey or demo_apikey(opts.seed): balance})
+    seed = DEFAULT_SEED if opts.seed is None else opts.seed
+    config = WorldConfig(seed=seed, clock=opts.clock, start=start, speed=opts.speed, dialect=opts.dialect,
+                         accounts={default_world_key(opts): balance})
     return Hub(cat, wall_time, config)
 
 

@@ -95,3 +95,29 @@ def test_every_option_of_every_command_has_help():
     missing = [f"{name} {p.opts[0]}" for name, command in main.commands.items() for p in command.params
                if isinstance(p, click.Option) and not p.help]
     assert missing == []
+
+
+def test_the_default_apikey_is_random_unless_a_seed_or_key_is_chosen():
+    from mockserver.server import ServeOptions, build_hub, default_apikey, demo_apikey
+
+    keys = {default_apikey(build_hub(ServeOptions(clock="manual"))) for _ in range(3)}
+    assert len(keys) == 3 and demo_apikey(1) not in keys  # no page can guess it
+    assert build_hub(ServeOptions(clock="manual")).worlds["default"].config.seed == 1  # numbers stay seeded
+    assert default_apikey(build_hub(ServeOptions(clock="manual", seed=1))) == demo_apikey(1)
+    assert default_apikey(build_hub(ServeOptions(clock="manual", seed=4))) == demo_apikey(4) != demo_apikey(1)
+    assert default_apikey(build_hub(ServeOptions(clock="manual", apikey="mine"))) == "mine"
+    assert default_apikey(build_hub(ServeOptions(clock="manual", seed=4, apikey="mine"))) == "mine"
+
+
+def test_serve_prints_its_random_apikey_and_serves_it():
+    proc, info, _ = start("--clock", "manual")
+    try:
+        key = info["apikey"]
+        assert key.isalnum() and len(key) == 32 and not key.startswith("demo")
+        body = requests.get(info["base URL"] + "/api/rent.php", params={"method": "orders", "apikey": key},
+                            timeout=10).json()
+        assert body == {"status": 1, "data": []}
+        assert requests.get(info["base URL"] + "/_mock/worlds/default", timeout=10).json()["seed"] == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)

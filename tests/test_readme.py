@@ -2,7 +2,8 @@
 
 The blocks are read from the pages themselves, so the examples cannot drift from what is tested. Each
 runnable block (```sh, ```bash, ```python) gets a fresh mock, started as `rent-mock serve --clock
-manual` would start it, on a free loopback port: `$BASE` is its root URL, `$APIKEY` the default
+manual --seed 1` would start it (the README starts it so; the seed fixes the demo apikey), on a free
+loopback port: `$BASE` is its root URL, `$APIKEY` the default
 world's funded apikey (`$TOKEN` is unset: the mock has no admin token). The literal
 `127.0.0.1:8080` and `localhost:8080` in a block are rewritten to that port, so examples can show
 the default URL. Shell blocks run under `bash -eu` with `curl` failing on any HTTP error
@@ -160,7 +161,7 @@ def test_a_block_is_bounded_and_leaves_nothing_running(tmp_path):
 @pytest.fixture
 def fresh_mock():
     """A new mock for one block: (root URL, default apikey)."""
-    with serving(ServeOptions(port=0, clock="manual")) as (base, served):
+    with serving(ServeOptions(port=0, clock="manual", seed=1)) as (base, served):
         requests.get(base + "/_mock/health", timeout=10).raise_for_status()
         yield base, default_apikey(served.hub)
 
