@@ -14,6 +14,7 @@ from simulator.load import load_command
 from contracts.registry import DEFAULT_DIALECT, DIALECTS
 
 from .core.catalogue import CatalogueError
+from .core.clock import MAX_TIME
 from .proxy_cli import import_recording, proxy
 from .core.hub import DEFAULT
 from .core.money import wire
@@ -42,7 +43,7 @@ def main() -> None:
 @click.option("--apikey", help="Apikey of the default world's funded account (default: derived from --seed if "
                                "given, else random; the banner prints it).")
 @click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")
-@click.option("--start", type=int, help="Unix time the default world starts at (default: now).")
+@click.option("--start", type=click.IntRange(0, MAX_TIME), help="Unix time the default world starts at (default: now).")
 @click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="Token every /_mock/ call must send.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 1024), help="Worker threads.")
 @click.option("--state", type=click.Path(dir_okay=False), help="SQLite file keeping every world across restarts.")

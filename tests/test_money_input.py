@@ -120,8 +120,9 @@ def test_a_negative_price_day_as_a_json_number_is_refused():
 
 
 @pytest.mark.parametrize("literal,added", [("12.5", "12.50"), ('"12.5"', "12.50"), ("7", "7.00"), ("0.1", "0.10"),
-                                           ("1000000000", "1000000000.00"), ("0.10000", "0.10")])
+                                           ("999999903.43", "999999903.43"), ("0.10000", "0.10")])
 def test_good_amounts_are_exact_whether_number_or_string(literal, added):
+    # 999999903.43 takes the balance of 96.57 to exactly the bound (a cent more is refused: test_state_bounds)
     hub, client = fresh()
     account = hub.worlds["default"].accounts[KEY]
     before = account.balance

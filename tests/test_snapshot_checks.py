@@ -47,7 +47,7 @@ BROKEN = [
     (lambda d: d["config"].update(refund="sometimes"),
      "config.refund: 'sometimes' is not one of lost_only, never, unused"),
     (lambda d: d["config"].update(hold_days=-1), "config.hold_days: -1 is not 0..3650"),
-    (lambda d: d["clock"].update(now=-3), "clock: {'mode': 'manual', 'now': -3} is not a sound clock"),
+    (lambda d: d["clock"].update(now=-3), "clock: {'mode': 'manual', 'now': -3} is not a sound clock (times 0..253402300799)"),
     (lambda d: d["events"][0].__setitem__(2, "explode"), None),
     (lambda d: _order(d).update(state=7), "order 40000: state 7 is not one of 0, 1, 2, -1"),
     (lambda d: d.update(seq="x"), "seq: 'x' is not a non-negative integer"),

@@ -15,11 +15,15 @@ from jsonschema._keywords import type as _type_keyword
 
 from contracts.registry import DIALECTS, METHODS
 
+from ..core.catalogue import OFFER_LIMITS
+from ..core.clock import MAX_TIME
 from ..core.hub import name_problem
 from ..core.money import parse_amount
 from ..core.world import REFUND_POLICIES
 
 _INT = {"type": "integer"}
+_SEED = {"type": "integer", "minimum": -(2 ** 63), "maximum": 2 ** 63 - 1}  # what a snapshot's config keeps
+_TIME = {"type": "integer", "minimum": 0, "maximum": MAX_TIME}  # see core.clock.MAX_TIME
 _MONEY = {"money": "non-negative"}  # a number or a decimal string: see core.money.parse_amount
 _PRICE = {"money": "positive"}
 _RANGE = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}] * 2, "minItems": 2, "maxItems": 2}
@@ -33,7 +37,7 @@ def _obj(props: dict, required: tuple = ()) -> dict:
 
 
 WORLD_NEW = _obj({
-    "seed": _INT, "clock": {"enum": ["manual", "real"]}, "start": {"type": "integer", "minimum": 0},
+    "seed": _SEED, "clock": {"enum": ["manual", "real"]}, "start": _TIME,
     "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000},
     "dialect": {"enum": list(DIALECTS)}, "balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128},
     "overrides": {"type": "object", "propertyNames": {"enum": list(METHODS)}, "additionalProperties": {"type": "string"}},
@@ -47,15 +51,15 @@ ACCOUNT_NEW = _obj({"balance": _MONEY, "apikey": {"type": "string", "minLength":
                    ("balance",))
 TOP_UP = _obj({"amount": _PRICE}, ("amount",))
 CLOCK = _obj({"advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 * 86_400},
-              "set": {"type": "integer", "minimum": 0}})
+              "set": _TIME})
 SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength": 2000},
             "sender": {"type": "string", "maxLength": 64}, "service": {"type": "string", "maxLength": 32}},
            ("order", "text"))
 STATE = _obj({"order": {"type": "integer"}, "state": {"enum": [-1, 0, 1]}}, ("order", "state"))
 _COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
 OFFER = _obj({"country": {"type": "string", "maxLength": 8}, "service": {"type": "string", "maxLength": 32},
-              "price_day": _PRICE, "procent_days": _COUNT, "procent": {"type": "integer", "minimum": 0, "maximum": 100},
-              "day_step": _COUNT, "stock": {"type": "object", "additionalProperties": _COUNT}},
+              "price_day": _PRICE, "stock": {"type": "object", "additionalProperties": _COUNT},
+              **{key: {"type": "integer", "minimum": 0, "maximum": most} for key, most in OFFER_LIMITS.items()}},
              ("country", "service"))
 OFFER_GONE = _obj({"country": {"type": "string"}, "service": {"type": "string"}}, ("country", "service"))
 COUNTRY_GONE = _obj({"country": {"type": "string"}}, ("country",))
@@ -115,6 +119,10 @@ def parse_body(data: bytes) -> object:
 
 def _floats(value: object) -> object:
     if isinstance(value, Decimal):
+        # 30.0 or 3e1 is a whole number: an int, as every other integer (a float would reach the state and
+        # be refused when loaded). Past 2**63 only the range check needs it: a float then (huge ones inf).
+        if value.is_finite() and value == value.to_integral_value() and abs(value) < 2 ** 63:
+            return int(value)
         return float(value)
     if isinstance(value, dict):
         return {k: _floats(v) for k, v in value.items()}

@@ -9,6 +9,7 @@ from contracts.registry import DIALECTS, METHODS
 
 from ..core import errors as E
 from ..core import supply
+from ..core.clock import MAX_TIME
 from ..core.hub import DEFAULT, new_apikey
 from ..core.money import money, wire
 from ..core.rental import PERIOD_LIMITS
@@ -269,7 +270,11 @@ def top_up(rt, body, world):
         raise ControlError(400, "amount: must be positive")
     if body["apikey"] not in world.accounts:
         raise unknown_account(world, body["apikey"])
-    return {"apikey": body["apikey"], "balance": wire(rt.hub.top_up(body["apikey"], amount))}, 200
+    try:
+        balance = rt.hub.top_up(body["apikey"], amount)
+    except E.DomainError as exc:  # past the most a balance holds: refused, as a file would refuse the balance
+        raise ControlError(400, f"amount: {exc.msg}") from None
+    return {"apikey": body["apikey"], "balance": wire(balance)}, 200
 
 
 @op("clock.show")
@@ -288,6 +293,8 @@ def move_clock(rt, body, world):
     target = body.get("set", now + body.get("advance", 0))
     if target < now:
         raise ControlError(400, f"set: the clock never goes backwards (now is {now})")
+    if target > MAX_TIME:  # the schema bounds `set`; `advance` is bounded here, from now
+        raise ControlError(400, f"advance: the clock stops at {MAX_TIME} (9999-12-31T23:59:59Z); now is {now}")
     events = world.advance(target - now)
     return {"now": world.clock.now(), "events": events}, 200
 

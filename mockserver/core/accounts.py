@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import errors as E
-from .money import money, wire
+from .money import MAX_AMOUNT, money, wire
 
 CREDIT_KINDS = ("initial", "topup", "refund")
 DEBIT_KINDS = ("create", "prolong", "add_service", "restore")
@@ -38,11 +38,17 @@ class Account:
     live: dict[int, None] = field(default_factory=dict)  # running order ids, in creation order
     archive: list[int] = field(default_factory=list)  # archived order ids, in closing order
 
+    def can_hold(self, amount: Decimal) -> None:
+        """Refuse a credit that would take the balance past MAX_AMOUNT (a state file refuses such a balance)."""
+        if self.balance + amount > MAX_AMOUNT:
+            raise E.DomainError(E.BALANCE_LIMIT.format(wire(amount), wire(self.balance), wire(MAX_AMOUNT)))
+
     def credit(self, at: int, kind: str, amount: Decimal, order: int | None = None) -> None:
-        """Add money (initial funds, top-up, refund)."""
+        """Add money (initial funds, top-up, refund); never past MAX_AMOUNT."""
         amount = money(amount)
         if amount < 0 or kind not in CREDIT_KINDS:
             raise ValueError(f"bad credit {kind} {amount}")
+        self.can_hold(amount)
         self.balance += amount
         self.ledger.append(Entry(at, kind, amount, order))
 

@@ -14,6 +14,9 @@ import pycountry
 from .money import parse_amount
 
 MIN_LEASE_DAYS = 90
+# Bounds of an offer's whole-number fields, wherever an offer comes from (a catalogue file, a snapshot,
+# POST /_mock/catalogue/offers): a discount over 100 % would make prices negative.
+OFFER_LIMITS = {"procent_days": 1_000_000, "procent": 100, "day_step": 1_000_000}
 # How the live service writes a country's numbers: "national" is pnumber without the dial code and ccode "+351";
 # "full" is pnumber with the dial code and ccode "" (recorded for PT and RO, docs/evidence.md).
 NUMBER_FORMS = ("national", "full")
@@ -118,9 +121,11 @@ def _need(entry: dict, key: str, where: str):
     return entry[key]
 
 
-def _int(value, where: str) -> int:
+def _int(value, where: str, most: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise CatalogueError(f"{where}: expected a non-negative integer, got {value!r}")
+    if most is not None and value > most:
+        raise CatalogueError(f"{where}: at most {most}, got {value}")
     return value
 
 
@@ -164,9 +169,8 @@ def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
             price = parse_amount(_need(offer, "price_day", f"{where} {scode}"), positive=True)
         except ValueError as exc:
             raise CatalogueError(f"{where} {scode}: price_day {exc}") from None
-        country.offers[scode] = Offer(price_day=price, procent_days=_int(offer.get("procent_days", 0), where),
-                                      procent=_int(offer.get("procent", 0), where),
-                                      day_step=_int(offer.get("day_step", 0), where), stock=stock)
+        whole = {key: _int(offer.get(key, 0), f"{where} {scode} {key}", most) for key, most in OFFER_LIMITS.items()}
+        country.offers[scode] = Offer(price_day=price, stock=stock, **whole)
     return country
 
 
@@ -198,3 +202,5 @@ def load(path: str | Path | None = None) -> Catalogue:
         return parse(json.loads(text))
     except json.JSONDecodeError as exc:
         raise CatalogueError(f"{where}: not JSON ({exc})") from None
+    except CatalogueError as exc:
+        raise CatalogueError(f"{where}: {exc}") from None

@@ -5,6 +5,19 @@ import threading
 from typing import Callable
 
 DAY = 86_400
+# The last moment a world's clock reaches: 9999-12-31T23:59:59Z (the end of Python's datetime). The
+# state file keeps times as SQLite INTEGERs (up to 2**63 - 1): far above it, with room for the leases
+# and holds that end after it. A real clock stops here; a jump or a start past it is refused.
+MAX_TIME = 253_402_300_799
+
+
+def time_problem(value: object) -> str | None:
+    """Why `value` cannot be a world's time (None when it can): a whole number 0..MAX_TIME."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"must be a whole number of seconds, got {value!r}"
+    if not 0 <= value <= MAX_TIME:
+        return f"must be 0..{MAX_TIME} (9999-12-31T23:59:59Z), got {value}"
+    return None
 
 
 class ManualClock:
@@ -24,6 +37,8 @@ class ManualClock:
         """Move forward by `seconds` (never backwards); returns the new now."""
         if seconds < 0:
             raise ValueError("the clock never goes backwards")
+        if self._now + int(seconds) > MAX_TIME:
+            raise ValueError(f"the clock stops at {MAX_TIME}")
         self._now += int(seconds)
         return self._now
 
@@ -56,13 +71,15 @@ class RealClock:
         """Current time: start + elapsed wall time · speed + jumps; never less than a time already seen."""
         with self._lock:
             value = self._start + int((self._wall() - self._origin) * self.speed) + self._offset
-            self._floor = max(self._floor, value)
+            self._floor = min(max(self._floor, value), MAX_TIME)
             return self._floor
 
     def advance(self, seconds: int) -> int:
         """Jump forward by `seconds`; returns the new now."""
         if seconds < 0:
             raise ValueError("the clock never goes backwards")
+        if self.now() + int(seconds) > MAX_TIME:
+            raise ValueError(f"the clock stops at {MAX_TIME}")
         with self._lock:
             self._offset += int(seconds)
         return self.now()

@@ -51,6 +51,7 @@ PERIOD_TOO_LONG = "Period of {} days exceeds the number's lease of {} days"
 ORDER_NOT_RUNNING = "order is not running"
 NOT_ACTIVE_NUMBER = "number is not active (state {}); the SMS is lost"
 PERIOD_LIMIT = "Period of {} days exceeds the guaranteed maximum of {} days"
+BALANCE_LIMIT = "Adding {} to the balance of {} would pass {}, the most an account holds"
 
 # Refusals whose text differs per dialect: key -> our wording (documented, sdk).
 KEYED = {"NO_BALANCE": NO_BALANCE, "PERIOD_LIMIT": PERIOD_LIMIT}

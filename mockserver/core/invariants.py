@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 
 from .accounts import CREDIT_KINDS, DEBIT_KINDS
-from .clock import ManualClock
+from .clock import MAX_TIME, ManualClock, time_problem
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
 from .world import REFUND_POLICIES, World
 
@@ -29,12 +29,12 @@ def _range(value) -> bool:
 
 def _config_problems(world: World) -> list[str]:
     c, out = world.config, []
-    if not _int(c.seed, -(2 ** 63)):
-        out.append(f"config.seed: {c.seed!r} is not an integer")
+    if not _int(c.seed, -(2 ** 63)) or c.seed >= 2 ** 63:
+        out.append(f"config.seed: {c.seed!r} is not an integer in -2**63..2**63-1")
     if c.clock not in ("manual", "real"):
         out.append(f"config.clock: {c.clock!r} is not manual or real")
-    if not _int(c.start):
-        out.append(f"config.start: {c.start!r} is not a non-negative integer")
+    if time_problem(c.start):
+        out.append(f"config.start: {time_problem(c.start)}")
     if not isinstance(c.speed, (int, float)) or not math.isfinite(c.speed) or c.speed <= 0:
         out.append(f"config.speed: {c.speed!r} is not a positive number")
     for key in ("activation_delay", "active_window"):
@@ -49,13 +49,13 @@ def _config_problems(world: World) -> list[str]:
     out += [f"config.accounts.{k}: {v!r} is not an amount of money" for k, v in c.accounts.items() if not _money(v)]
     clock = world.clock
     if isinstance(clock, ManualClock):
-        sound = _int(clock._now)
+        sound = time_problem(clock._now) is None
     else:
-        sound = (_int(clock._start) and _int(clock._offset) and _int(clock._floor)
+        sound = (all(time_problem(v) is None for v in (clock._start, clock._offset, clock._floor))
                  and isinstance(clock._origin, (int, float)) and math.isfinite(clock._origin)
                  and math.isfinite(clock.speed) and clock.speed > 0)
     if not sound:
-        out.append(f"clock: {clock.dump()} is not a sound clock")
+        out.append(f"clock: {clock.dump()} is not a sound clock (times 0..{MAX_TIME})")
     return out
 
 

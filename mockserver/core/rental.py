@@ -175,6 +175,7 @@ def delete(world: World, apikey: str, order_id: int) -> tuple[Order, Decimal]:
         policy = world.config.refund
         if policy == "unused" or (policy == "lost_only" and order.state == LOST):
             refund = _refund(world, order, now)
+            account.can_hold(refund)  # refused before anything changes
         world.close(order, now, deleted=True)
         if refund > 0:
             account.credit(now, "refund", refund, order.id)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Callable
 
 from .accounts import Account, Entry
-from .catalogue import parse
+from .catalogue import CatalogueError, parse
 from .clock import load_clock
 from .invariants import problems
 from .money import parse_amount
@@ -77,6 +77,8 @@ def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Call
         world = _build(doc, name, next_id, wall)
     except SnapshotError:
         raise
+    except CatalogueError as exc:
+        raise SnapshotError(f"catalogue: {exc}") from None
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
         raise SnapshotError(f"malformed snapshot: {type(exc).__name__}: {exc}") from None
     found = problems(world)

@@ -1,0 +1,151 @@
+"""What the server can make, it can load: every bound the loader checks is checked by each operation that
+could cross it (a balance, a discount, a moment in time), with a 400 naming the bound, never a state file
+that refuses to start again (#16 items 2, 3, 4)."""
+import json
+from decimal import Decimal
+
+import pytest
+
+from mockserver.core import catalogue
+from mockserver.core.clock import MAX_TIME, RealClock
+from mockserver.core.snapshot import dump_world
+from tests.state_helpers import InProcess, refused
+
+from .conftest import KEY, make_hub
+from mockserver.http.app import create_app
+
+CREATE = {"method": "create", "dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"}
+LIMIT = "1000000000, the most an account holds"
+
+
+def _state(hub) -> str:
+    return json.dumps({n: dump_world(w) for n, w in hub.worlds.items()}, sort_keys=True)
+
+
+def test_a_top_up_past_the_balance_bound_is_refused_naming_it(client, hub):
+    assert client.post(f"/_mock/accounts/{KEY}/balance", json={"amount": "999999900"}).get_json()["balance"] == 10 ** 9
+    before = _state(hub)
+    for amount in ("0.01", "1000000000"):
+        r = client.post(f"/_mock/accounts/{KEY}/balance", json={"amount": amount})
+        assert r.status_code == 400
+        assert r.get_json() == {"error": f"amount: Adding {Decimal(amount).normalize():f} to the balance of "
+                                         f"1000000000 would pass {LIMIT}"}
+    assert _state(hub) == before
+
+
+def test_a_refund_past_the_balance_bound_refuses_the_delete_and_changes_nothing(shipped_catalogue):
+    hub = make_hub(shipped_catalogue, refund="unused")
+    client = create_app(hub).test_client()
+    order = client.get("/api/rent.php", query_string={**CREATE, "apikey": KEY}).get_json()["data"]
+    balance = hub.worlds["default"].accounts[KEY].balance
+    assert client.post(f"/_mock/accounts/{KEY}/balance", json={"amount": str(10 ** 9 - balance)}).status_code == 200
+    before = _state(hub)
+    r = client.get("/api/rent.php", query_string={"method": "delete", "apikey": KEY, "id": order["id"]})
+    assert r.get_json() == {"status": 0, "msg": f"Adding 3.43 to the balance of 1000000000 would pass {LIMIT}"}
+    assert _state(hub) == before
+
+
+def test_a_balance_at_the_bound_survives_a_clean_stop_and_a_snapshot_put(tmp_path):
+    path = str(tmp_path / "state.db")
+    s = InProcess(path)
+    assert s.client.post("/_mock/accounts/demo/balance", json={"amount": "999999000"}).status_code == 200
+    assert s.client.post("/_mock/accounts/demo/balance", json={"amount": "1"}).status_code == 400
+    s.stop()
+    s = InProcess(path)  # the file the server wrote starts again
+    snap = s.client.get("/_mock/worlds/default/snapshot").get_json()
+    assert snap["accounts"][0]["balance"] == "1000000000.00"
+    assert s.client.put("/_mock/worlds/default/snapshot", json=snap).status_code == 200
+    s.stop()
+
+
+def _with_procent(doc: dict, procent: int) -> dict:
+    ru = next(c for c in doc["countries"] if c["code"] == "RU")
+    ru["services"]["opt16"]["procent"] = procent
+    return doc
+
+
+def test_a_discount_over_100_is_refused_by_a_control_body_a_catalogue_file_and_a_snapshot(client, hub, tmp_path):
+    r = client.post("/_mock/catalogue/offers", json={"country": "RU", "service": "opt16", "procent": 101})
+    assert r.status_code == 400 and r.get_json()["error"] == "procent: 101 is greater than the maximum of 100"
+    doc = json.loads(catalogue.files("mockserver.core").joinpath("data/catalogue.json").read_text())
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(_with_procent(doc, 101)))
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.load(bad)
+    assert str(caught.value) == f"{bad}: country RU opt16 procent: at most 100, got 101"
+    out = refused(str(tmp_path / "state.db"), "--catalogue", str(bad))
+    assert out.returncode == 2 and out.stderr == f"rent-mock: {bad}: country RU opt16 procent: at most 100, got 101\n"
+    before = _state(hub)
+    snap = client.get("/_mock/worlds/default/snapshot").get_json()
+    _with_procent(snap["catalogue"], 101)
+    r = client.put("/_mock/worlds/default/snapshot", json=snap)
+    assert r.status_code == 400
+    assert r.get_json()["error"] == "snapshot: catalogue: country RU opt16 procent: at most 100, got 101"
+    assert _state(hub) == before
+    _with_procent(snap["catalogue"], 100)  # the bound itself: a free rental, never a negative price
+    assert client.put("/_mock/worlds/default/snapshot", json=snap).status_code == 200
+
+
+@pytest.mark.parametrize("body, error", [
+    ({"set": 2 ** 63}, "set: 9223372036854775808 is greater than the maximum of 253402300799"),
+    ({"set": MAX_TIME + 1}, "set: 253402300800 is greater than the maximum of 253402300799"),
+    ({"advance": 100 * 365 * 86_400}, None),  # a century from now is fine ...
+])
+def test_a_time_the_store_cannot_keep_is_refused(client, hub, body, error):
+    before = _state(hub)
+    r = client.post("/_mock/clock", json=body)
+    if error is None:
+        assert r.status_code == 200
+        return
+    assert r.status_code == 400 and r.get_json()["error"] == error
+    assert _state(hub) == before
+
+
+def test_the_clock_stops_at_the_last_moment_the_store_keeps(tmp_path):
+    path = str(tmp_path / "state.db")
+    s = InProcess(path)
+    assert s.client.post("/_mock/clock", json={"set": MAX_TIME - 60}).get_json()["now"] == MAX_TIME - 60
+    r = s.client.post("/_mock/clock", json={"advance": 61})
+    assert r.status_code == 400 and r.get_json()["error"] == (
+        f"advance: the clock stops at {MAX_TIME} (9999-12-31T23:59:59Z); now is {MAX_TIME - 60}")
+    assert s.client.post("/_mock/clock", json={"advance": 60}).get_json()["now"] == MAX_TIME
+    oid = s.rent(**CREATE)["data"]["id"]  # a write at the last moment is logged, and replayed
+    s.crash()
+    s = InProcess(path)
+    assert [o["id"] for o in s.rent(method="orders")["data"]] == [oid]
+    s.stop()
+    clock = RealClock(MAX_TIME - 10, lambda: 0.0, speed=1000.0)
+    clock._wall = lambda: 5.0
+    assert clock.now() == MAX_TIME
+
+
+@pytest.mark.parametrize("raw, error", [
+    ('{"start": 1e21}', "start: 1e+21 is greater than the maximum of 253402300799"),
+    ('{"start": 253402300800}', "start: 253402300800 is greater than the maximum of 253402300799"),
+    ('{"seed": 18446744073709551616}', "seed: 18446744073709551616 is greater than the maximum of 9223372036854775807"),
+])
+def test_a_world_the_store_could_not_keep_is_refused(client, hub, raw, error):
+    r = client.post("/_mock/worlds", data=raw, content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["error"] == error
+    assert list(hub.worlds) == ["default"]
+
+
+def test_whole_numbers_written_as_decimals_are_kept_as_whole_numbers(tmp_path):
+    # {"hold_days": 30.0} was kept as a float, which the loader refuses: the file never started again
+    path = str(tmp_path / "state.db")
+    s = InProcess(path)
+    r = s.client.post("/_mock/worlds", data='{"world": "f", "hold_days": 30.0, "seed": 7e0, "start": 1.7e9}',
+                      content_type="application/json")
+    assert r.status_code == 201
+    config = s.hub.worlds["f"].config
+    assert (config.hold_days, config.seed, config.start) == (30, 7, 1_700_000_000)
+    assert all(type(v) is int for v in (config.hold_days, config.seed, config.start))
+    s.stop()
+    s = InProcess(path)
+    assert s.hub.worlds["f"].config.hold_days == 30
+    s.stop()
+
+
+def test_serve_refuses_a_start_past_the_last_moment(tmp_path):
+    out = refused(str(tmp_path / "state.db"), "--start", str(2 ** 63))
+    assert out.returncode == 2 and "--start" in out.stderr and "253402300799" in out.stderr
