@@ -254,8 +254,12 @@ class Fetcher:
     # -- one call ------------------------------------------------------------------------------------
     def request(self, method: str, url: str, params: Mapping[str, Any] | None = None, json_body: Any = None,
                 headers: Mapping[str, str] | None = None, deadline: float | None = None,
-                max_bytes: int | None = None) -> Response:
-        """One call; a Response for any HTTP answer but a redirect, else FetchError (one line, no query)."""
+                max_bytes: int | None = None, fresh: bool = False) -> Response:
+        """One call; a Response for any HTTP answer but a redirect, else FetchError (one line, no query).
+
+        `fresh`: on a new connection, so a failure is never retried. A call that must not reach the server
+        twice (one that spends money) takes it: a kept-alive connection closed under it is otherwise sent again.
+        """
         deadline = self.deadline if deadline is None else deadline
         max_bytes = self.max_bytes if max_bytes is None else max_bytes
         parts = urlsplit(url)
@@ -281,6 +285,8 @@ class Fetcher:
         key = (parts.scheme, parts.hostname, port)
         started = time.monotonic()
         until = started + deadline
+        if fresh and key in self._pool():
+            self._drop(key, self._pool()[key])
         for attempt in (1, 2):
             conn, fresh = self._conn(key, until, shown)
             try:

@@ -158,3 +158,19 @@ def test_a_kept_alive_connection_the_server_closed_is_replaced(hostile):
 def test_a_post_sends_json(hostile):
     r = Fetcher().request("POST", hostile.url("ok") + "/_x", json_body={"world": "w"}, headers={"X-Mock-Token": "t"})
     assert r.status == 200 and r.json() == {"status": 1, "data": []}
+
+
+def test_a_fresh_call_is_never_sent_twice(hostile):
+    # `close` reads the request and hangs up: on a reused connection that looks stale, and is sent again
+    def sent_to_close(fresh: bool) -> int:
+        fetcher = Fetcher(deadline=5)
+        assert fetcher.get(hostile.url("ok") + "/x").status == 200  # leaves a kept-alive connection
+        before = sum(1 for r in list(hostile.requests) if r[0] == "close")
+        with pytest.raises(FetchError) as info:
+            fetcher.get(hostile.url("close") + "/api/rent.php", {"method": "create"}, fresh=fresh)
+        assert info.value.reason == "the server closed the connection without an answer"
+        fetcher.close()
+        return sum(1 for r in list(hostile.requests) if r[0] == "close") - before
+
+    assert sent_to_close(fresh=False) == 2
+    assert sent_to_close(fresh=True) == 1
