@@ -22,16 +22,51 @@ class TargetError(click.ClickException):
     exit_code = 2
 
 
-def root_url(url: str) -> str:
-    """The server's root URL without a trailing slash; a rent.php URL is refused with what to give instead."""
-    parts = urlsplit(url.strip())
+def root_url(url: str, flag: str = "--base-url") -> str:
+    """The server's root URL without a trailing slash; a rent.php URL, one without a scheme or one with a query
+    is refused (as `flag`) naming the root to give instead."""
+    given = url.strip()
+    parts = urlsplit(given)
+    shown = repr(_bare(given))
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetError(f"--base-url {url!r} is not an http(s) URL; give the root URL, e.g. http://127.0.0.1:8080")
-    base = url.strip().rstrip("/")
+        guess = urlsplit("http://" + given) if "://" not in given else None
+        if guess is not None and guess.hostname:
+            scheme = "http" if is_loopback("http://" + given) else "https"
+            root = _root(f"{scheme}://{guess.hostname}{_port(guess)}{guess.path}")
+            raise TargetError(f"{flag} {shown} has no scheme; give the root URL: {root}")
+        raise TargetError(f"{flag} {shown} is not an http(s) URL; give the root URL, e.g. http://127.0.0.1:8080")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        what = "a query" if parts.query else "a fragment" if parts.fragment else "a user name or password"
+        raise TargetError(f"{flag} carries {what}, which has no place in a root URL (keys travel in each call); "
+                          f"give the root URL: {_root(f'{parts.scheme}://{parts.hostname}{_port(parts)}{parts.path}')}")
+    base = given.rstrip("/")
+    if _root(base) != base:
+        raise TargetError(f"{flag} {url} names rent.php itself; give the root URL: {_root(base)}")
+    return base
+
+
+def _bare(url: str) -> str:
+    """`url` as it may be echoed: without query, fragment, user name or password (keys travel there)."""
+    scheme, sep, rest = url.split("?")[0].split("#")[0].partition("://")
+    if not sep:
+        scheme, rest = "", scheme
+    netloc, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{netloc.rpartition('@')[2]}{slash}{path}"
+
+
+def _port(parts) -> str:
+    try:
+        return f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return ""
+
+
+def _root(url: str) -> str:
+    """`url` without a trailing slash and without a trailing rent.php path."""
+    base = url.rstrip("/")
     for suffix in _RENT_PHP_SUFFIXES:
         if base.endswith(suffix):
-            root = base[: -len(suffix)]
-            raise TargetError(f"--base-url {url} names rent.php itself; give the root URL: {root}")
+            return base[: -len(suffix)]
     return base
 
 

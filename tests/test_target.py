@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from contracts.cli import fuzz, run_verify, verify
 from contracts.fuzz import fuzz as run_fuzz
 from contracts.registry import METHODS
+from contracts.target import TargetError, root_url
 from simulator.load import load_command
 from mockserver.server import ServeOptions, make_server
 
@@ -130,3 +131,24 @@ def test_load_uses_the_admin_token_and_deletes_its_world(token_server):
     assert result.exit_code == 0, result.output
     assert "users: 2 asked, 2 spawned, 2 ran" in result.output and "books balance" in result.output
     assert names(token_server, "s3cret") == {"default"}
+
+
+@pytest.mark.parametrize("given, said", [
+    ("smspva.com", "--upstream 'smspva.com' has no scheme; give the root URL: https://smspva.com"),
+    ("localhost:8080/api/rent.php", "--upstream 'localhost:8080/api/rent.php' has no scheme; give the root URL: "
+                                    "http://localhost:8080"),
+    ("smspva.com/rent.php?apikey=SECRET", "--upstream 'smspva.com/rent.php' has no scheme; give the root URL: "
+                                          "https://smspva.com"),
+    ("https://smspva.com/api/rent.php", "--upstream https://smspva.com/api/rent.php names rent.php itself; give the "
+                                        "root URL: https://smspva.com"),
+    ("https://smspva.com/?apikey=SECRET", "--upstream carries a query, which has no place in a root URL (keys travel "
+                                          "in each call); give the root URL: https://smspva.com"),
+    ("https://me:SECRET@smspva.com:8443/", "--upstream carries a user name or password, which has no place in a root "
+                                           "URL (keys travel in each call); give the root URL: https://smspva.com:8443"),
+    ("ftp://me:SECRET@host/", "--upstream 'ftp://host/' is not an http(s) URL; give the root URL, e.g. "
+                              "http://127.0.0.1:8080"),
+])
+def test_a_root_url_is_refused_naming_the_root_and_never_echoing_a_key(given, said):
+    with pytest.raises(TargetError) as info:
+        root_url(given, "--upstream")
+    assert info.value.message == said and "SECRET" not in said and info.value.exit_code == 2
