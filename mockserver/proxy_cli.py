@@ -11,11 +11,14 @@ from decimal import Decimal, InvalidOperation
 import click
 import requests
 
+from contracts.paths import OutputFile
 from contracts.proxy import importer
 from contracts.proxy.app import Settings, Shadow
+from contracts.proxy.redact import MIN_LENGTH
 from contracts.proxy.report import print_summary
 from contracts.proxy.serve import build
-from contracts.proxy.upstream import Upstream
+from contracts.proxy.upstream import MAX_ANSWER, Upstream
+from contracts.target import root_url
 
 from .core.catalogue import CatalogueError
 from .server import ServeOptions, make_server
@@ -61,17 +64,26 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
         client, sep, real = value.partition("=")
         if not sep or not client or not real:
             raise click.BadParameter(f"expected CLIENT_KEY=UPSTREAM_KEY, got {value!r}", param_hint="--apikey-map")
+        if min(len(client), len(real)) < MIN_LENGTH:
+            # the redactor takes keys out of every text the proxy writes: a shorter one would match innocent words
+            raise click.BadParameter(f"a key of fewer than {MIN_LENGTH} characters cannot be kept out of what the "
+                                     f"proxy writes; use longer stand-in keys", param_hint="--apikey-map")
         out[client] = real
     return out
 
 
+def _root(ctx, param, value: str) -> str:
+    return root_url(value, "--upstream")
+
+
 @click.command()
-@click.option("--upstream", required=True, help="Root URL of the real rent.php service (or any server).")
+@click.option("--upstream", required=True, callback=_root,
+              help="Root URL of the real rent.php service (or any server), e.g. https://smspva.com.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the proxy listens on.")
 @click.option("--port", default=8081, show_default=True, type=click.IntRange(0, 65535), help="Port (0: a free one).")
 @click.option("--apikey-map", "apikey_map", multiple=True,
               help="CLIENT_KEY=UPSTREAM_KEY: the client sends CLIENT_KEY, the upstream gets UPSTREAM_KEY.")
-@click.option("--record", "record_path", type=click.Path(dir_okay=False),
+@click.option("--record", "record_path", type=OutputFile(),
               help="Append every exchange to this JSON-lines file (apikeys redacted).")
 @click.option("--allow-spend", is_flag=True, help="Let spending calls reach the upstream (needs --max-spend).")
 @click.option("--max-spend", help="Most money the proxy lets the upstream spend, estimated from its prices.")
@@ -80,10 +92,12 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--shadow-dialect", default="documented", show_default=True, help="Dialect of the shadow mock world.")
 @click.option("--countries", help="Comma-separated countries to seed the shadow with (default: all).")
 @click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1, 600),
-              help="Seconds to wait for the upstream.")
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Write the summary as JSON on exit.")
+              help="Seconds a client's whole call may take, every upstream read in it included.")
+@click.option("--max-answer-bytes", default=MAX_ANSWER, show_default=True, type=click.IntRange(1024, 1 << 30),
+              help="Largest upstream answer taken; a longer one is refused (HTTP 502) as it streams in.")
+@click.option("--summary", "summary_path", type=OutputFile(), help="Write the summary as JSON on exit.")
 def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend, spy, diff, shadow_dialect,
-          countries, timeout, summary_path):
+          countries, timeout, max_answer_bytes, summary_path):
     """Stand between a client and a rent.php service: judge, record, guard spending, spy or diff."""
     if spy and diff:
         raise click.UsageError("--spy and --diff exclude each other")
@@ -106,9 +120,12 @@ def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend,
                                           next(iter(keys.values()), None))
         except (CatalogueError, requests.RequestException, ValueError) as exc:
             raise click.ClickException(f"cannot seed the shadow mock from {upstream}: {exc}") from None
-    record = open(record_path, "a", encoding="utf-8") if record_path else None
     try:
-        running = build(upstream, settings, record, shadow, timeout, host, port)
+        record = open(record_path, "a", encoding="utf-8") if record_path else None
+    except OSError as exc:
+        raise click.BadParameter(f"{record_path} cannot be written: {exc.strerror}", param_hint="--record") from None
+    try:
+        running = build(upstream, settings, record, shadow, timeout, host, port, max_answer_bytes)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
     click.echo(f"rent-mock proxy on {running.url} -> {upstream} ({settings.mode}; "

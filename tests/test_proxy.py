@@ -264,6 +264,26 @@ def test_cli_refuses_uncapped_spending_and_bad_keys():
     assert both.exit_code == 2 and "--spy and --diff exclude each other" in both.output
 
 
+@pytest.mark.parametrize("args, said", [
+    (["--upstream", "smspva.com"], "Error: --upstream 'smspva.com' has no scheme; give the root URL: https://smspva.com"),
+    (["--upstream", "http://127.0.0.1:9/api/rent.php"],
+     "Error: --upstream http://127.0.0.1:9/api/rent.php names rent.php itself; give the root URL: http://127.0.0.1:9"),
+    (["--upstream", "http://127.0.0.1:9", "--record", "{tmp}/no/such/rec.jsonl"],
+     "Error: Invalid value for '--record': {tmp}/no/such/rec.jsonl cannot be written: the folder {tmp}/no/such does "
+     "not exist"),
+    (["--upstream", "http://127.0.0.1:9", "--summary", "{tmp}"], "Error: Invalid value for '--summary': {tmp} is a "
+                                                                "folder, not a file"),
+    (["--upstream", "http://127.0.0.1:9", "--apikey-map", "abc=upstream-key"],
+     "Error: Invalid value for --apikey-map: a key of fewer than 6 characters cannot be kept out of what the proxy "
+     "writes; use longer stand-in keys"),
+])
+def test_cli_refuses_a_wrong_upstream_or_path_before_any_work(tmp_path, args, said):
+    result = CliRunner().invoke(main, ["proxy", *[a.format(tmp=tmp_path) for a in args]])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == said.format(tmp=tmp_path)
+    assert "rent-mock proxy on" not in result.output and list(tmp_path.iterdir()) == []
+
+
 def test_cli_proxy_serves_records_and_prints_its_summary_on_sigterm(documented_upstream, tmp_path):
     import os
     import signal

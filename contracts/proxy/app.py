@@ -19,7 +19,7 @@ from .guard import Guard
 from .judge import judge, judge_account
 from .record import Recorder
 from .redact import SECRET_PARAMS, Redactor
-from .upstream import Answer, Upstream
+from .upstream import Answer, Upstream, call_deadline
 
 BALANCE_PATH = "/priemnik.php"
 SPENDING = tuple(name for name, m in METHODS.items() if m.spends)
@@ -112,7 +112,8 @@ class ProxyApp:
             if path == "/_mock/proxy":
                 status, payload = "200 OK", self.summary()
             elif path in PATHS or path == BALANCE_PATH:
-                status, payload, entry = self.handle(verb, path, query)
+                with call_deadline(self.upstream.timeout):  # --timeout bounds the whole call, not each read
+                    status, payload, entry = self.handle(verb, path, query)
             else:
                 status, payload = "404 NOT FOUND", _refusal(f"no route {path[:80]}")
         except Exception as exc:  # noqa: BLE001 - a fault of the proxy is a JSON 500 and a recorded line
@@ -120,7 +121,10 @@ class ProxyApp:
             payload = _refusal(f"internal error ({type(exc).__name__}); the call may have reached the upstream")
             entry = {"at": time.time(), "verb": verb, "path": path, "method": str(query.get("method", "-")),
                      "query": query, "mode": self.settings.mode, "internal_error": type(exc).__name__}
-        if isinstance(payload, Answer):  # the upstream's (or shadow's) own bytes, unchanged but for keys
+        if isinstance(payload, Answer) and isinstance(payload.payload, (dict, list)) and \
+                self.redactor.holds(payload.payload, secrets):  # a key in any escape: the cleaned answer, re-encoded
+            body, headers = json.dumps(self.redactor.clean(payload.payload, secrets), ensure_ascii=False).encode(), JSON
+        elif isinstance(payload, Answer):  # the upstream's (or shadow's) own bytes, unchanged but for keys
             body, headers = payload.body, [("Content-Type", payload.content_type)]
         else:
             body, headers = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode(), JSON
@@ -152,9 +156,12 @@ class ProxyApp:
         if self.settings.mode == "spy" and self._to_shadow(path, method, query):
             entry["source"] = "shadow"
             return self._reply(entry, self.shadow.ask(path, query), judged=False)
-        forward = (lambda: self.upstream.get(path, query, text_ok=path == BALANCE_PATH)) if verb == "GET" \
-            else (lambda: self._other_verb(verb, path, query))
-        if method in SPENDING:
+        spends = method in SPENDING
+
+        def forward() -> Answer:
+            return self.upstream.request(verb, path, query, text_ok=path == BALANCE_PATH, once=spends)
+
+        if spends:
             answer, facts = self.guard.run(method, query, forward)
             entry.update(facts)
             if answer is None:
@@ -173,9 +180,6 @@ class ProxyApp:
             return True
         spec = METHODS.get(method or "")
         return spec is not None and (spec.spends or spec.apikey == "required")
-
-    def _other_verb(self, verb: str, path: str, query: dict) -> Answer:
-        return self.upstream.request(verb, path, query)
 
     def _diff(self, path: str, method: str | None, query: dict, answer: Answer) -> list[dict]:
         shadow = self.shadow.ask(path, query)

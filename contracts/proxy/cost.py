@@ -110,17 +110,26 @@ class Prices:
             out[item["service"]] = max(shown, out.get(item["service"], shown))  # listed twice: the dearer
         return out, ""
 
-    def countries(self) -> dict[str, str]:
-        """The upstream's country codes and names (read once, and again when asked for one it lacks)."""
-        data = _data(self.upstream.rent({"method": "getcountries"}))
-        for item in data if isinstance(data, list) else []:
+    def countries(self) -> tuple[dict[str, str], str]:
+        """(the upstream's country codes and names, why they could not be read): read once, and again when
+        asked for a code it lacks."""
+        answer = self.upstream.rent({"method": "getcountries"})
+        data = _data(answer)
+        if not isinstance(data, list):
+            return dict(self._countries), _why(answer, "getcountries")
+        for item in data:
             if isinstance(item, dict) and isinstance(item.get("code"), str):
                 with self.lock:
                     self._countries[item["code"]] = str(item.get("name", ""))
-        return dict(self._countries)
+        return dict(self._countries), ""
 
-    def _is_country(self, code: str) -> bool:
-        return code in self._countries or code in self.countries()
+    def _not_a_country(self, code: str) -> str | None:
+        if code in self._countries:
+            return None
+        known, why = self.countries()
+        if code in known:
+            return None
+        return why or f"country {_show(code)} is not among the upstream's countries"
 
     def remember(self, method: str, query: dict, payload) -> None:
         """Note the orders (and the services on them) that a successful spending call showed."""
@@ -152,7 +161,7 @@ class Prices:
             known = self.orders.get(order_id)
         if known is not None:
             return known, ""
-        names = self.countries()
+        names, _ = self.countries()
         code = next((c for c, name in names.items() if row.get("cname") in (c, name)), None)
         if code is None or not isinstance(row.get("scode"), str):
             return None, f"orders does not show order {order_id}'s country and service"
@@ -185,8 +194,9 @@ class Prices:
             country, services = known
             if method == "add_service_to_order":
                 services = (query["service"],)
-        if not self._is_country(country):
-            return None, f"country {_show(country)} is not among the upstream's countries"
+        why = self._not_a_country(country)
+        if why is not None:
+            return None, why
         prices, why = self.per_day(country, apikey)
         if prices is None:
             return None, why

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Callable
 
 from .cost import Prices, exact_problem, price
-from .upstream import Answer, Upstream
+from .upstream import Answer, Upstream, time_left
 
 BALANCE_QUERY = {"metod": "get_balance", "service": "opt4"}
 
@@ -49,24 +49,38 @@ class Guard:
         if problem is not None:
             return None, {"refused": f"{method} refused: {problem} (the guard forwards only what it can price "
                                      f"exactly)"}
-        with self.lock:
-            left = self.cap - self.spent
-            if left <= 0:
-                return None, {"refused": f"{method} refused: the cap is reached ({self.spent} counted of "
-                                         f"--max-spend {self.cap})"}
-            cost, how = self.prices.quote(method, query)
-            if cost is None:
-                return None, {"refused": f"{method} refused: its cost cannot be priced exactly ({how})"}
-            if cost > left:
-                return None, {"refused": f"{method} would cost about {cost} ({how}), over the budget left "
-                                         f"({left} of --max-spend {self.cap})"}
-            before, why = self.balance(query["apikey"])
-            if before is None:
-                return None, {"refused": f"{method} refused: the account's balance cannot be read before it, so "
-                                         f"what it costs could not be measured ({why})"}
+        wait = time_left()
+        if not self.lock.acquire(timeout=-1 if wait is None else max(wait, 0)):
+            return None, {"refused": f"{method} refused: other spending calls held the guard for the whole "
+                                     f"--timeout"}
+        try:
+            return self._spend(method, query, forward)
+        finally:
+            self.lock.release()
+
+    def _spend(self, method: str, query: dict, forward: Callable[[], Answer]) -> tuple[Answer | None, dict]:
+        left = self.cap - self.spent
+        if left <= 0:
+            return None, {"refused": f"{method} refused: the cap is reached ({self.spent} counted of "
+                                     f"--max-spend {self.cap})"}
+        cost, how = self.prices.quote(method, query)
+        if cost is None:
+            return None, {"refused": f"{method} refused: its cost cannot be priced exactly ({how})"}
+        if cost > left:
+            return None, {"refused": f"{method} would cost about {cost} ({how}), over the budget left "
+                                     f"({left} of --max-spend {self.cap})"}
+        before, why = self.balance(query["apikey"])
+        if before is None:
+            return None, {"refused": f"{method} refused: the account's balance cannot be read before it, so "
+                                     f"what it costs could not be measured ({why})"}
+        answer = None
+        try:
             answer = forward()
-            after, why = self.balance(query["apikey"])
-            return answer, self._settle(answer, cost, how, before, after, why)
+        finally:
+            if answer is None:  # the proxy failed mid-call: the call may have been charged, so it counts
+                self.spent += cost
+        after, why = self.balance(query["apikey"])
+        return answer, self._settle(answer, cost, how, before, after, why)
 
     def _settle(self, answer: Answer, cost: Decimal, how: str, before: Decimal, after: Decimal | None,
                 why: str) -> dict:

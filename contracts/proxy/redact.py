@@ -1,5 +1,7 @@
 """The one place everything the proxy writes passes through: answers, recording lines, the summary and messages
-lose every apikey they hold, however it is spelled (as sent, URL-encoded, JSON-escaped)."""
+lose every apikey they hold, as sent, URL-encoded or JSON-escaped (in a JSON answer, escaped in any way: the
+proxy re-encodes a parsed answer that held one). An upstream that writes the key it was sent in some other
+code (base64, say) is beyond any proxy: the upstream holds that key."""
 from __future__ import annotations
 
 import json
@@ -13,9 +15,11 @@ MIN_LENGTH = 6
 
 
 def forms(secret: str) -> set[str]:
-    """The spellings of `secret` that text can carry: as sent, URL-encoded (both ways), JSON-escaped."""
-    return {secret, quote(secret, safe=""), quote_plus(secret, safe=""), json.dumps(secret)[1:-1],
-            json.dumps(secret, ensure_ascii=False)[1:-1]}
+    """The spellings of `secret` that text can carry: as sent, URL-encoded (both ways), JSON-escaped (also as
+    PHP's json_encode writes '/'). Other escapes are caught in the parsed answer (`ProxyApp` re-encodes it)."""
+    escaped = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return {secret, quote(secret, safe=""), quote_plus(secret, safe=""), *escaped,
+            *(e.replace("/", "\\/") for e in escaped)}
 
 
 class Redactor:
@@ -33,6 +37,10 @@ class Redactor:
         """`value` (JSON-like: dicts, lists, strings, numbers) with every secret replaced by ***."""
         keys, texts = self._keys(extra)
         return _clean(value, keys, texts)
+
+    def holds(self, value: Any, extra: Iterable[str] = ()) -> bool:
+        """True when `value` carries a secret somewhere."""
+        return self.clean(value, extra) != value
 
     def body(self, body: bytes, extra: Iterable[str] = ()) -> bytes:
         """Answer bytes with every secret's spellings replaced (the rest byte for byte)."""

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from .app import ProxyApp, Settings, Shadow
 from .record import Recorder
-from .upstream import Upstream
+from .upstream import MAX_ANSWER, Upstream
 
 
 class Running:
@@ -39,11 +39,13 @@ class Running:
         # workers first: one that finishes later pulls the trigger into a closed (maybe reused) descriptor
         self.server.task_dispatcher.shutdown(timeout=5)
         self.server.close()
+        self.app.upstream.close()
         return self.app.summary()
 
 
 def build(upstream_url: str, settings: Settings, record: TextIO | None = None, shadow: Shadow | None = None,
-          timeout: float = 20.0, host: str = "127.0.0.1", port: int = 0) -> Running:
-    """A proxy in front of `upstream_url` (not started yet)."""
-    app = ProxyApp(Upstream(upstream_url, timeout), settings, Recorder(record), shadow)
+          timeout: float = 20.0, host: str = "127.0.0.1", port: int = 0, max_bytes: int = MAX_ANSWER) -> Running:
+    """A proxy in front of `upstream_url` (not started yet): `timeout` bounds each client call, `max_bytes`
+    each answer the upstream sends."""
+    app = ProxyApp(Upstream(upstream_url, timeout, max_bytes), settings, Recorder(record), shadow)
     return Running(app, host, port)
