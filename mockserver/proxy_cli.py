@@ -18,7 +18,8 @@ from contracts.proxy.redact import MIN_LENGTH
 from contracts.proxy.report import print_summary
 from contracts.proxy.serve import build
 from contracts.proxy.upstream import MAX_ANSWER, Upstream
-from contracts.target import root_url
+from contracts.registry import DIALECTS
+from contracts.target import TargetError, root_url
 
 from .core.catalogue import CatalogueError
 from .server import ServeOptions, make_server
@@ -39,11 +40,15 @@ def _balance(upstream: Upstream, apikey: str | None) -> str:
 def start_shadow(upstream: Upstream, dialect: str, countries: list[str] | None, apikey: str | None):
     """An in-process mock seeded with the upstream's catalogue and prices; returns (Shadow, served mock)."""
     builder = importer.CatalogueBuilder()
-    for entry in importer.fetch(upstream, countries, apikey):
+    entries = importer.fetch(upstream, countries, apikey)
+    for entry in entries:
         builder.add(entry)
     doc = builder.document()
     if not doc["countries"]:
-        raise click.ClickException(f"the upstream {upstream.base} showed no catalogue to seed the mock from")
+        first = entries[0]
+        said = first.get("upstream_error") or f"it answered {json.dumps(first['answer'], ensure_ascii=False)[:80]}"
+        raise TargetError(f"the upstream {upstream.base} showed no catalogue to seed the mock from "
+                          f"(getcountries: {said})")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
         json.dump(doc, fh, ensure_ascii=False)
     served = make_server(ServeOptions(port=0, catalogue=fh.name, clock="real", dialect=dialect))
@@ -89,7 +94,8 @@ def _root(ctx, param, value: str) -> str:
 @click.option("--max-spend", help="Most money the proxy lets the upstream spend, estimated from its prices.")
 @click.option("--spy", is_flag=True, help="Answer spending and account calls from a mock world instead.")
 @click.option("--diff", is_flag=True, help="Also send each call to a shadow mock world and report differences.")
-@click.option("--shadow-dialect", default="documented", show_default=True, help="Dialect of the shadow mock world.")
+@click.option("--shadow-dialect", default="documented", show_default=True, type=click.Choice(DIALECTS),
+              help="Dialect of the shadow mock world.")
 @click.option("--countries", help="Comma-separated countries to seed the shadow with (default: all).")
 @click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="Seconds a client's whole call may take, every upstream read in it included.")

@@ -11,6 +11,7 @@ from werkzeug.test import Client
 
 from contracts.proxy.app import Settings
 from contracts.proxy.serve import build
+from contracts.proxy.upstream import MAX_ANSWER
 from mockserver.core.accounts import DEBIT_KINDS
 from mockserver.server import ServeOptions, make_server
 
@@ -40,10 +41,10 @@ def documented_upstream():
     served.close()
 
 
-def proxy(upstream_url, record=None, shadow=None, timeout=20.0, **settings):
+def proxy(upstream_url, record=None, shadow=None, timeout=20.0, max_bytes=MAX_ANSWER, **settings):
     """A started proxy in front of `upstream_url` mapping CLIENT_KEY to REAL_KEY (unless told otherwise)."""
     settings.setdefault("apikey_map", {CLIENT_KEY: REAL_KEY})
-    return build(upstream_url, Settings(**settings), record, shadow, timeout).start()
+    return build(upstream_url, Settings(**settings), record, shadow, timeout, max_bytes=max_bytes).start()
 
 
 def rent(base, **query):

@@ -273,6 +273,8 @@ def test_cli_refuses_uncapped_spending_and_bad_keys():
      "not exist"),
     (["--upstream", "http://127.0.0.1:9", "--summary", "{tmp}"], "Error: Invalid value for '--summary': {tmp} is a "
                                                                 "folder, not a file"),
+    (["--upstream", "http://127.0.0.1:9", "--diff", "--shadow-dialect", "foo"],
+     "Error: Invalid value for '--shadow-dialect': 'foo' is not one of 'documented', 'sdk', 'live'."),
     (["--upstream", "http://127.0.0.1:9", "--apikey-map", "abc=upstream-key"],
      "Error: Invalid value for --apikey-map: a key of fewer than 6 characters cannot be kept out of what the proxy "
      "writes; use longer stand-in keys"),

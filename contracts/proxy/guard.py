@@ -15,6 +15,7 @@ from .cost import Prices, exact_problem, price
 from .upstream import Answer, Upstream, time_left
 
 BALANCE_QUERY = {"metod": "get_balance", "service": "opt4"}
+BUSY = "{method} refused: other spending calls held the guard for most of its --timeout"
 
 
 class Guard:
@@ -51,9 +52,12 @@ class Guard:
                                      f"exactly)"}
         wait = time_left()
         if not self.lock.acquire(timeout=-1 if wait is None else max(wait, 0)):
-            return None, {"refused": f"{method} refused: other spending calls held the guard for the whole "
-                                     f"--timeout"}
+            return None, {"refused": BUSY.format(method=method)}
         try:
+            left = time_left()
+            # a call that waited out most of its time would leave with too little for its five reads
+            if wait is not None and left is not None and left < wait / 2:
+                return None, {"refused": BUSY.format(method=method)}
             return self._spend(method, query, forward)
         finally:
             self.lock.release()

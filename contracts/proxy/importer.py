@@ -175,7 +175,8 @@ def fetch(upstream: Upstream, countries: list[str] | None = None, apikey: str | 
         if apikey and query["method"] in ("getdataWithProviders", "getdata"):
             query = {**query, "apikey": apikey}
         answer = upstream.rent(query)
-        return {"at": time.time(), "method": query["method"], "query": query, "answer": answer.payload}
+        entry = {"at": time.time(), "method": query["method"], "query": query, "answer": answer.payload}
+        return entry if answer.error is None else {**entry, "upstream_error": answer.error}
 
     entries = [ask({"method": "getcountries"}), ask({"method": "get_default_services"})]
     data = _data(entries[0])

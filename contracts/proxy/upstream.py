@@ -75,7 +75,9 @@ class Upstream:
         try:
             r = self.fetcher.request(verb, self.base + path, query, deadline=deadline, fresh=once)
         except FetchError as exc:
-            return Answer(None, None, b"", _ms(started), f"{KINDS.get(exc.kind, exc.kind)}: {exc.reason}")
+            # the deadline fetch was given is what was left of the call: say the whole call's bound
+            reason = f"no complete answer within --timeout {self.timeout:g} s" if exc.kind == "deadline" else exc.reason
+            return Answer(None, None, b"", _ms(started), f"{KINDS.get(exc.kind, exc.kind)}: {reason}")
         ctype = r.headers.get("Content-Type") or "application/json"
         ctype = ctype if PLAIN_TYPE.match(ctype) else "application/json"
         if r.status < 200 or r.status in (204, 304):
