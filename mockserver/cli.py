@@ -16,6 +16,7 @@ from contracts.registry import DEFAULT_DIALECT, DIALECTS
 from .core.catalogue import CatalogueError
 from .core.clock import MAX_TIME
 from .proxy_cli import import_recording, proxy
+from .scenario_cli import scenarios
 from .core.hub import DEFAULT
 from .core.money import wire
 from .server import ServeOptions, default_apikey, make_server
@@ -63,14 +64,17 @@ def main() -> None:
               help="Largest snapshot PUT, in bytes.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="A name besides loopback ones the control API accepts in Host (repeatable).")
+@click.option("--scenario", "scenarios", multiple=True, metavar="NAME|FILE",
+              help="A shipped scenario (rent-mock scenarios lists them) or a scenario file, loaded into the "
+                   "default world (repeatable).")
 def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads,
           state, journal_size, connection_limit, idle_timeout, backlog, max_worlds, journal_max, max_snapshot,
-          allowed_hosts):
+          allowed_hosts, scenarios):
     """Start the mock server with its default world."""
     opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
                         admin_token, threads, state, journal_size, connection_limit=connection_limit,
                         idle_timeout=idle_timeout, backlog=backlog, max_worlds=max_worlds, journal_max=journal_max,
-                        max_snapshot=max_snapshot, allowed_hosts=tuple(allowed_hosts))
+                        max_snapshot=max_snapshot, allowed_hosts=tuple(allowed_hosts), scenarios=tuple(scenarios))
     try:
         served = make_server(opts)
     except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:
@@ -94,6 +98,8 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     click.echo(f"  balance   : {wire(world.accounts[key].balance)}")
     if state:
         click.echo(f"  state     : {state} ({served.replayed} logged calls replayed)")
+    if world.script is not None:
+        click.echo(f"  scenarios : {', '.join(world.script.names)} ({len(world.script.events)} events)")
     click.echo(f"  try       : curl '{base}/api/rent.php?method=orders&apikey={key}'")
     click.echo("Ctrl-C stops it.", nl=True)
     sys.stdout.flush()
@@ -160,6 +166,7 @@ main.add_command(simulate)
 main.add_command(load_command)
 main.add_command(proxy)
 main.add_command(import_recording)
+main.add_command(scenarios)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,16 @@ sees the traffic; RENT_MOCK_ADMIN_TOKEN is sent when set), else one the plugin s
         rent_mock.advance(15 * 60)
         rent_mock.sms(order.id, "code 1234")
         assert client.read_sms(order.id) == ["code 1234"]
+        rent_mock.assert_called("activate", id=order.id)
+
+`rent_mock.scenario("number-lost")` scripts the world (a shipped scenario, a .toml file or a dict);
+`calls`, `assert_called`, `assert_not_called` and `spent` check what the client sent and paid.
 """
 from __future__ import annotations
 
 import os
 import threading
+from decimal import Decimal
 
 import pytest
 import requests
@@ -97,6 +102,63 @@ class RentMock:
         """The requests this world received."""
         params = {"world": self.world, **filters}
         return _answer(self._s.get(self.root + "/_mock/journal", params=params, timeout=10))["entries"]
+
+    def scenario(self, scenario: "str | os.PathLike | dict") -> dict:
+        """Load a scenario into this world: a shipped name, a .toml file (read here, sent as text), or a dict."""
+        if isinstance(scenario, dict):
+            body = scenario
+        elif isinstance(scenario, os.PathLike) or str(scenario).endswith(".toml"):
+            with open(scenario, encoding="utf-8") as fh:
+                body = fh.read()
+        else:
+            body = str(scenario)
+        return self._post("/scenarios", {"scenario": body})
+
+    def calls(self, method: str | None = None, **params) -> list[dict]:
+        """The rent.php requests this world received (journal entries, oldest first), of `method` when
+        given, and whose parameters equal `params` (compared as the strings that were sent)."""
+        filters = {"limit": 100_000, **({"method": method} if method else {})}
+        wanted = {k: str(v) for k, v in params.items()}
+        return [e for e in self.journal(**filters) if all(e["params"].get(k) == v for k, v in wanted.items())]
+
+    def assert_called(self, method: str, times: int | None = None, **params) -> list[dict]:
+        """Fail unless `method` was called (exactly `times` times, when given) with `params`; returns the calls."""
+        found = self.calls(method, **params)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            expected = "at least once" if times is None else f"{times} times"
+            raise AssertionError(f"expected {_describe(method, params)} {expected}, it was called {len(found)} "
+                                 f"times; this world's calls: {self._seen()}")
+        return found
+
+    def assert_not_called(self, method: str, **params) -> None:
+        """Fail if `method` was called with `params`."""
+        found = self.calls(method, **params)
+        if found:
+            raise AssertionError(f"expected no {_describe(method, params)}, it was called {len(found)} times; "
+                                 f"this world's calls: {self._seen()}")
+
+    def spent(self) -> Decimal:
+        """What this world's account paid for rentals (create, prolong, add_service, restore), less refunds:
+        what the same calls would have cost on the live service, at this world's prices."""
+        ledger = _answer(self._s.get(f"{self.root}/_mock/accounts/{self.apikey}", timeout=10))["ledger"]
+        paid = sum((Decimal(str(e["amount"])) for e in ledger if e["kind"] in PAID_KINDS), Decimal("0"))
+        refunds = sum((Decimal(str(e["amount"])) for e in ledger if e["kind"] == "refund"), Decimal("0"))
+        return (paid - refunds).quantize(Decimal("0.01"))
+
+    def _seen(self, limit: int = 20) -> str:
+        entries = self.calls()
+        shown = [_describe(e["method"], {k: v for k, v in e["params"].items() if k not in ("method", "apikey")})
+                 for e in entries[-limit:]]
+        more = f" (the last {limit} of {len(entries)})" if len(entries) > limit else ""
+        return (", ".join(shown) or "none") + more
+
+
+PAID_KINDS = ("create", "prolong", "add_service", "restore")
+
+
+def _describe(method: str | None, params: dict) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in params.items())
+    return f"{method}({args})"
 
 
 @pytest.fixture(scope="session")

@@ -81,6 +81,7 @@ class ServeOptions:
     journal_max: int = JOURNAL_MAX
     max_snapshot: int = MAX_SNAPSHOT
     allowed_hosts: tuple[str, ...] = ()
+    scenarios: tuple[str, ...] = ()  # shipped names or files loaded into the default world (--scenario)
 
 
 def build_hub(opts: ServeOptions) -> Hub:
@@ -153,9 +154,12 @@ def make_server(opts: ServeOptions) -> Served:
         try:
             replayed = restore(rt, store)
             store.checkpoint(hub)  # the file now holds the default world from its first start on
+            load_scenarios(rt, opts.scenarios)
         except BaseException:
             store.close()  # let go of the file and its lock
             raise
+    else:
+        load_scenarios(rt, opts.scenarios)
     app = create_app(hub, opts.admin_token, rt, opts.allowed_hosts)
     server = create_server(app, host=opts.host, port=opts.port, threads=opts.threads, ident="smspva-rent-mock",
                            **waitress_options(opts.connection_limit, opts.idle_timeout, opts.backlog,
@@ -164,6 +168,29 @@ def make_server(opts: ServeOptions) -> Served:
     served = Served(server, rt, replayed)
     served.app = app  # the Flask app (waitress may wrap it in middleware of its own)
     return served
+
+
+def load_scenarios(rt: Runtime, refs: tuple[str, ...]) -> None:
+    """Load scenarios (shipped names or files) into the default world, as `POST /_mock/scenarios` would
+    (so a state file logs them); with a state file whose default world runs them already, nothing."""
+    if not refs:
+        return
+    from .control.ops import ControlError, run
+    from .scenarios import read
+
+    docs = [read(ref) for ref in refs]
+    script = rt.hub.worlds[DEFAULT].script
+    running = list(script.names) if script is not None else []
+    if running:
+        if running == [d["name"] for d in docs]:
+            return
+        raise ValueError(f"--scenario: the state file's default world already runs {', '.join(running)}; "
+                         "give the same --scenario options, or use a new --state file")
+    for doc in docs:
+        try:
+            run(rt, "scenarios.load", {"scenario": doc})
+        except ControlError as exc:
+            raise ValueError(f"--scenario {doc['name']}: {exc.message}") from None
 
 
 def default_apikey(hub: Hub) -> str:

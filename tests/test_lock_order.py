@@ -57,6 +57,8 @@ def calls(ctx: dict) -> dict[str, tuple[str, str, object]]:
         "POST /orders/<int:order>/state": ("POST", f"/_mock/orders/{order}/state", {"state": 1}),
         "DELETE /faults/<int:rule>": ("DELETE", f"/_mock/faults/{rule}", None),
         "GET /orders/<int:order>/sms": ("GET", f"/_mock/orders/{order}/sms", None),
+        "POST /scenarios": ("POST", "/_mock/scenarios", {"scenario": "happy-path"}),
+        "GET /scenarios": ("GET", "/_mock/scenarios", None),
         "rent.php create": ("GET", "/api/rent.php", rent),
         "rent.php orders": ("GET", "/api/rent.php", {"method": "orders", "apikey": KEY}),
     }

@@ -3,4 +3,4 @@
 Every module of operations is imported here, so whoever imports anything of the control plane (the
 routes, or the log replay before any route exists) sees the complete registry `ops.OPS`.
 """
-from . import catalogue_ops, diagnostics, ops, snapshots  # noqa: F401  (each registers its operations)
+from . import catalogue_ops, diagnostics, ops, scenario_ops, snapshots  # noqa: F401  (each registers its operations)

@@ -68,13 +68,16 @@ SERVICE_NEW = _obj({"code": {"type": "string", "minLength": 1, "maxLength": 32},
                    ("code", "name"))
 FAULT = _obj({
     "method": {"type": "string", "maxLength": 64},
-    "kind": {"enum": ["latency", "status0", "http", "malformed", "truncated", "drop", "rate_limit"]},
+    "kind": {"enum": ["latency", "status0", "http", "malformed", "truncated", "drop", "rate_limit", "banned"]},
     "times": {"type": "integer", "minimum": 1}, "probability": {"type": "number", "minimum": 0, "maximum": 1},
     "latency_ms": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 60_000}, _RANGE]},
     "msg": {"type": "string", "minLength": 1, "maxLength": 500},
     "http_status": {"type": "integer", "minimum": 500, "maximum": 599},
     "per_second": {"type": "integer", "minimum": 1, "maximum": 100_000},
+    "skip": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
 }, ("kind",))
+SCENARIO = _obj({"scenario": {"oneOf": [{"type": "string", "minLength": 1, "maxLength": 256 * 1024},
+                                         {"type": "object"}]}}, ("scenario",))
 FAULT_GONE = _obj({"id": {"type": "integer"}})
 JOURNAL = _obj({"method": {"type": "string"}, "limit": {"type": "integer", "minimum": 1, "maximum": 100_000}})
 

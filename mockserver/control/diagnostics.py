@@ -1,6 +1,7 @@
 """Control operations on runtime diagnostics: fault rules on the wire and the request journal."""
 from __future__ import annotations
 
+from ..http.faults import rule_problem
 from . import bodies
 from .ops import ControlError, op
 
@@ -9,8 +10,11 @@ from .ops import ControlError, op
 def add_fault(rt, body, world):
     """Add a fault rule for a method (or "*") of the world."""
     method = body.get("method", "*")
+    problem = rule_problem(method, body["kind"])
+    if problem:
+        raise ControlError(400, f"kind: {problem}")
     latency = body.get("latency_ms", 0)
-    settings = {k: body[k] for k in ("times", "probability", "msg", "http_status", "per_second") if k in body}
+    settings = {k: body[k] for k in ("times", "probability", "msg", "http_status", "per_second", "skip") if k in body}
     if body["kind"] == "latency":
         settings["latency_ms"] = tuple(latency) if isinstance(latency, list) else (latency, latency)
     rule = rt.faults.add(world.name, method, body["kind"], **settings)

@@ -87,6 +87,7 @@ routes = [
     ("POST", "/catalogue/services", "catalogue.service"), ("POST", "/faults", "faults.add"),
     ("GET", "/faults", "faults.list"), ("DELETE", "/faults", "faults.clear"), ("GET", "/journal", "journal.show"),
     ("DELETE", "/journal", "journal.clear"), ("GET", "/orders", "orders.list"),
+    ("POST", "/scenarios", "scenarios.load"), ("GET", "/scenarios", "scenarios.list"),
 ]
 for verb, path, name in routes:
     blueprint.add_url_rule(path, name.replace(".", "_"), (lambda n: lambda: call(n))(name), methods=[verb])

@@ -8,7 +8,8 @@ from . import errors as E
 from .money import MAX_AMOUNT, money, wire
 
 CREDIT_KINDS = ("initial", "topup", "refund")
-DEBIT_KINDS = ("create", "prolong", "add_service", "restore")
+# "withdrawal": money a scenario took (the account's funds spent elsewhere: "the balance runs out")
+DEBIT_KINDS = ("create", "prolong", "add_service", "restore", "withdrawal")
 
 
 @dataclass

@@ -8,7 +8,7 @@ from decimal import Decimal
 from .accounts import CREDIT_KINDS, DEBIT_KINDS
 from .clock import MAX_TIME, ManualClock, time_problem
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
-from .world import REFUND_POLICIES, World
+from .world import REFUND_POLICIES, SCRIPTED, World
 
 EVENT_KINDS = ("expire", "release", "activated", "deactivated")
 STATES = (NOT_ACTIVE, ACTIVE, ACTIVATING, LOST)
@@ -128,9 +128,14 @@ def _rest_problems(world: World) -> list[str]:
                 break
     if not _int(world._seq):
         return out + [f"seq: {world._seq!r} is not a non-negative integer"]
+    scripted = len(world.script.events) if world.script is not None else 0
     for event in world._events:
-        if (len(event) != 5 or not _int(event[0]) or event[2] not in EVENT_KINDS or event[3] not in world.orders
-                or not _int(event[1]) or event[1] > world._seq):
+        if len(event) == 5 and event[2] == SCRIPTED:  # order 0: none; token: the index of a script's event
+            sound = event[3] == 0 or event[3] in world.orders
+            sound = sound and _int(event[4]) and event[4] < scripted
+        else:
+            sound = len(event) == 5 and event[2] in EVENT_KINDS and event[3] in world.orders
+        if not sound or not _int(event[0]) or not _int(event[1]) or event[1] > world._seq:
             out.append(f"event {list(event)}: not [at, seq <= {world._seq}, kind, known order, token]")
             break
     for (country, provider), numbers in world.pool.items():

@@ -101,12 +101,12 @@ def create(world: World, apikey: str, dtype: str, dcount: int, country: str, ser
             order = Order(id=world.next_id(world), apikey=apikey, country=country, provider=chosen,
                           service=service, number=full, pnumber=national, ccode=land.ccode, begin=now,
                           until=now + days * DAY, lease_until=now + lease_days * DAY, days=days)
-            if land.always_active:
-                order.set_state(ACTIVE, now)
             offer.stock[chosen] -= 1
             one = price_for_days(offer.price_day, days, offer.procent_days, offer.procent)
             account.debit(now, "create", one, order.id)
             world.open(order)
+            if land.always_active:
+                world.set_state(order, ACTIVE, now)
             created.append(order)
         return created
 
@@ -118,7 +118,7 @@ def activate(world: World, apikey: str, order_id: int) -> Order:
         if order.state == LOST:
             raise E.DomainError(E.ORDER_LOST)
         if order.state == NOT_ACTIVE:
-            order.set_state(ACTIVATING, now)
+            world.set_state(order, ACTIVATING, now)
             world.schedule(now + world.draw(world.config.activation_delay), "activated", order)
         return order
 

@@ -100,6 +100,8 @@ def restore(world: World, apikey: str, order_id: int) -> Order:
         order.until = now + RESTORE_PREPAID_DAYS * DAY
         order.days += RESTORE_PREPAID_DAYS
         country = world.catalogue.countries[order.country]
-        order.set_state(ACTIVE if country.always_active else NOT_ACTIVE, now)
+        order.set_state(NOT_ACTIVE, now)
         world.open(order)
+        if country.always_active:
+            world.set_state(order, ACTIVE, now)
         return order

@@ -12,6 +12,7 @@ from .clock import load_clock
 from .invariants import problems
 from .money import parse_amount
 from .orders import Order, Sms
+from .script import Script
 from .world import Closure, World, WorldConfig
 
 VERSION = 1
@@ -66,6 +67,7 @@ def dump_world(world: World) -> dict:
             "sms": {n: [dict(vars(s)) for s in items] for n, items in world.sms.items()},
             "events": [list(e) for e in sorted(world._events)],
             "seq": world._seq,
+            "script": world.script.dump() if world.script is not None else None,
         }
 
 
@@ -129,4 +131,6 @@ def _build(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable
     world._events = [tuple(e) for e in doc["events"]]
     heapq.heapify(world._events)
     world._seq = doc["seq"]
+    if doc.get("script") is not None:  # snapshots written before scenarios existed have none
+        world.script = Script.load(doc["script"])
     return world

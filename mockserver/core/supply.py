@@ -22,13 +22,18 @@ def send_sms(world: World, order_id: int, text: str, sender: str = "", service: 
         order = world.orders.get(order_id)
         if order is None:
             raise E.DomainError(E.ORDER_NOT_FOUND)
-        if not order.live:
-            return Delivery(False, E.ORDER_NOT_RUNNING)
-        if order.state != ACTIVE:
-            return Delivery(False, E.NOT_ACTIVE_NUMBER.format(order.state))
-        sms = Sms(text, sender or "SMSPVA", now, service or order.service, order.apikey)
-        world.sms.setdefault(order.number, []).append(sms)
-        return Delivery(True)
+        return deliver(world, order, text, sender, service, now)
+
+
+def deliver(world: World, order: Order, text: str, sender: str, service: str | None, at: int) -> Delivery:
+    """The SMS reaches the order's number at `at` if it is running and in state 1; otherwise it is lost."""
+    if not order.live:
+        return Delivery(False, E.ORDER_NOT_RUNNING)
+    if order.state != ACTIVE:
+        return Delivery(False, E.NOT_ACTIVE_NUMBER.format(order.state))
+    sms = Sms(text, sender or "SMSPVA", at, service or order.service, order.apikey)
+    world.sms.setdefault(order.number, []).append(sms)
+    return Delivery(True)
 
 
 def force_state(world: World, order_id: int, state: int) -> Order:
@@ -39,7 +44,7 @@ def force_state(world: World, order_id: int, state: int) -> Order:
             raise E.DomainError(E.ORDER_NOT_FOUND)
         if state not in (LOST, NOT_ACTIVE, ACTIVE):
             raise ValueError("state must be -1, 0 or 1")
-        order.set_state(state, now)
+        world.set_state(order, state, now)
         country = world.catalogue.countries.get(order.country)
         if state == ACTIVE and not (country and country.always_active):
             world.schedule(now + world.draw(world.config.active_window), "deactivated", order)

@@ -18,6 +18,7 @@ from .clock import DAY, Clock
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE, Order, Sms
 
 REFUND_POLICIES = ("lost_only", "never", "unused")
+SCRIPTED = "scripted"  # the kind of a timed event a scenario's script queued (its token: the event's index)
 
 
 @dataclass
@@ -72,6 +73,9 @@ class World:
         self._seq = 0
         self.last_now = clock.now()  # the "now" the latest operation read (a replay needs it)
         self.version = 0  # bumped by every change, so readers can cache what they rendered
+        self.script = None  # a core.script.Script once a scenario is loaded: triggers and timed actions
+        self._pin: int | None = None  # "now" held for the whole of one scripted operation (see `pinned`)
+        self._jump_to = 0  # a scripted jump of the clock, taken by the loop that applies due events
         start = self.last_now
         for apikey, balance in config.accounts.items():
             self.add_account(apikey, balance, start)
@@ -79,16 +83,38 @@ class World:
     # -- time -------------------------------------------------------------------------------------
     def now(self) -> int:
         """Read the clock once and apply every event due by then; call once per operation."""
+        if self._pin is not None:
+            return self._pin
         now = self.clock.now()
         self.last_now = now
-        self.run_due(now)
-        return now
+        return self._due(now)[0]
+
+    @contextmanager
+    def pinned(self) -> Iterator[int]:
+        """Hold one "now" for an operation that reads the time more than once (a scripted call: its
+        triggers, then the call): every read inside sees the same moment, the one a replay is given."""
+        with self.lock:
+            if self._pin is not None:  # already held by the operation this one is part of
+                yield self._pin
+                return
+            now = self.now()
+            self._pin = now
+            try:
+                yield now
+            finally:
+                self._pin = None
 
     def advance(self, seconds: int) -> int:
         """Move the clock forward; every event due on the way is applied at its own time, in order."""
         with self.lock:
             self.now()
             return self.run_due(self.clock.advance(seconds))
+
+    def jump_to(self, moment: int) -> None:
+        """Move the clock forward to `moment` (a scripted jump); nothing when it is already past.
+
+        The target is absolute, so applying the same jump twice (a replay) moves the clock once."""
+        self._jump_to = max(self._jump_to, moment)
 
     @contextmanager
     def change(self) -> Iterator[int]:
@@ -107,16 +133,43 @@ class World:
         self._seq += 1
         heapq.heappush(self._events, (at, self._seq, kind, order.id, order.token))
 
+    def schedule_scripted(self, at: int, index: int, order: Order | None) -> None:
+        """Queue the script's event `index` for `at` (on `order`, or on none: order id 0)."""
+        self._seq += 1
+        heapq.heappush(self._events, (at, self._seq, SCRIPTED, order.id if order else 0, index))
+
     def run_due(self, now: int) -> int:
         """Apply, in time order, every event due at or before `now`; returns how many applied."""
+        return self._due(now)[1]
+
+    def _due(self, now: int) -> tuple[int, int]:
+        """(now, events applied); `now` moves on to where a scripted event jumped the clock."""
         applied = 0
-        while self._events and self._events[0][0] <= now:
-            at, _, kind, oid, token = heapq.heappop(self._events)
-            order = self.orders.get(oid)
-            if order is not None and self._apply(at, kind, order, token):
-                applied += 1
+        while True:
+            while self._events and self._events[0][0] <= now:
+                at, _, kind, oid, token = heapq.heappop(self._events)
+                order = self.orders.get(oid)
+                if kind == SCRIPTED:
+                    if self.script is not None and self.script.fire(self, at, token, order):
+                        applied += 1
+                elif order is not None and self._apply(at, kind, order, token):
+                    applied += 1
+            if self._jump_to <= now:
+                break
+            target, self._jump_to = self._jump_to, 0
+            current = self.clock.now()
+            if target > current:
+                self.clock.advance(target - current)
+            now = target  # not read again: a replay, on a manual clock, lands on the very same moment
+        self._jump_to = 0
         self.version += applied
-        return applied
+        return now, applied
+
+    def set_state(self, order: Order, state: int, at: int) -> None:
+        """Move a running order to `state`; a loaded script hears of it (its state triggers)."""
+        order.set_state(state, at)
+        if self.script is not None and order.live:
+            self.script.entered(self, order, state, at)
 
     def _apply(self, at: int, kind: str, order: Order, token: int) -> bool:
         if kind == "expire":
@@ -132,11 +185,11 @@ class World:
         if token != order.token or not order.live:
             return False
         if kind == "activated" and order.state == ACTIVATING:
-            order.set_state(ACTIVE, at)
+            self.set_state(order, ACTIVE, at)
             self.schedule(at + self.draw(self.config.active_window), "deactivated", order)
             return True
         if kind == "deactivated" and order.state == ACTIVE:
-            order.set_state(NOT_ACTIVE, at)
+            self.set_state(order, NOT_ACTIVE, at)
             return True
         return False
 

@@ -9,7 +9,18 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-KINDS = ("latency", "status0", "http", "malformed", "truncated", "drop", "rate_limit")
+KINDS = ("latency", "status0", "http", "malformed", "truncated", "drop", "rate_limit", "banned")
+# Rules for the account API (/priemnik.php) name it, or one of its methods; "*" means every rent.php call.
+ACCOUNT_ALL = "priemnik.php"
+ACCOUNT_RULE_METHODS = (ACCOUNT_ALL, "get_balance", "get_userinfo")
+
+
+def rule_problem(method: str, kind: str) -> str | None:
+    """Why a rule of `kind` cannot apply to `method` (None when it can)."""
+    if kind == "banned" and method not in ACCOUNT_RULE_METHODS:
+        return (f"banned answers the account API's response \"6\": give method {', '.join(ACCOUNT_RULE_METHODS)}, "
+                f"not {method!r}")
+    return None
 
 
 @dataclass
@@ -25,7 +36,9 @@ class FaultRule:
     latency_ms: tuple[int, int] = (0, 0)
     msg: str = "Service temporarily unavailable"
     http_status: int = 503
-    per_second: int = 1
+    per_second: int = 1  # rate_limit: calls per apikey in any `window` seconds
+    window: float = 1.0
+    skip: int = 0  # matching calls let through before the rule applies
     hits: int = 0
     _calls: dict[str, deque] = field(default_factory=dict, repr=False)
 
@@ -33,9 +46,12 @@ class FaultRule:
         """The rule as the control API lists it."""
         out = {"id": self.id, "world": self.world, "method": self.method, "kind": self.kind,
                "times": self.times, "probability": self.probability, "hits": self.hits}
+        limit = {"per_second": self.per_second} if self.window == 1.0 else {"per_minute": self.per_second}
         extra = {"latency": {"latency_ms": list(self.latency_ms)}, "status0": {"msg": self.msg},
-                 "http": {"http_status": self.http_status}, "rate_limit": {"per_second": self.per_second}}
+                 "http": {"http_status": self.http_status}, "rate_limit": limit}
         out.update(extra.get(self.kind, {}))
+        if self.skip:
+            out["skip"] = self.skip
         return out
 
 
@@ -79,15 +95,19 @@ class FaultBook:
             self.rules = keep
             return gone
 
-    def decide(self, world: str, method: str, apikey: str | None) -> Decision:
-        """Apply the matching rules to one call, in the order they were added."""
+    def decide(self, world: str, method: str, apikey: str | None, account: bool = False) -> Decision:
+        """Apply the matching rules to one call (of the account API when `account`), in the order added."""
         decision = Decision()
         if not self.rules:
             return decision
+        every = ACCOUNT_ALL if account else "*"
         with self.lock:
             rng = self._rngs.setdefault(world, random.Random(f"{self.seed}:{world}"))
             for rule in list(self.rules):
-                if rule.world != world or rule.method not in ("*", method):
+                if rule.world != world or rule.method not in (every, method):
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
                     continue
                 if rule.kind == "rate_limit":
                     if self._over_limit(rule, apikey or "") and decision.reply is None:
@@ -109,10 +129,10 @@ class FaultBook:
         return decision
 
     def _over_limit(self, rule: FaultRule, apikey: str) -> bool:
-        """Sliding one-second window per apikey."""
+        """Sliding window (one second unless the rule says) per apikey."""
         now = self.monotonic()
         calls = rule._calls.setdefault(apikey, deque())
-        while calls and calls[0] <= now - 1.0:
+        while calls and calls[0] <= now - rule.window:
             calls.popleft()
         if len(calls) >= rule.per_second:
             return True

@@ -152,11 +152,38 @@ def _run(rt, spec: registry.Method, call: Call, query: Mapping[str, str], world_
         if world.retired:
             return None
         if rt.store is None:
-            return _answer(spec.name, call)
+            return _scripted(spec.name, call)
         rt.begin()
-        payload = _answer(spec.name, call)
+        payload = _scripted(spec.name, call)
         rt.record("rent", spec.name, world, {"query": dict(query), "scope": world_name})
         return payload
+
+
+def _scripted(name: str, call: Call) -> dict:
+    """`_answer`, with the world's script told before (it may refuse the call) and after (on success)."""
+    world = call.world
+    if world.script is None:
+        return _answer(name, call)
+    with world.pinned():  # the triggers and the call see one "now": the one the state file logs
+        try:
+            world.script.before(world, name, call.values, call.apikey)
+        except E.DomainError as exc:
+            return error(E.wire_text(exc, call.dialect))
+        payload = _answer(name, call)
+        if payload["status"] == 1:
+            world.script.after(world, name, call.values, call.apikey, _orders_of(world, name, call, payload))
+        return payload
+
+
+def _orders_of(world: World, name: str, call: Call, payload: dict) -> list:
+    """The orders a successful call made (create, create_multi) or named (its `id`)."""
+    if name in ("create", "create_multi"):
+        data = payload.get("data")
+        items = data if isinstance(data, list) else [data]
+        ids = [item["id"] for item in items if isinstance(item, dict) and "id" in item]
+    else:
+        ids = [call.get("id")]
+    return [world.orders[i] for i in ids if i in world.orders]
 
 
 def _answer(name: str, call: Call) -> dict:

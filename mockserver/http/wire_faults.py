@@ -30,6 +30,27 @@ def faulty(decision: Decision, real: Callable[[], bytes]) -> tuple[str, list, by
     raise _dropped()
 
 
+TEXT_HEADERS = [("Content-Type", "text/html; charset=utf-8")]
+
+
+def account_faulty(decision: Decision, real: Callable[[], bytes]) -> tuple[str, list, bytes]:
+    """A fault on the account API (/priemnik.php), in its own forms: `response` "5" for a rate limit
+    (requests per minute) and "6" for a karma ban (docs/evidence.md W9, W13), `response` "error" with
+    `error_msg` for status0; the transport faults as on rent.php."""
+    rule, kind = decision.rule, decision.reply
+    if kind in ("rate_limit", "banned"):
+        return "200 OK", JSON_HEADERS, encode({"response": "5" if kind == "rate_limit" else "6"})
+    if kind == "status0":
+        return "200 OK", JSON_HEADERS, encode({"response": "error", "error_msg": rule.msg})
+    if kind == "http":
+        return f"{rule.http_status} INJECTED", TEXT_HEADERS, f"HTTP {rule.http_status} injected by the mock".encode()
+    if kind == "malformed":
+        return "200 OK", JSON_HEADERS, b'{"response":"1","balance":'
+    if kind == "truncated":
+        return "200 OK", JSON_HEADERS, real()
+    raise _dropped()
+
+
 def _dropped() -> Exception:
     try:  # waitress closes the connection, sending nothing, when the app raises this
         from waitress.channel import ClientDisconnected

@@ -13,7 +13,7 @@ from .faults import Decision
 from .journal import findings
 from .rent import dispatch, encode, error
 from .runtime import Runtime
-from .wire_faults import DROPS, JSON_HEADERS as _JSON, faulty
+from .wire_faults import DROPS, JSON_HEADERS as _JSON, account_faulty, faulty
 
 MAX_QUERY = 8_192
 log = logging.getLogger("smspva-rent-mock")
@@ -83,8 +83,10 @@ class RentApp:
     def __call__(self, environ, start_response):
         bare, world = _split(wsgi_path(environ))
         if bare == ACCOUNT_PATH:
-            headers, body = account.answer(self.rt.hub, environ.get("REQUEST_METHOD", "GET"), _query(environ), world)
-            start_response("200 OK", headers + [("Content-Length", str(len(body)))])
+            status, headers, body = self.account(environ, world)
+            if not any(h == "Content-Length" for h, _ in headers):
+                headers = headers + [("Content-Length", str(len(body)))]
+            start_response(status, headers)
             return [body]
         if bare not in PATHS:
             return self.inner(environ, start_response)
@@ -101,6 +103,24 @@ class RentApp:
             headers = headers + [("Content-Length", str(len(body)))]
         start_response(status, headers)
         return [body]
+
+    def account(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
+        """Status line, headers and body of one /priemnik.php request (faults of its world applied)."""
+        rt, verb, query = self.rt, environ.get("REQUEST_METHOD", "GET"), _query(environ)
+        real = lambda: account.answer(rt.hub, verb, query, world_name)  # noqa: E731
+        apikey = query.get("apikey") or None
+        scope = (rt.hub.by_apikey.get(apikey, world_name) if apikey else world_name) or DEFAULT
+        decision = rt.faults.decide(scope, query.get("metod") or "", apikey, account=True)
+        if decision.delay:
+            rt.sleep(decision.delay)
+        if decision.reply is None:
+            headers, body = real()
+            return "200 OK", headers, body
+        status, headers, body = account_faulty(decision, lambda: real()[1])
+        if decision.reply == "truncated":
+            headers = headers + [("Content-Length", str(len(body)))]
+            body = body[: max(1, len(body) // 2)]
+        return status, headers, body
 
     def answer(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
         """Status line, headers and body of one rent.php request."""
