@@ -1,4 +1,5 @@
-"""An HTTP client for any rent.php server with a spend guard in front of it and polite pacing."""
+"""An HTTP client for any rent.php server with a spend guard in front of it and polite pacing; every call
+goes through contracts.fetch (total deadline, size cap, no redirect, defensive JSON)."""
 from __future__ import annotations
 
 import time
@@ -6,21 +7,43 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-import requests
-
+from .fetch import DEADLINE, BadJSON, FetchError, Fetcher
 from .registry import METHODS
+from .target import ControlRefused, TargetLost
 
 
 class SpendRefused(RuntimeError):
     """A call that could spend money was stopped before it left this process."""
 
 
+_DAYS = {"week": 7, "month": 30, "day": 1}
+
+
+def _int(value: Any) -> int | None:
+    """`value` as an int when it is one in plain ASCII digits (what a server would read the same way)."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _money(value: Any) -> Decimal | None:
+    """A finite, non-negative amount, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
 @dataclass
 class SpendGuard:
     """Refuses every spending method unless spending is allowed, and then only within `max_spend`.
 
-    The estimate of a call's cost comes from the catalogue the server showed (`price_day`); calls
-    whose cost cannot be estimated are refused when a budget is set.
+    A call's cost is estimated from what the server showed: the catalogue's `price_day` (create), the
+    orders this client rented (prolong, add_service_to_order) and the fee restore_user_precalc told
+    (restore_user). Under a budget, a call whose cost cannot be estimated is refused ("cost unknown"), apart
+    from those that would pass the budget left ("over budget").
     """
 
     allow: bool = False
@@ -29,26 +52,54 @@ class SpendGuard:
     prices: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (country, service) -> price_day
     lookup: Callable[[str], None] | None = None  # learns a country's prices when they are not known yet
     looked_up: set[str] = field(default_factory=set)
-    skipped: list[str] = field(default_factory=list)  # calls refused for lack of budget
+    orders: dict[int, list] = field(default_factory=dict)  # id -> [country, service, days paid so far]
+    fees: dict[int, Decimal] = field(default_factory=dict)  # id -> restore fee told by restore_user_precalc
+    unknown: list[str] = field(default_factory=list)  # calls refused: cost unknown
+    over: list[str] = field(default_factory=list)  # calls refused: over the budget left
+
+    @property
+    def skipped(self) -> list[str]:
+        """Every call the budget refused, with why."""
+        return self.unknown + self.over
 
     def _learn(self, country: str) -> None:
         if self.lookup is not None and country not in self.looked_up:
             self.looked_up.add(country)
             self.lookup(country)
 
+    def price(self, country: str, service: str) -> Decimal | None:
+        """The catalogue's price per day (learnt from the server when not known yet)."""
+        if (country, service) not in self.prices:
+            self._learn(country)
+        return self.prices.get((country, service))
+
+    @staticmethod
+    def days(params: dict) -> int | None:
+        """The period in days a call asks for, or None when the server would not read it as one."""
+        count = _int(params.get("dcount", 1))
+        per = _DAYS.get(str(params.get("dtype")))
+        return None if count is None or per is None else per * max(count, 1)
+
     def estimate(self, method: str, params: dict) -> Decimal | None:
         """Upper estimate of what `method` would cost (None: unknown)."""
-        try:
-            count = int(params.get("dcount", 1) or 1)
-        except (TypeError, ValueError):
-            return None  # the server refuses such a call; its cost cannot be told beforehand
-        days = {"week": 7, "month": 30, "day": 1}.get(str(params.get("dtype")), 0) * max(count, 1)
+        if method == "restore_user":
+            return self.fees.get(_int(params.get("id")))
+        if method == "add_service_to_order":
+            order = self.orders.get(_int(params.get("id")))
+            days = _int(params["rent_days"]) if "rent_days" in params else (order[2] if order else None)
+            price = self.price(order[0], str(params.get("service"))) if order else None
+            return None if price is None or days is None else price * days
+        days = self.days(params)
+        if days is None:
+            return None
         if method in ("create", "create_multi"):
-            services = str(params.get("services") or params.get("service", "")).split(",")
-            if any((str(params.get("country")), s) not in self.prices for s in services):
-                self._learn(str(params.get("country")))
-            costs = [self.prices.get((str(params.get("country")), s)) for s in services]
+            country = str(params.get("country"))
+            costs = [self.price(country, s) for s in str(params.get("services") or params.get("service", "")).split(",")]
             return None if None in costs else sum(costs, Decimal(0)) * days
+        if method in ("prolong", "prolong_max"):
+            order = self.orders.get(_int(params.get("id")))
+            price = self.price(order[0], order[1]) if order else None
+            return None if price is None else price * days
         return None
 
     def admit(self, method: str, params: dict) -> None:
@@ -61,19 +112,36 @@ class SpendGuard:
         cost = self.estimate(method, params)
         if self.max_spend is not None:
             if cost is None:
-                self.skipped.append(f"{method}: cost unknown")
-                raise SpendRefused(f"{method}: cost unknown, refused under --max-spend")
+                self.unknown.append(f"{method}: cost unknown")
+                raise SpendRefused(f"{method}: its cost could not be estimated, refused under --max-spend")
             if self.spent + cost > self.max_spend:
-                self.skipped.append(f"{method}: about {cost}, over the {self.max_spend - self.spent} left")
+                self.over.append(f"{method}: about {cost}, over the {self.max_spend - self.spent} left")
                 raise SpendRefused(f"{method} would cost about {cost}, over the budget left "
                                    f"({self.max_spend - self.spent})")
         self.spent += cost or 0
 
+    def note(self, method: str | None, params: dict, data: Any) -> None:
+        """Learn from a successful answer what later calls will cost (the orders rented, restore fees)."""
+        oid = _int(params.get("id"))
+        if method in ("create", "create_multi"):
+            for item in data if isinstance(data, list) else [data]:
+                if isinstance(item, dict) and _int(item.get("id")) is not None:
+                    service = str(item.get("service") or params.get("service") or "")
+                    self.orders[_int(item["id"])] = [str(params.get("country")), service, self.days(params) or 0]
+        elif method in ("prolong", "prolong_max") and oid in self.orders:
+            self.orders[oid][2] += self.days(params) or 0
+        elif method == "restore_user_precalc" and isinstance(data, dict) and _money(data.get("price")) is not None:
+            self.fees[oid] = _money(data.get("price"))
+
     def summary(self) -> str:
         """What was spent and what the budget kept from running, in a sentence."""
         cap = f" of {self.max_spend}" if self.max_spend is not None else ""
-        skipped = f"; {len(self.skipped)} calls skipped for lack of budget" if self.skipped else ""
-        return f"spent about {self.spent}{cap} (estimated from the catalogue's prices){skipped}"
+        text = f"spent about {self.spent}{cap} (estimated from the catalogue's prices)"
+        if self.unknown:
+            text += f"; {len(self.unknown)} calls refused because their cost could not be estimated"
+        if self.over:
+            text += f"; {len(self.over)} calls skipped for lack of budget"
+        return text
 
 
 @dataclass
@@ -89,20 +157,24 @@ class Exchange:
 
 
 class RentClient:
-    """Calls rent.php at `base_url`; every call passes the guard first, then waits out the pace."""
+    """Calls rent.php at `base_url`; every call passes the guard first, then waits out the pace.
+
+    A server that stops answering (`max_failures` calls in a row get no answer) stops the run: TargetLost.
+    """
 
     def __init__(self, base_url: str, apikey: str | None = None, guard: SpendGuard | None = None,
-                 pace: float = 0.0, timeout: float = 20.0, sleep: Callable[[float], None] = time.sleep,
-                 control_base: str | None = None):
+                 pace: float = 0.0, timeout: float = DEADLINE, sleep: Callable[[float], None] = time.sleep,
+                 control_base: str | None = None, fetcher: Fetcher | None = None, max_failures: int = 3):
         self.base = base_url.rstrip("/")
         self.control_base = (control_base or base_url).rstrip("/")  # the mock's root, for /_mock/ calls
         self.apikey = apikey
         self.guard = guard or SpendGuard()
         if self.guard.lookup is None:
             self.guard.lookup = self.learn_prices
-        self.pace, self.timeout, self.sleep = pace, timeout, sleep
-        self.session = requests.Session()
+        self.pace, self.sleep = pace, sleep
+        self.fetcher = fetcher or Fetcher(deadline=timeout)
         self.exchanges: list[Exchange] = []
+        self.max_failures, self._failures = max_failures, 0
         self._last = 0.0
 
     def call(self, method: str | None, verb: str = "GET", with_key: bool = True, **params) -> Exchange:
@@ -117,34 +189,66 @@ class RentClient:
             self.sleep(wait)
         self._last = time.monotonic()
         try:
-            r = self.session.request(verb, self.base + "/api/rent.php", params=query, timeout=self.timeout)
-            try:
-                payload = r.json()
-            except ValueError:
-                payload = None
-            ex = Exchange(method, verb, query, r.status_code, payload,
-                          None if payload is not None else f"not JSON: {r.text[:80]!r}")
-        except requests.RequestException as exc:
-            ex = Exchange(method, verb, query, None, None, f"{type(exc).__name__}: {exc}"[:200])
+            r = self.fetcher.request(verb, self.base + "/api/rent.php", query)
+        except FetchError as exc:
+            ex = Exchange(method, verb, query, None, None, exc.reason)
+            self.exchanges.append(ex)
+            if exc.kind in ("connect", "deadline"):
+                self._failures += 1
+                if self._failures >= self.max_failures:
+                    raise TargetLost(f"{self.base} stopped answering ({self._failures} calls in a row: "
+                                     f"{exc.reason})") from None
+            return ex
+        self._failures = 0
+        try:
+            payload, error = r.json(), None
+        except BadJSON as exc:
+            payload = None
+            error = f"not JSON: {r.body[:80]!r}" if str(exc).startswith("not JSON") else f"JSON refused: {exc}"
+        if isinstance(payload, dict) and payload.get("status") == 1:
+            self.guard.note(method, params, payload.get("data"))
+        ex = Exchange(method, verb, query, r.status, payload, error)
         self.exchanges.append(ex)
         return ex
 
-    def learn_prices(self, country: str) -> None:
-        """Read a country's daily prices from the server's catalogue (a free call) into the guard."""
+    def learn_prices(self, country: str) -> list[tuple[str, str, Decimal, int]]:
+        """Read a country's daily prices from the server's catalogue (a free call, any dialect) into the guard;
+        returns what is in stock as (country, service, price_day, count)."""
         ex = self.call("getdata", country=country, dtype="week", dcount=1)
         data = ex.payload.get("data") if isinstance(ex.payload, dict) and ex.payload.get("status") == 1 else None
         items = data.get("services") if isinstance(data, dict) else data
-        for item in items or []:
-            if isinstance(item, dict) and isinstance(item.get("price_day"), (int, float, str)):
-                try:
-                    self.guard.prices[(country, str(item.get("service")))] = Decimal(str(item["price_day"]))
-                except ArithmeticError:
-                    continue
+        stock = []
+        for item in items if isinstance(items, list) else []:
+            price = _money(item.get("price_day")) if isinstance(item, dict) else None
+            if price is not None and isinstance(item.get("service"), str):
+                self.guard.prices[(country, item["service"])] = price
+                count = item.get("count")
+                if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+                    stock.append((country, item["service"], price, count))
+        self.guard.looked_up.add(country)
+        return stock
+
+    def offers(self, countries: int = 4) -> list[tuple[str, str, Decimal, int]]:
+        """(country, service, price_day, count) in stock on the server, cheapest first, from its free catalogue
+        calls (getcountries, then getdata for the first `countries` countries)."""
+        ex = self.call("getcountries")
+        data = ex.payload.get("data") if isinstance(ex.payload, dict) else None
+        codes = [c.get("code") for c in data if isinstance(c, dict) and isinstance(c.get("code"), str)] \
+            if isinstance(data, list) else []
+        return sorted((o for code in codes[:countries] for o in self.learn_prices(code)), key=lambda o: o[2])
 
     def control(self, verb: str, path: str, body: dict | None = None, token: str | None = None) -> Any:
-        """A call to the mock's control API (only used when the target is the mock)."""
+        """A call to the mock's control API (only used when the target is the mock); ControlRefused on HTTP 4xx/5xx."""
         headers = {"X-Mock-Token": token} if token else {}
-        r = self.session.request(verb, self.control_base + "/_mock" + path, json=body, headers=headers, timeout=self.timeout)
-        r.raise_for_status()
-        return r.json()
-
+        if verb != "GET" and body is None:
+            body = {}
+        try:
+            r = self.fetcher.request(verb, self.control_base + "/_mock" + path, json_body=body, headers=headers)
+        except FetchError as exc:
+            raise TargetLost(f"lost the connection to {self.control_base}: {exc.reason}") from None
+        if r.status >= 400:
+            raise ControlRefused(f"{verb} /_mock{path} refused (HTTP {r.status}): {r.text[:200]}")
+        try:
+            return r.json()
+        except BadJSON as exc:
+            raise ControlRefused(f"{verb} /_mock{path}: {exc}") from None

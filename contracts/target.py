@@ -1,25 +1,37 @@
-"""One way for every tool to reach a rent.php server: the root URL, the mock's admin token, a reachability
-check stated once and early, the spend cap, and worlds the tools create (and delete when they finish)."""
+"""One way for every tool to meet a rent.php server, before any work: the root URL (a rent.php URL is refused
+naming the root), a first call (a dead port, a silent server or a wrong root is one line, exit 2), the mock's
+admin token when it needs one, an apikey the server refuses, the spend cap, and the worlds the tools create
+(deleted when they finish). Every call goes through contracts.fetch: a total deadline, a size cap, no redirect."""
 from __future__ import annotations
 
 import functools
+import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import click
-import requests
+
+from .fetch import DEADLINE, BadJSON, FetchError, Fetcher, Response
+from .verdict import CannotRun
 
 TOKEN_ENV = "RENT_MOCK_ADMIN_TOKEN"
 _RENT_PHP_SUFFIXES = ("/api/rent.php", "/rent.php")
+_APIKEY_REFUSAL = re.compile(r"api.?key", re.IGNORECASE)
 
 
-class TargetError(click.ClickException):
+class TargetError(CannotRun):
     """A server that cannot be used as given: one line, exit 2, no traceback."""
 
-    exit_code = 2
+
+class ControlRefused(TargetError):
+    """The mock's control API refused a call (HTTP 4xx/5xx); fatal unless the caller can do without it."""
+
+
+class TargetLost(TargetError):
+    """The server stopped answering in the middle of a run."""
 
 
 def root_url(url: str, flag: str = "--base-url") -> str:
@@ -81,6 +93,14 @@ def default_pace(url: str) -> float:
     return 0.0 if is_loopback(url) else 3.0
 
 
+def body_json(r: Response) -> Any:
+    """The answer's JSON, or None when it is not acceptable JSON."""
+    try:
+        return r.json()
+    except BadJSON:
+        return None
+
+
 @dataclass
 class Target:
     """A reachable server: its root URL, the admin token, and (when it is smspva-rent-mock) its default dialect."""
@@ -88,6 +108,7 @@ class Target:
     base: str
     token: str | None = None
     mock_dialect: str | None = None
+    fetcher: Fetcher = field(default_factory=Fetcher)
 
     @property
     def is_mock(self) -> bool:
@@ -99,49 +120,64 @@ class Target:
         """The control API's token header, when there is a token."""
         return {"X-Mock-Token": self.token} if self.token else {}
 
-    def control(self, verb: str, path: str, body: dict | None = None, timeout: float = 10) -> dict:
+    def control(self, verb: str, path: str, body: dict | None = None, query: dict | None = None) -> Any:
         """One call to the mock's control API; a refusal becomes one line naming the server's reason."""
+        if verb != "GET" and body is None:
+            body = {}  # the control API takes state changes as JSON only
         try:
-            r = requests.request(verb, f"{self.base}/_mock{path}", json=body, headers=self.headers, timeout=timeout)
-        except requests.RequestException as exc:
-            raise TargetError(f"cannot connect to {self.base}: {_reason(exc)}") from None
-        try:
-            payload = r.json()
-        except ValueError:
-            payload = {}
-        if r.status_code >= 400:
+            r = self.fetcher.request(verb, f"{self.base}/_mock{path}", query, json_body=body, headers=self.headers)
+        except FetchError as exc:
+            raise TargetLost(f"lost the connection to {self.base}: {exc.reason}") from None
+        payload = body_json(r)
+        if r.status >= 400:
             why = payload.get("error") if isinstance(payload, dict) else None
-            raise TargetError(f"{verb} /_mock{path} refused (HTTP {r.status_code}): {why or r.text[:200]}")
+            raise ControlRefused(f"{verb} /_mock{path} refused (HTTP {r.status}): {why or r.text[:200]}")
+        if payload is None:
+            raise ControlRefused(f"{verb} /_mock{path}: the answer is not JSON")
         return payload
 
+    def check_apikey(self, flag: str, apikey: str | None) -> None:
+        """Stop before any work when the server refuses the apikey given with `flag`."""
+        if not apikey:
+            return
+        try:
+            r = self.fetcher.get(self.base + "/api/rent.php", {"method": "orders", "apikey": apikey})
+        except FetchError as exc:
+            if exc.kind in ("connect", "deadline"):
+                raise TargetLost(f"lost the connection to {self.base}: {exc.reason}") from None
+            return  # an answer, if a bad one: the tools judge it
+        payload = body_json(r)
+        if isinstance(payload, dict) and payload.get("status") == 0 and _APIKEY_REFUSAL.search(str(payload.get("msg"))):
+            raise TargetError(f"{self.base} refused {flag}: {str(payload.get('msg'))[:120]}")
 
-def _reason(exc: requests.RequestException) -> str:
-    """The short cause of a connection failure (requests nests it several levels deep)."""
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "timed out", "No route to host",
-                   "Temporary failure in name resolution", "certificate verify failed"):
-        if marker in text:
-            return marker
-    return type(exc).__name__
 
-
-def connect(url: str, token: str | None = None, timeout: float = 5) -> Target:
-    """Check the server answers before any work starts; learn whether it is the mock and its dialect."""
+def connect(url: str, token: str | None = None, timeout: float = DEADLINE) -> Target:
+    """Meet the server before any work: it answers, it is the mock (with its token) or a rent.php root."""
     base = root_url(url)
-    target = Target(base, token)
+    target = Target(base, token, fetcher=Fetcher(deadline=timeout))
     try:
-        r = requests.get(base + "/_mock/health", headers=target.headers, timeout=timeout)
-    except requests.RequestException as exc:
-        raise TargetError(f"cannot connect to {base}: {_reason(exc)}") from None
-    try:
-        health = r.json()
-    except ValueError:
-        health = None
-    if r.status_code == 401 and isinstance(health, dict) and "admin token" in str(health.get("error", "")):
+        r = target.fetcher.get(base + "/_mock/health", headers=target.headers)
+    except FetchError as exc:
+        raise TargetError(f"cannot connect to {base}: {exc.reason}") from None
+    health = body_json(r)
+    if r.status == 401 and isinstance(health, dict) and "admin token" in str(health.get("error", "")):
         hint = "the token given was refused" if token else "pass --admin-token or set " + TOKEN_ENV
         raise TargetError(f"{base} is smspva-rent-mock with an admin token: {hint}")
     if health == {"ok": True}:
-        target.mock_dialect = target.control("GET", "/worlds/default").get("dialect", "documented")
+        world = target.control("GET", "/worlds/default")
+        target.mock_dialect = str(world.get("dialect") or "documented") if isinstance(world, dict) else "documented"
+        return target
+    try:  # not the mock: rent.php must answer under this root (a free call)
+        r = target.fetcher.get(base + "/api/rent.php", {"method": "getcountries"})
+    except FetchError as exc:
+        if exc.kind == "too-large":
+            return target  # an answer, if a bad one: the tools judge it
+        if exc.kind == "connect":
+            raise TargetError(f"cannot connect to {base}: {exc.reason}") from None
+        hint = "; give the URL it redirects to as --base-url" if exc.kind == "redirect" else ""
+        raise TargetError(f"cannot use {base}: /api/rent.php: {exc.reason}{hint}") from None
+    if r.status == 404:
+        raise TargetError(f"{base}/api/rent.php answered HTTP 404: {base} is not the root of a rent.php server")
     return target
 
 
@@ -171,13 +207,17 @@ def temporary_world(target: Target, dialect: str | None = None, **settings) -> I
         yield made
     finally:
         try:
-            requests.delete(f"{target.base}/_mock/worlds/{made['world']}", headers=target.headers, timeout=10)
-        except requests.RequestException:
+            target.fetcher.request("DELETE", f"{target.base}/_mock/worlds/{made['world']}", json_body={},
+                                   headers=target.headers)
+        except FetchError:
             pass  # the server went away: nothing left to clean
 
 
 def target_options(func):
-    """`--base-url` and `--admin-token` (env RENT_MOCK_ADMIN_TOKEN), the same on every command."""
+    """`--base-url`, `--admin-token` (env RENT_MOCK_ADMIN_TOKEN) and `--timeout`, the same on every command."""
+    func = click.option("--timeout", default=DEADLINE, show_default=True, type=click.FloatRange(0.1, 3600),
+                        help="Seconds a whole call may take (connect, send, the whole answer); a server that "
+                             "answers slower is cut off.")(func)
     func = click.option("--admin-token", envvar=TOKEN_ENV, show_envvar=True,
                         help="The mock's control token, when it was started with one.")(func)
     func = click.option("--base-url", required=True,
@@ -195,11 +235,11 @@ def spend_options(func):
 
 
 def one_line_errors(func):
-    """Turn an unexpected connection failure mid-run into one line instead of a traceback."""
+    """Turn a connection lost mid-run into one line instead of a traceback."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except requests.ConnectionError as exc:
-            raise TargetError(f"lost the connection to the server: {_reason(exc)}") from None
+        except FetchError as exc:
+            raise TargetLost(f"lost the connection to the server: {exc.reason}") from None
     return wrapper

@@ -34,5 +34,4 @@ def scenarios(name, schema, check):
         return
     for item in fmt.library():
         click.echo(f"{item['name']:<24} {item['description']}")
-        rests = ", ".join(item["rests_on"]) or f"nothing of the service's own ({item['basis'].split(':')[0]})"
-        click.echo(f"{'':<24} rests on: {rests}")
+        click.echo(f"{'':<24} rests on: {', '.join(item['rests_on']) or '-'}")

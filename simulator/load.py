@@ -1,6 +1,7 @@
 """`rent-mock load`: realistic client traffic (Locust) against any rent.php server, bounded in time and
-requests, validated against the contract as it goes; against the mock, the books are audited after.
-A run says how many users really ran: users that could not start or stalled fail it like errors do."""
+requests, validated against the contract as it goes in the dialect the server speaks; against the mock, the
+books are audited after. A run says how many users really ran: users that could not start or stalled (no
+answer from the server) fail it like errors do; a check it could not make is NOT JUDGED (exit 3)."""
 from __future__ import annotations
 
 import json
@@ -12,15 +13,21 @@ from collections import Counter, deque
 from decimal import Decimal
 
 import click
-import requests
 from rich.console import Console
 from rich.table import Table
 
+from contracts.client import RentClient, SpendGuard
 from contracts.extras import require
+from contracts.paths import OutputFile
 from contracts.progress import progress
+from contracts.registry import DIALECTS
 from contracts.target import (Target, budget, connect, one_line_errors, spend_options, target_options,
                               temporary_world)
+from contracts.validate import check_response
+from contracts.verdict import NOT_JUDGED, Ledger, partial_ok_option
 from mockserver.core.accounts import CREDIT_KINDS
+
+METHODS = ("getdata", "get_rent_history", "create", "activate", "orders", "sms", "prolong_max", "delete")
 
 
 def books(target: Target, apikeys: list[str]) -> tuple[list[str], Decimal]:
@@ -37,10 +44,10 @@ def books(target: Target, apikeys: list[str]) -> tuple[list[str], Decimal]:
             problems.append(f"{key}: balance {balance} below zero")
         if credits - debits != balance:
             problems.append(f"{key}: credits {credits} − debits {debits} ≠ balance {balance}")
-        world = acc["world"]
-        orders = requests.get(f"{target.base}/w/{world}/api/rent.php", params={"method": "orders", "apikey": key},
-                              timeout=10).json().get("data", [])
-        numbers.update(o["ccode"] + o["pnumber"] for o in orders)
+        client = RentClient(f"{target.base}/w/{acc['world']}", key, fetcher=target.fetcher)
+        orders = client.call("orders").payload
+        numbers.update(str(o.get("ccode")) + str(o.get("pnumber")) for o in (orders or {}).get("data") or []
+                       if isinstance(o, dict))
     problems += [f"number {n} rented {c} times" for n, c in numbers.items() if c > 1]
     return problems, spent
 
@@ -50,14 +57,15 @@ def audit(base: str, apikeys: list[str], token: str | None = None) -> list[str]:
     return books(Target(base, token), apikeys)[0]
 
 
-def user_report(asked: int, spawned: int, start_errors: Counter, last_answers: list[float], ended: float,
-                ran_for: float, think_max: float) -> dict:
-    """How many users ran; a user stalls when no answer came for 5 think times (at least 10 s) before the end."""
+def user_report(asked: int, spawned: int, start_errors: Counter, started: int, waiting: list[float], ended: float,
+                think_max: float) -> dict:
+    """How many users ran; a user stalled when it had waited for an answer from the server for more than 5
+    think times (at least 10 s) at the end (`waiting`: since when each waiting user waits). A user that
+    waits only because it chose to (its budget, its think time) is not stalled."""
     stall = max(10.0, 5 * think_max)
-    stalled = sum(1 for last in last_answers if ended - last > stall) if ran_for > stall else 0
-    return {"asked": asked, "spawned": spawned, "started": len(last_answers),
+    return {"asked": asked, "spawned": spawned, "started": started,
             "could_not_start": sum(start_errors.values()), "start_errors": dict(start_errors),
-            "stalled": stalled, "stall_seconds": stall}
+            "stalled": sum(1 for since in waiting if ended - since > stall), "stall_seconds": stall}
 
 
 def parse_think(text: str) -> tuple[float, float]:
@@ -105,37 +113,115 @@ def _locust(base: str, config: dict, users: int, spawn_rate: float, seconds: flo
     return json.loads(lines[-1])
 
 
+def speaks(client: RentClient) -> tuple[str, list[str]]:
+    """The dialect the server's catalogue answers fit (the live one first when several do), and all that fit;
+    the closest one when none fits (the run then reports the differences as failures)."""
+    client.call("get_default_services")
+    judged = [ex for ex in client.exchanges if ex.method and isinstance(ex.payload, dict)]
+    misses = {d: sum(len(check_response(ex.method, ex.payload, d)) for ex in judged) for d in DIALECTS}
+    fits = [d for d in DIALECTS if misses[d] == 0]
+    order = ("live",) + tuple(d for d in DIALECTS if d != "live")
+    return (next(d for d in order if d in fits) if fits else min(order, key=misses.get)), fits
+
+
 def run_load(base: str, apikey: str | None, users: int, spawn_rate: float, seconds: float, max_requests: int,
              dialect: str, speed: float, think: tuple[float, float], token: str | None = None,
-             allow_spend: bool = False, max_spend: Decimal | None = None) -> tuple[dict, list[str] | None]:
-    """Run the load; returns (stats, audit problems or None when the target is not the mock)."""
-    target = connect(base, token)
-    config = {"think_min": think[0], "think_max": think[1], "dialect": dialect, "seconds": seconds,
-              "users": users}
+             allow_spend: bool = False, max_spend: Decimal | None = None,
+             timeout: float = 20.0) -> tuple[dict, list[str] | None]:
+    """Run the load; returns (stats, audit problems or None when the target is not the mock).
+
+    `dialect` "auto" validates in the dialect the target speaks (the mock's world's; elsewhere the one its
+    catalogue answers fit). Rentals are priced from the server's catalogue, in whatever dialect it answers."""
+    target = connect(base, token, timeout)
+    config = {"think_min": think[0], "think_max": think[1], "seconds": seconds, "users": users, "timeout": timeout}
     if not target.is_mock:
         if not apikey:
             raise click.UsageError("--apikey is needed unless the target is smspva-rent-mock")
         if not allow_spend:
             raise click.UsageError("load rents numbers, which costs money on this server: pass --allow-spend "
                                    "--max-spend AMOUNT")
-        config.update(apikey=apikey, max_spend=str(max_spend))
-        return _locust(target.base, config, users, spawn_rate, seconds, max_requests), None
+        target.check_apikey("--apikey", apikey)
+        client = RentClient(target.base, apikey, SpendGuard(), fetcher=target.fetcher)
+        offers = client.offers()
+        found, fits = speaks(client)
+        dialect = found if dialect == "auto" else dialect
+        config.update(apikey=apikey, max_spend=str(max_spend), dialect=dialect, **_offers(offers))
+        stats = _locust(target.base, config, users, spawn_rate, seconds, max_requests)
+        stats.update(dialect=dialect, speaks=fits)
+        return stats, None
+    dialect = target.mock_dialect if dialect == "auto" else dialect
     with temporary_world(target, dialect, clock="real", speed=speed, balance="100") as made:
-        config.update(mock=True, world=made["world"], base_path=made["base_path"], token=token)
+        client = RentClient(target.base + made["base_path"], made["apikey"], fetcher=target.fetcher)
+        config.update(mock=True, world=made["world"], base_path=made["base_path"], token=token, dialect=dialect,
+                      **_offers(client.offers()))
         stats = _locust(target.base, config, users, spawn_rate, seconds, max_requests)
         problems, spent = books(target, stats["apikeys"])
-    stats["spent"] = str(spent)
+    stats.update(spent=str(spent), dialect=dialect, speaks=[dialect])
     return stats, problems
 
 
-def failed(stats: dict, problems: list[str] | None) -> bool:
-    """A run fails on contract failures, broken books, and users that could not start or stalled."""
+def _offers(offers: list) -> dict:
+    """The load's offers (the five cheapest in stock) and their prices, for the Locust process."""
+    cheapest = offers[:5]
+    return {"offers": [[c, s] for c, s, _, _ in cheapest], "prices": [[c, s, str(p)] for c, s, p, _ in cheapest]}
+
+
+RENTAL = ("create", "activate", "orders", "sms", "prolong_max", "delete")
+
+
+def ledger(stats: dict, problems: list[str] | None) -> Ledger:
+    """Each method the renters call, the users and (on the mock) the books: held, broken or NOT JUDGED."""
+    led = Ledger("checks")
+    first = {}
+    for e in stats["errors"]:
+        first.setdefault(e["name"], f"{e['error']} (×{e['occurrences']})")
+    for name in METHODS:
+        row = stats["methods"].get(name, {"requests": 0, "failures": 0})
+        if row["failures"]:
+            led.broken(name, f"{row['failures']} of {row['requests']} calls failed: {first.get(name, '')}")
+        elif row["requests"]:
+            led.held(name)
+        elif name in RENTAL and stats.get("skipped_cost_unknown"):
+            led.not_judged(name, "no rental ran: the offers' prices were not in the server's catalogue")
+        elif name in RENTAL and stats.get("skipped_for_budget"):
+            led.not_judged(name, "no rental fitted the budget", "--max-spend AMOUNT (more)")
+        else:
+            led.not_judged(name, "no user got that far within the time bound", "--seconds N (more)")
     u = stats["users"]
-    return bool(stats["failures"] or problems or u["could_not_start"] or u["stalled"])
+    if u["could_not_start"] or u["stalled"]:
+        led.broken("users", f"{u['could_not_start']} could not start {u['start_errors'] or ''}; {u['stalled']} "
+                            f"stalled (the server did not answer for {u['stall_seconds']:.0f} s)")
+    elif u["started"]:
+        led.held("users")
+    else:
+        led.not_judged("users", "no user started within the time bound", "--seconds N (more)")
+    if problems is None:
+        led.not_applicable("books", "a server that is not the mock shows no books")
+    elif problems:
+        led.broken("books", problems[0], problems[1:])
+    else:
+        led.held("books")
+    return led
 
 
-def show(stats: dict, problems: list[str] | None, console: Console | None = None) -> None:
-    """Users that ran, throughput, latency percentiles and error rate per method; spending; the audit."""
+def write_report(stats: dict, problems: list[str] | None, path: str, partial_ok: bool) -> None:
+    """The run as JSON (stats, the audit, the ledger, the exit code), or JUnit XML when `path` ends in .xml."""
+    from xml.etree import ElementTree as ET
+
+    led = ledger(stats, problems)
+    if path.endswith(".xml"):
+        text = ET.tostring(led.junit(f"rent.php load ({stats.get('dialect')})"), encoding="unicode")
+    else:
+        doc = {**{k: v for k, v in stats.items() if k != "apikeys"}, "books": problems,
+               "coverage": led.as_json(), "exit_code": led.exit_code(partial_ok)}
+        text = json.dumps(doc, indent=2)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def show(stats: dict, problems: list[str] | None, console: Console | None = None, partial_ok: bool = False) -> None:
+    """Users that ran, throughput, latency percentiles and error rate per method; spending; the audit; what was
+    NOT JUDGED and the verdict with its exit code."""
     console = console or Console()
     table = Table(title=f"{stats['requests']} requests, {stats['rps']} req/s, "
                         f"{stats['failures']} failures")
@@ -160,12 +246,18 @@ def show(stats: dict, problems: list[str] | None, console: Console | None = None
         console.print(f"[red]✗[/red] {u['stalled']} users stalled (no answer for {u['stall_seconds']:.0f} s)",
                       highlight=False)
     if "spent" in stats:
-        skipped = stats.get("skipped_for_budget", 0)
-        console.print(f"spent {stats['spent']}" + (f"; {skipped} rentals skipped for lack of budget" if skipped
-                                                   else ""), highlight=False)
+        over, unknown = stats.get("skipped_for_budget", 0), stats.get("skipped_cost_unknown", 0)
+        console.print(f"spent {stats['spent']}" + (f"; {over} rentals skipped for lack of budget" if over else "")
+                      + (f"; {unknown} rentals not tried: their cost is unknown (not in the catalogue read)"
+                         if unknown else ""), highlight=False)
     if problems is not None:
         console.print("[green]books balance: no money lost or created, no number rented twice[/green]"
                       if not problems else "\n".join(f"[red]✗[/red] {p}" for p in problems))
+    led = ledger(stats, problems)
+    console.print(f"validated in the {stats.get('dialect')} dialect", highlight=False)
+    for entry in led.of(NOT_JUDGED):
+        console.print(entry.line(), highlight=False, markup=False)
+    console.print(led.verdict_line(partial_ok), highlight=False, markup=False)
 
 
 @click.command("load")
@@ -176,19 +268,29 @@ def show(stats: dict, problems: list[str] | None, console: Console | None = None
               help="Users started per second.")
 @click.option("--seconds", default=30.0, show_default=True, type=click.FloatRange(1, 24 * 3600), help="Time bound.")
 @click.option("--max-requests", default=10_000, show_default=True, type=click.IntRange(1), help="Request bound.")
-@click.option("--dialect", type=click.Choice(["documented", "sdk"]), default="documented", show_default=True,
-              help="Dialect the answers are validated in (and, on the mock, of the load's world).")
+@click.option("--dialect", type=click.Choice(("auto",) + DIALECTS), default="auto", show_default=True,
+              help="Dialect the answers are validated in (and, on the mock, of the load's world); auto: the one "
+                   "the server speaks.")
 @click.option("--speed", default=600.0, show_default=True, type=click.FloatRange(0.001, 1_000_000),
               help="Mock only: the load world's clock speed.")
 @click.option("--think", default="0.5,2.0", show_default=True, help="Think time in seconds: MIN,MAX (or one value).")
 @spend_options
+@click.option("--report", "report_path", type=OutputFile(), help="Write a report: *.xml for JUnit, else JSON.")
+@partial_ok_option
 @one_line_errors
-def load_command(base_url, admin_token, apikey, users, spawn_rate, seconds, max_requests, dialect, speed, think,
-                 allow_spend, max_spend):
-    """Drive a server with realistic clients (Locust, headless, bounded); exit 1 on failures or stalled users."""
+def load_command(base_url, admin_token, timeout, apikey, users, spawn_rate, seconds, max_requests, dialect, speed,
+                 think, allow_spend, max_spend, report_path, partial_ok):
+    """Drive a server with realistic clients (Locust, headless, bounded).
+
+    Exit 0: every check held; 1: contract failures, users that could not start or stalled, broken books;
+    2: could not run; 3: checks NOT JUDGED (e.g. no rental fitted the budget), unless --partial-ok.
+    """
     cap = budget(allow_spend, max_spend)
+    think_range = parse_think(think)
     require("locust", "load", "rent-mock load")
     stats, problems = run_load(base_url, apikey, users, spawn_rate, seconds, max_requests, dialect, speed,
-                               parse_think(think), admin_token, allow_spend, cap)
-    show(stats, problems)
-    sys.exit(1 if failed(stats, problems) else 0)
+                               think_range, admin_token, allow_spend, cap, timeout)
+    show(stats, problems, partial_ok=partial_ok)
+    if report_path:
+        write_report(stats, problems, report_path, partial_ok)
+    sys.exit(ledger(stats, problems).exit_code(partial_ok))

@@ -1,4 +1,7 @@
-"""The Locust side of `rent-mock load` (run as its own process: Locust patches the stdlib with gevent)."""
+"""The Locust side of `rent-mock load` (run as its own process: Locust patches the stdlib with gevent).
+
+Every call goes through contracts.fetch (a total deadline, a size cap, no redirect, defensive JSON) and is
+reported to Locust's statistics by hand; an answer is validated in the dialect the run judges by."""
 from __future__ import annotations
 
 import locust  # noqa: F401  (first: gevent's monkey-patching must precede other imports)
@@ -10,126 +13,169 @@ import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-
-import gevent  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
-from locust import HttpUser, between, task  # noqa: E402
-from locust.exception import StopUser  # noqa: E402
+import gevent  # noqa: E402
+from locust import User, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+from locust.exception import StopUser  # noqa: E402
 
+from contracts.fetch import BadJSON, FetchError, Fetcher  # noqa: E402
 from contracts.inband import envelope_reasons  # noqa: E402
 from contracts.validate import check_response  # noqa: E402
 from simulator.load import user_report  # noqa: E402
 
 CONFIG = json.loads(os.environ.get("RENT_LOAD_CONFIG", "{}"))
 HEADERS = {"X-Mock-Token": CONFIG["token"]} if CONFIG.get("token") else {}
+FETCHER = Fetcher(deadline=float(CONFIG.get("timeout", 20)))  # connections per greenlet (gevent's threading.local)
+NO_ANSWER = ("connect", "deadline", "protocol")  # FetchError kinds that mean the server did not answer
+
+
+class Failure(Exception):
+    """What Locust's statistics count as the call's failure (the reason, one line)."""
 
 
 class Budget:
     """The spend cap against a server that is not the mock (one process, gevent: no lock needed)."""
 
-    def __init__(self, cap: str | None):
+    def __init__(self, cap: str | None, prices: list):
         self.cap = Decimal(cap) if cap not in (None, "None") else None
         self.spent = Decimal("0")
-        self.skipped = 0
-        self.prices: dict[tuple[str, str], Decimal | None] = {}
+        self.unknown = 0  # rentals not tried: their price was not in the catalogue the run read
+        self.over = 0  # rentals not tried: over the budget left
+        self.prices = {(c, s): Decimal(p) for c, s, p in prices}
 
-    def admit(self, user: "Renter", country: str, service: str, days: int) -> bool:
-        """Reserve the rental's price if it fits the cap (prices from the server's getdata, a free call)."""
+    def admit(self, country: str, service: str, days: int) -> bool:
+        """Reserve the rental's price if it is known and fits the cap."""
         if self.cap is None:
             return True
-        if (country, service) not in self.prices:
-            data = user.rent_php("getdata", country=country, dtype="week", dcount=1) or []
-            items = data.get("services", []) if isinstance(data, dict) else data
-            for item in items if isinstance(items, list) else []:
-                if isinstance(item, dict) and "price_day" in item:
-                    self.prices[(country, str(item.get("service")))] = Decimal(str(item["price_day"]))
-            self.prices.setdefault((country, service), None)
-        price = self.prices[(country, service)]
-        if price is None or self.spent + price * days > self.cap:
-            self.skipped += 1
+        price = self.prices.get((country, service))
+        if price is None:
+            self.unknown += 1
+            return False
+        if self.spent + price * days > self.cap:
+            self.over += 1
             return False
         self.spent += price * days
         return True
 
 
-BUDGET = Budget(CONFIG.get("max_spend"))
+BUDGET = Budget(CONFIG.get("max_spend"), CONFIG.get("prices", []))
 
 
-class Renter(HttpUser):
-    """A client of rent.php: rent, activate, poll orders until online, read SMS, maybe prolong, delete."""
+class Renter(User):
+    """A client of rent.php: look at the catalogue, then rent, activate, poll orders until online, read SMS,
+    prolong (the first rental always, later ones at random), delete."""
 
     wait_time = between(CONFIG.get("think_min", 0.5), CONFIG.get("think_max", 2.0))
 
     def on_start(self):
         """Get an apikey (a fresh funded account on the mock, else the one given); a user that cannot stops."""
         self.rng = random.Random()
+        self.root = self.environment.host
         self.base = CONFIG.get("base_path", "")
         self.apikey = CONFIG.get("apikey")
+        self.rentals = 0
         self.environment.spawned += 1
         if CONFIG.get("mock"):
-            r = self.client.post("/_mock/accounts", json={"world": CONFIG["world"], "balance": "100"},
-                                 headers=HEADERS, name="/_mock/accounts")
-            try:
-                self.apikey = r.json()["apikey"]
-            except (ValueError, KeyError, TypeError):
-                reason = r.error or f"HTTP {r.status_code}"
-                self.environment.start_errors[str(reason)[:120]] += 1
-                raise StopUser() from None
+            r, error = self.send("POST", "/_mock/accounts", {"world": CONFIG["world"], "balance": "100"})
+            made = _json(r)
+            if not isinstance(made, dict) or not isinstance(made.get("apikey"), str):
+                reason = error.reason if error else f"HTTP {r.status}"
+                self.report(reason)
+                self.environment.start_errors[reason[:120]] += 1
+                raise StopUser()
+            self.report()
+            self.apikey = made["apikey"]
             self.environment.created_keys.append(self.apikey)
-        self.environment.last_answer[id(self)] = time.monotonic()
+        self.environment.running.add(id(self))
+        self.browse()
+
+    def send(self, verb: str, path: str, body: dict | None = None, params: dict | None = None, name: str = ""):
+        """One call, timed and counted by Locust; (response, None) or (None, the FetchError)."""
+        me = id(self)
+        self.environment.waiting.setdefault(me, time.monotonic())
+        started = time.perf_counter()
+        try:
+            r, error = FETCHER.request(verb, self.root + path, params, json_body=body, headers=HEADERS), None
+        except FetchError as exc:
+            r, error = None, exc
+        if error is None or error.kind not in NO_ANSWER:
+            self.environment.waiting.pop(me, None)  # the server answered, whatever it said
+        failure = Failure(str(error.reason)) if error else None
+        self.last = (name or path, (time.perf_counter() - started) * 1000, len(r.body) if r else 0, failure)
+        return r, error
+
+    def report(self, failure: str | None = None) -> None:
+        """Report the last call to Locust's statistics (a failure with its reason)."""
+        name, ms, length, exc = self.last
+        if failure:
+            exc = Failure(failure[:300])
+        self.environment.events.request.fire(request_type="GET", name=name, response_time=ms, response_length=length,
+                                             response=None, context={}, exception=exc)
 
     def rent_php(self, method: str, **params):
         """One call, validated against the contract as it goes; returns data or None."""
-        params = {"method": method, "apikey": self.apikey, **params}
-        with self.client.get(self.base + "/api/rent.php", params=params, name=method, catch_response=True) as r:
-            if r.status_code:
-                self.environment.last_answer[id(self)] = time.monotonic()
-            try:
-                body = r.json()
-            except ValueError:
-                r.failure("not JSON")
-                return None
-            reasons = envelope_reasons(r.status_code, body) or check_response(method, body, CONFIG.get("dialect",
-                                                                                                         "documented"))
-            if reasons:
-                r.failure("; ".join(reasons)[:300])
-                return None
-            if body["status"] == 0:
-                r.success()  # an in-band refusal is a valid answer
-                return None
-            return body.get("data", True)
+        r, error = self.send("GET", self.base + "/api/rent.php", params={"method": method, "apikey": self.apikey,
+                                                                          **params}, name=method)
+        if error:
+            self.report()
+            return None
+        try:
+            body = r.json()
+        except BadJSON as exc:
+            self.report(str(exc))
+            return None
+        reasons = envelope_reasons(r.status, body) or check_response(method, body, CONFIG.get("dialect", "live"))
+        if reasons:
+            self.report("; ".join(reasons))
+            return None
+        self.report()
+        if body["status"] == 0:
+            return None  # an in-band refusal is a valid answer
+        return body.get("data", True)
 
     @task(5)
     def rental(self):
         """A whole rental, with think times between the steps."""
-        country, service = self.rng.choice(CONFIG.get("offers", [["RU", "opt59"]]))
-        if not BUDGET.admit(self, country, service, 7):
+        country, service = self.rng.choice(CONFIG.get("offers") or [["RU", "opt59"]])
+        if not BUDGET.admit(country, service, 7):
             self.wait()
             return
         made = self.rent_php("create", dtype="week", dcount=1, country=country, service=service)
-        if not made:
+        first = made[0] if isinstance(made, list) and made else made
+        if not isinstance(first, dict) or not isinstance(first.get("id"), int):
             return
-        oid = (made[0] if isinstance(made, list) else made)["id"]
+        oid = first["id"]
         self.wait()
         self.rent_php("activate", id=oid)
         for _ in range(CONFIG.get("max_polls", 10)):
             self.wait()
-            orders = self.rent_php("orders") or []
-            if any(o["id"] == oid and o["state"] == 1 for o in orders):
+            orders = self.rent_php("orders")
+            if any(isinstance(o, dict) and o.get("id") == oid and o.get("state") == 1
+                   for o in (orders if isinstance(orders, list) else [])):
                 break
         self.rent_php("sms", id=oid)
-        if self.rng.random() < 0.3 and BUDGET.admit(self, country, service, 1):
+        if (self.rentals == 0 or self.rng.random() < 0.3) and BUDGET.admit(country, service, 1):
             self.rent_php("prolong_max", id=oid, dtype="day", dcount=1)
+        self.rentals += 1
         self.wait()
         self.rent_php("delete", id=oid)
 
     @task(1)
     def browse(self):
         """Look at the catalogue and the archive."""
-        self.rent_php("getdata", country="RU")
+        country = (CONFIG.get("offers") or [["RU"]])[0][0]
+        self.rent_php("getdata", country=country)
         self.rent_php("get_rent_history")
+
+
+def _json(r):
+    """The answer's JSON, or None."""
+    try:
+        return r.json() if r is not None else None
+    except BadJSON:
+        return None
 
 
 def percentile(entry, q: float) -> float:
@@ -147,7 +193,7 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=10_000)
     args = parser.parse_args()
     env = Environment(user_classes=[Renter], host=args.host)
-    env.created_keys, env.spawned, env.start_errors, env.last_answer = [], 0, Counter(), {}
+    env.created_keys, env.spawned, env.start_errors, env.running, env.waiting = [], 0, Counter(), set(), {}
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=args.spawn_rate)
     began = time.monotonic()
@@ -157,8 +203,9 @@ def main() -> int:
         if time.monotonic() - shown >= 1.0:
             shown = time.monotonic()
             print(f"progress {shown - began:.0f} of {args.seconds:.0f} s: {env.stats.total.num_requests} requests, "
-                  f"{len(env.last_answer)} users running", file=sys.stderr, flush=True)
+                  f"{len(env.running)} users running", file=sys.stderr, flush=True)
     ended = time.monotonic()
+    waiting = [since for uid, since in env.waiting.items() if uid in env.running]
     runner.quit()
     entries = {name: {"requests": e.num_requests, "failures": e.num_failures, "rps": round(e.total_rps, 1),
                       "p50_ms": percentile(e, 0.5), "p95_ms": percentile(e, 0.95), "p99_ms": percentile(e, 0.99)}
@@ -166,9 +213,10 @@ def main() -> int:
     errors = [{"name": e.name, "error": str(e.error)[:300], "occurrences": e.occurrences}
               for e in env.stats.errors.values()]
     total = env.stats.total
-    users = user_report(args.users, env.spawned, env.start_errors, list(env.last_answer.values()), ended,
-                        ended - began, CONFIG.get("think_max", 2.0))
-    spending = {"spent": str(BUDGET.spent), "skipped_for_budget": BUDGET.skipped} if BUDGET.cap is not None else {}
+    users = user_report(args.users, env.spawned, env.start_errors, len(env.running), waiting, ended,
+                        CONFIG.get("think_max", 2.0))
+    spending = {"spent": str(BUDGET.spent), "skipped_for_budget": BUDGET.over,
+                "skipped_cost_unknown": BUDGET.unknown} if BUDGET.cap is not None else {}
     print(json.dumps({"requests": total.num_requests, "failures": total.num_failures, "users": users, **spending,
                       "rps": round(total.total_rps, 1), "p50_ms": percentile(total, 0.5),
                       "p99_ms": percentile(total, 0.99), "methods": entries, "errors": errors,

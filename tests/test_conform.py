@@ -76,7 +76,11 @@ def test_the_broken_server_fails_with_exact_reasons(broken, tmp_path):
         'GET rent.php?method=restore_user_precalc&id=999999999 → {"msg": "Order not found", "status": 0}']
     assert rules["PRICE-QUOTE"]["broken"][0]["got"] == "'database is locked'"
     assert rules["HISTORY-ORDER"]["status"] == rules["HISTORY-PAGING"]["status"] == "held"
-    assert rules["STATE-DELAY"]["reason"] == "spend: costs real money: --allow-spend --max-spend X to let it run"
+    assert rules["STATE-DELAY"]["reason"] == ("spend: costs real money, and spending was not allowed; "
+                                              "clock: no /_mock/ clock, SMS and state extension")
+    assert (rules["STATE-DELAY"]["status"], rules["STATE-DELAY"]["flag"]) == ("NOT JUDGED", "")  # no flag gives a clock
+    assert (rules["LEASE-90"]["status"], rules["LEASE-90"]["flag"]) == (
+        "NOT JUDGED", "--apikey KEY --allow-spend --max-spend AMOUNT")
     assert doc["capabilities"]["clock"]["reason"] == "no /_mock/ clock, SMS and state extension"
     assert doc["machine"].startswith("model-based machine skipped (spend:")
     assert "✗ RESTORE-UNKNOWN" in result.output
@@ -90,17 +94,23 @@ def test_read_only_part_runs_where_the_control_extension_is_hidden(live_server, 
     # a world's own base URL serves rent.php but not /_mock/: a server without the control extension
     result = CliRunner().invoke(conform, ["--base-url", live_server + "/w/default", "--apikey", key,
                                           "--report", str(report)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # held, but most rules were NOT JUDGED
     doc = json.loads(report.read_text())
     held = {r["id"] for r in doc["rules"] if r["status"] == "held"}
     assert held == {"PRICE-QUOTE", "RESTORE-UNKNOWN", "HISTORY-ORDER", "HISTORY-PAGING", "IDS-UNIQUE"}
-    reasons = {r["id"]: r["reason"] for r in doc["rules"] if r["status"] == "skipped"}
-    assert reasons["SMS-LIST"] == "spend: costs real money: --allow-spend --max-spend X to let it run"
-    assert reasons["HISTORY-FIELDS"] == "spend: costs real money: --allow-spend --max-spend X to let it run"
-    assert len(reasons) == len(RULES) - len(held)
+    unjudged = {r["id"]: (r["reason"], r["flag"]) for r in doc["rules"] if r["status"] == "NOT JUDGED"}
+    spend = "spend: costs real money, and spending was not allowed"
+    assert unjudged["PRICE-PERIOD"] == unjudged["LEASE-90"] == (spend, "--apikey KEY --allow-spend --max-spend AMOUNT")
+    assert unjudged["STATE-DELAY"] == (spend + "; clock: no /_mock/ clock, SMS and state extension", "")
+    assert len(unjudged) == len(RULES) - len(held) - 1  # and one rule is not one of the live dialect
+    assert doc["exit_code"] == 3 and doc["counts"]["NOT JUDGED"] == len(unjudged)
     text = " ".join(result.output.split())
     assert "a server without the control extension" in text
-    assert f"5 held, 0 broken, {len(RULES) - 5} not judged of {len(RULES)} rules" in text
+    assert (f"5 held, 0 broken, 1 not applicable, {len(unjudged)} NOT JUDGED of {len(RULES)} rules: held, but "
+            f"{len(unjudged)} applicable rules were NOT JUDGED (--partial-ok accepts that) (exit 3)") in text
+    partial = CliRunner().invoke(conform, ["--base-url", live_server + "/w/default", "--apikey", key,
+                                           "--partial-ok", "--examples", "0"])
+    assert partial.exit_code == 0, partial.output
 
 
 def test_spending_needs_a_cap():

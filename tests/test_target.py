@@ -99,7 +99,10 @@ def test_fuzz_on_the_mock_makes_its_own_world_in_the_dialect_and_deletes_it(live
     before = names(live_server)
     result = CliRunner().invoke(fuzz, ["--base-url", live_server, "--dialect", "sdk", "--examples", "2"])
     assert result.exit_code == 0, result.output
-    assert "0 failures" in result.output and "spent about 0 (estimated" in result.output
+    assert "0 failures" in result.output and " of play money (the test world's account)" in result.output
+    assert result.output.rstrip().endswith(f"{len(METHODS)} held, 0 broken, 0 not applicable, 0 NOT JUDGED of "
+                                           f"{len(METHODS)} operations: everything that applies was judged and "
+                                           "held (exit 0)")
     assert f"fuzzing: 0 of {len(METHODS)} operations: getcountries" in result.output  # progress (stderr)
     assert names(live_server) == before
 
@@ -118,7 +121,14 @@ def test_verify_under_a_cap_spends_within_it_and_reports_what_it_skipped(live_se
     result = CliRunner().invoke(verify, ["--base-url", live_server, "--allow-spend", "--max-spend", "5",
                                          "--report", str(out)])
     report = json.loads(out.read_text())
-    assert result.exit_code == 0, result.output  # skipped steps are not judged as violations
+    assert result.exit_code == 3, result.output  # skipped steps are not violations, but they were NOT JUDGED
+    assert report["exit_code"] == 3 and report["coverage"]["counts"]["NOT JUDGED"] == 7
+    assert report["not_judged"][0].startswith("NOT JUDGED create_multi: the spend guard stopped it: create_multi "
+                                              "would cost about ")
+    assert report["not_judged"][0].endswith(", over the budget left (1.57) (judge it with --max-spend AMOUNT (more))")
+    assert report["not_judged"][-1] == ("NOT JUDGED restore_user: create or create_multi did not give orders to go "
+                                        "on with (the spend guard stopped a call it builds on) (judge it with "
+                                        "--max-spend AMOUNT (more))")
     assert report["spending"] == ("spent about 3.43 of 5 (estimated from the catalogue's prices); "  # 0.49 × 7
                                   "1 calls skipped for lack of budget"), result.output
     assert "create_multi would cost about" in report["skipped"][0]

@@ -83,7 +83,7 @@ def test_junit_report(broken, tmp_path):
 def test_the_spend_guard_stops_calls_before_the_network():
     sent = []
     client = RentClient("http://127.0.0.1:9", "k", SpendGuard())
-    client.session.request = lambda *a, **k: sent.append(a)  # any network use would land here
+    client.fetcher.request = lambda *a, **k: sent.append(a)  # any network use would land here
     for method in (m for m, spec in METHODS.items() if spec.spends):
         with pytest.raises(SpendRefused):
             client.call(method, dtype="week", dcount=1, country="RU", service="opt16", id=1)
@@ -98,8 +98,32 @@ def test_the_budget_limits_allowed_spending():
     guard.admit("create", {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"})  # 17.5
     with pytest.raises(SpendRefused, match="over the budget"):
         guard.admit("create", {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"})
-    with pytest.raises(SpendRefused, match="cost unknown"):
+    with pytest.raises(SpendRefused, match="its cost could not be estimated"):
         guard.admit("prolong", {"id": 1, "dtype": "week", "dcount": 1})
+    assert guard.unknown == ["prolong: cost unknown"] and guard.over == ["create: about 17.5, over the 2.5 left"]
+    assert guard.summary() == ("spent about 17.5 of 20 (estimated from the catalogue's prices); 1 calls refused "
+                               "because their cost could not be estimated; 1 calls skipped for lack of budget")
+
+
+def test_the_guard_prices_calls_on_orders_it_saw_rented():
+    from decimal import Decimal
+
+    guard = SpendGuard(allow=True, max_spend=Decimal("100"))
+    guard.prices.update({("RU", "opt16"): Decimal("2.5"), ("RU", "opt6"): Decimal("1.5")})
+    guard.note("create", {"dtype": "week", "dcount": "1", "country": "RU", "service": "opt16"},
+               {"id": 7, "service": "opt16"})
+    assert guard.estimate("prolong", {"id": "7", "dtype": "month", "dcount": "1"}) == Decimal("75.0")
+    assert guard.estimate("prolong_max", {"id": 7, "dtype": "day", "dcount": 2}) == Decimal("5.0")
+    guard.note("prolong_max", {"id": 7, "dtype": "day", "dcount": 2}, {"id": 7})
+    # no rent_days: the days paid so far bound the days left
+    assert guard.estimate("add_service_to_order", {"id": 7, "service": "opt6", "pnumber": "1"}) == Decimal("13.5")
+    assert guard.estimate("add_service_to_order", {"id": 7, "service": "opt6", "rent_days": "2"}) == Decimal("3.0")
+    assert guard.estimate("restore_user", {"id": 7}) is None
+    guard.note("restore_user_precalc", {"id": 7}, {"price": 26.38})
+    assert guard.estimate("restore_user", {"id": "7"}) == Decimal("26.38")
+    assert guard.estimate("prolong", {"id": 8, "dtype": "week", "dcount": 1}) is None  # not ours
+    assert guard.estimate("prolong", {"id": 7, "dtype": "week", "dcount": "٣"}) is None  # no plain digits
+    assert guard.estimate("create", {"dtype": "fortnight", "dcount": 1, "country": "RU", "service": "opt16"}) is None
 
 
 def test_fuzz_over_http_finds_nothing_on_the_mock(live_world):

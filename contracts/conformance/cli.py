@@ -1,52 +1,49 @@
-"""`rent-mock conform`: judge a rent.php server's behaviour against the rules; exit 1 on any broken rule."""
+"""`rent-mock conform`: judge a rent.php server's behaviour rule by rule, with the shared exit codes
+(contracts/verdict.py): 0 every rule that applies held, 1 a rule broke, 2 could not run, 3 rules NOT JUDGED."""
 from __future__ import annotations
 
 import sys
-from decimal import Decimal, InvalidOperation
 
 import click
 
+from ..paths import OutputFile
 from ..registry import DIALECTS
+from ..target import budget, connect, one_line_errors, spend_options, target_options
+from ..verdict import partial_ok_option
 from .report import print_report, write
 from .runner import run
-from .target import Settings
-
-
-def settings_from(base_url: str, apikey: str | None, alt_apikey: str | None, admin_token: str | None, dialect: str,
-                  allow_spend: bool, max_spend: str | None, pace: float | None, examples: int) -> Settings:
-    """Checked settings: spending needs a cap, amounts must parse."""
-    if allow_spend and max_spend is None:
-        raise click.UsageError("--allow-spend needs --max-spend: say the most the run may spend")
-    try:
-        budget = Decimal(max_spend) if max_spend is not None else None
-    except InvalidOperation:
-        raise click.BadParameter(f"not an amount: {max_spend}", param_hint="--max-spend") from None
-    return Settings(base_url, apikey, alt_apikey, admin_token, dialect, allow_spend, budget,
-                    0.0 if pace is None else pace, examples)
+from .target import Settings, Target
 
 
 @click.command()
-@click.option("--base-url", required=True, help="Server root, e.g. http://127.0.0.1:8080")
+@target_options
 @click.option("--apikey", help="Account for the account rules (not needed against the mock).")
 @click.option("--alt-apikey", help="A second account, for NOTOWNER and isolation (not needed against the mock).")
-@click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="The mock's control token, if it has one.")
 @click.option("--dialect", type=click.Choice(("auto",) + DIALECTS), default="auto", show_default=True,
               help="auto: the mock's default world's dialect, else documented.")
-@click.option("--allow-spend", is_flag=True, help="Let rules that cost real money run (needs --max-spend).")
-@click.option("--max-spend", help="Most money the run may spend, estimated from the server's prices.")
-@click.option("--pace", type=float, help="Seconds between calls (default 0).")
+@spend_options
+@click.option("--pace", type=click.FloatRange(0, 3600), help="Seconds between calls (default 0).")
 @click.option("--examples", default=25, show_default=True, type=click.IntRange(0, 10_000),
               help="Examples of the model-based state machine (0: none).")
-@click.option("--report", "report_path", help="Write a report: *.xml for JUnit, else JSON.")
-def conform(base_url, apikey, alt_apikey, admin_token, dialect, allow_spend, max_spend, pace, examples, report_path):
-    """Judge a rent.php server's behaviour rule by rule; exit 1 on any broken rule."""
-    settings = settings_from(base_url, apikey, alt_apikey, admin_token, dialect, allow_spend, max_spend, pace,
-                             examples)
-    try:
-        outcome = run(settings)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    print_report(outcome)
+@click.option("--report", "report_path", type=OutputFile(), help="Write a report: *.xml for JUnit, else JSON.")
+@partial_ok_option
+@one_line_errors
+def conform(base_url, admin_token, timeout, apikey, alt_apikey, dialect, allow_spend, max_spend, pace, examples,
+            report_path, partial_ok):
+    """Judge a rent.php server's behaviour rule by rule.
+
+    Exit 0: every rule that applies to the dialect judged and held; 1: a rule broke; 2: could not run;
+    3: held, but rules were NOT JUDGED (e.g. no --apikey against a real server), unless --partial-ok.
+    """
+    cap = budget(allow_spend, max_spend)
+    met = connect(base_url, admin_token, timeout)
+    if not met.is_mock:
+        met.check_apikey("--apikey", apikey)
+        met.check_apikey("--alt-apikey", alt_apikey)
+    settings = Settings(met.base, apikey, alt_apikey, admin_token, dialect, allow_spend, cap,
+                        0.0 if pace is None else pace, examples, timeout)
+    outcome = run(settings, target=Target(settings, met))
+    print_report(outcome, partial_ok=partial_ok)
     if report_path:
-        write(outcome, report_path)
-    sys.exit(0 if outcome.ok else 1)
+        write(outcome, report_path, partial_ok)
+    sys.exit(outcome.ledger.exit_code(partial_ok))

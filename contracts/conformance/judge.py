@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..client import Exchange
+from ..verdict import BROKEN, HELD, NOT_APPLICABLE, NOT_JUDGED
 from .model import DAY
 from .rules import BY_ID, RULES, restore_code
 from .target import Session
@@ -159,12 +160,14 @@ class Ctx:
 
 @dataclass
 class RuleResult:
-    """One rule's verdict: held, broken, skipped or unjudged, with its findings or the reason."""
+    """One rule's verdict (contracts/verdict.py's words): held, broken, not applicable or NOT JUDGED, with its
+    findings, or the reason and the flag that would judge it."""
 
     rule: str
     status: str
     reason: str = ""
     findings: list[Finding] = field(default_factory=list)
+    flag: str = ""
 
     @property
     def broken(self) -> list[Finding]:
@@ -172,20 +175,20 @@ class RuleResult:
         return [f for f in self.findings if not f.ok]
 
 
-def verdicts(findings: list[Finding], skipped: dict[str, str], dialect: str,
+def verdicts(findings: list[Finding], skipped: dict[str, tuple[str, str]], dialect: str,
              unjudged: dict[str, str]) -> list[RuleResult]:
-    """Every rule's result, in table order."""
+    """Every rule's result, in table order; `skipped` maps a rule to (why, the flag that would judge it)."""
     out = []
     for rule in RULES:
         mine = [f for f in findings if f.rule == rule.id]
         if not rule.applies_to(dialect):
-            out.append(RuleResult(rule.id, "skipped", f"not a rule of the {dialect} dialect"))
+            out.append(RuleResult(rule.id, NOT_APPLICABLE, f"not a rule of the {dialect} dialect"))
         elif any(not f.ok for f in mine):
-            out.append(RuleResult(rule.id, "broken", findings=mine))
+            out.append(RuleResult(rule.id, BROKEN, findings=mine))
         elif mine:
-            out.append(RuleResult(rule.id, "held", findings=mine))
+            out.append(RuleResult(rule.id, HELD, findings=mine))
         elif rule.id in skipped:
-            out.append(RuleResult(rule.id, "skipped", skipped[rule.id]))
+            out.append(RuleResult(rule.id, NOT_JUDGED, skipped[rule.id][0], flag=skipped[rule.id][1]))
         else:
-            out.append(RuleResult(rule.id, "unjudged", unjudged.get(rule.id, "no scenario reached it")))
+            out.append(RuleResult(rule.id, NOT_JUDGED, unjudged.get(rule.id, "no scenario reached it")))
     return out

@@ -5,25 +5,27 @@ import json
 from xml.etree import ElementTree as ET
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from ..verdict import BROKEN, HELD, NOT_APPLICABLE, NOT_JUDGED, STATUSES
 from .rules import AREAS, BY_ID, CAPABILITIES
 from .runner import Outcome
 
-STYLE = {"held": "green", "broken": "red", "skipped": "yellow", "unjudged": "magenta"}
-STATUSES = ("held", "broken", "skipped", "unjudged")
+STYLE = {HELD: "green", BROKEN: "red", NOT_APPLICABLE: "dim", NOT_JUDGED: "magenta"}
 
 
 def summary(outcome: Outcome) -> dict[str, dict[str, int]]:
-    """Counts of held, broken, skipped and unjudged rules per area."""
+    """Counts of held, broken, not applicable and NOT JUDGED rules per area."""
     out = {area: dict.fromkeys(STATUSES, 0) for area in AREAS}
     for r in outcome.results:
         out[BY_ID[r.rule].area][r.status] += 1
     return out
 
 
-def print_report(outcome: Outcome, console: Console | None = None) -> None:
-    """A table per rule area, then every broken rule with expected vs got and the calls that show it."""
+def print_report(outcome: Outcome, console: Console | None = None, partial_ok: bool = False) -> None:
+    """A table per rule area, every broken rule with expected vs got and the calls that show it, what was NOT
+    JUDGED and the flag that would judge it, and the verdict with its exit code."""
     console = console or Console()
     kind = "the mock (worlds of its own)" if outcome.mock else "a server without the control extension"
     console.print(f"[bold]rent.php conformance[/bold]: {outcome.target}, {kind}, judged as {outcome.dialect}")
@@ -34,14 +36,16 @@ def print_report(outcome: Outcome, console: Console | None = None) -> None:
         table = Table(title=f"{area}", title_justify="left", show_edge=False)
         table.add_column("rule")
         table.add_column("verdict")
-        table.add_column("statement / why skipped")
+        table.add_column("statement / why not judged")
         for r in outcome.results:
             rule = BY_ID[r.rule]
             if rule.area != area:
                 continue
-            text = rule.statement if r.status in ("held", "broken") else r.reason
+            text = rule.statement if r.status in (HELD, BROKEN) else r.reason
+            if r.flag:
+                text += f" (judge it with {r.flag})"
             mark = " [dim](live departs)[/dim]" if rule.departs else ""
-            table.add_row(r.rule, f"[{STYLE[r.status]}]{r.status}[/{STYLE[r.status]}]", text + mark)
+            table.add_row(r.rule, f"[{STYLE[r.status]}]{r.status}[/{STYLE[r.status]}]", escape(text) + mark)
         console.print(table)
     totals = Table(title="per area", title_justify="left")
     totals.add_column("area")
@@ -51,53 +55,55 @@ def print_report(outcome: Outcome, console: Console | None = None) -> None:
         totals.add_row(area, *(str(counts[s]) for s in STATUSES))
     console.print(totals)
     for r in outcome.results:
-        if r.status != "broken":
+        if r.status != BROKEN:
             continue
         console.print(f"[red]✗ {r.rule}[/red]: {BY_ID[r.rule].statement}", highlight=False)
         for f in r.broken[:3]:
             console.print(f"    expected: {f.expected}\n    got:      {f.got}", highlight=False, markup=False)
             for call in f.calls[-4:]:
                 console.print(f"      {call}", highlight=False, markup=False)
-    broken = sum(r.status == "broken" for r in outcome.results)
-    held = sum(r.status == "held" for r in outcome.results)
-    console.print(f"{held} held, {broken} broken, "
-                  f"{sum(r.status in ('skipped', 'unjudged') for r in outcome.results)} not judged "
-                  f"of {len(outcome.results)} rules" + ("" if not outcome.machine else f"; {outcome.machine}"))
+    if outcome.machine:
+        console.print(outcome.machine, highlight=False)
+    console.print(outcome.ledger.verdict_line(partial_ok), highlight=False, markup=False)
 
 
-def as_json(outcome: Outcome) -> dict:
-    """The verdict as a JSON document."""
+def as_json(outcome: Outcome, partial_ok: bool = False) -> dict:
+    """The verdict as a JSON document, with the coverage ledger's counts and the exit code."""
+    ledger = outcome.ledger
     return {
         "target": outcome.target, "dialect": outcome.dialect, "mock": outcome.mock, "ok": outcome.ok,
+        "exit_code": ledger.exit_code(partial_ok), "counts": ledger.counts(),
         "capabilities": {c: {"offered": outcome.capabilities.get(c) is None, "reason": outcome.capabilities.get(c),
                              "means": CAPABILITIES[c]} for c in CAPABILITIES},
         "summary": summary(outcome), "machine": outcome.machine,
         "rules": [{"id": r.rule, "area": BY_ID[r.rule].area, "statement": BY_ID[r.rule].statement,
-                   "status": r.status, "reason": r.reason, "departs": BY_ID[r.rule].departs,
+                   "status": r.status, "reason": r.reason, "flag": r.flag, "departs": BY_ID[r.rule].departs,
                    "broken": [{"expected": f.expected, "got": f.got, "calls": f.calls} for f in r.broken]}
                   for r in outcome.results],
     }
 
 
 def as_junit(outcome: Outcome) -> str:
-    """One test case per rule (class = area): broken rules fail, skipped ones are skipped with the reason."""
+    """One test case per rule (class = area): broken rules fail; not applicable and NOT JUDGED ones are
+    skipped with their type, the reason and the flag that would judge them."""
     results = outcome.results
     suite = ET.Element("testsuite", name=f"rent.php conformance ({outcome.dialect})", tests=str(len(results)),
-                       failures=str(sum(r.status == "broken" for r in results)),
-                       skipped=str(sum(r.status in ("skipped", "unjudged") for r in results)))
+                       failures=str(sum(r.status == BROKEN for r in results)),
+                       skipped=str(sum(r.status in (NOT_APPLICABLE, NOT_JUDGED) for r in results)))
     for r in results:
         case = ET.SubElement(suite, "testcase", classname=BY_ID[r.rule].area, name=r.rule)
-        if r.status == "broken":
+        if r.status == BROKEN:
             first = r.broken[0]
-            ET.SubElement(case, "failure", message=f"expected {first.expected}, got {first.got}").text = "\n".join(
-                f"expected {f.expected}\ngot {f.got}\n" + "\n".join(f.calls) for f in r.broken)
-        elif r.status in ("skipped", "unjudged"):
-            ET.SubElement(case, "skipped", message=r.reason)
+            ET.SubElement(case, "failure", message=f"expected {first.expected}, got {first.got}"[:500]).text = \
+                "\n".join(f"expected {f.expected}\ngot {f.got}\n" + "\n".join(f.calls) for f in r.broken)
+        elif r.status != HELD:
+            ET.SubElement(case, "skipped", type=r.status,
+                          message=r.reason + (f" (judge it with {r.flag})" if r.flag else ""))
     return ET.tostring(suite, encoding="unicode")
 
 
-def write(outcome: Outcome, path: str) -> None:
+def write(outcome: Outcome, path: str, partial_ok: bool = False) -> None:
     """Write a report: `.xml` gives JUnit, anything else JSON."""
-    text = as_junit(outcome) if path.endswith(".xml") else json.dumps(as_json(outcome), indent=2)
+    text = as_junit(outcome) if path.endswith(".xml") else json.dumps(as_json(outcome, partial_ok), indent=2)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)

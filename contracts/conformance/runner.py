@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import requests
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..client import SpendRefused
+from ..target import ControlRefused, TargetError
+from ..verdict import BROKEN, Ledger
 from . import scenarios_archive, scenarios_life, scenarios_money  # noqa: F401  (they register scenarios)
-from .judge import SCENARIOS, Abort, Ctx, Finding, RuleResult, Scenario, verdicts
+from .judge import SCENARIOS, Abort, Ctx, Finding, RuleResult, Scenario, show, verdicts
 from .rules import BY_ID
 from .target import Settings, Target
 
@@ -28,7 +29,16 @@ class Outcome:
     @property
     def ok(self) -> bool:
         """True when no rule is broken."""
-        return not any(r.status == "broken" for r in self.results)
+        return not any(r.status == BROKEN for r in self.results)
+
+    @property
+    def ledger(self) -> Ledger:
+        """Every rule as held, broken, not applicable or NOT JUDGED (the shared coverage ledger)."""
+        led = Ledger("rules")
+        for r in self.results:
+            reason = r.reason or (f"expected {r.broken[0].expected}, got {r.broken[0].got}" if r.broken else "")
+            led.record(r.rule, r.status, reason, r.flag, BY_ID[r.rule].area)
+        return led
 
 
 def _run_one(target: Target, sc: Scenario, findings: list[Finding], unjudged: dict[str, str]) -> None:
@@ -41,8 +51,17 @@ def _run_one(target: Target, sc: Scenario, findings: list[Finding], unjudged: di
         stop = f"scenario {sc.name} stopped at {exc.args[0]}"
     except SpendRefused as exc:
         stop = f"spend guard: {exc}"
-    except requests.RequestException as exc:  # the control API refused the suite's own set-up
-        stop = f"scenario {sc.name} stopped: {type(exc).__name__}: {exc}"[:300]
+    except ControlRefused as exc:  # the control API refused the suite's own set-up
+        stop = f"scenario {sc.name} stopped: {exc}"[:300]
+    except TargetError:
+        raise  # the server went away: the run stops in one line
+    except Exception as exc:  # noqa: BLE001  (an answer of a shape the scenario could not read)
+        stop = None
+        calls = [show(ex) for ex in session.calls[-4:]]
+        judged = {f.rule for f in mine}
+        mine += [Finding(rule, False, "answers a scenario can read (the contract's shapes)",
+                         f"an answer it could not read: {type(exc).__name__}: {str(exc)[:200]}", calls)
+                 for rule in sc.rules if rule not in judged]
     findings.extend(mine)
     judged = {f.rule for f in mine}
     if stop:
@@ -51,23 +70,25 @@ def _run_one(target: Target, sc: Scenario, findings: list[Finding], unjudged: di
                 unjudged.setdefault(rule, stop)
 
 
-def run(settings: Settings, console: Console | None = None, machine: bool = True) -> Outcome:
-    """Probe the target, run what it allows, and return the verdict (the mock's worlds are deleted after)."""
+def run(settings: Settings, console: Console | None = None, machine: bool = True,
+        target: Target | None = None) -> Outcome:
+    """Meet the target (unless met already), run what it allows, and return the verdict (the mock's worlds are
+    deleted after)."""
     console = console or Console(stderr=True)
-    target = Target(settings)
+    target = target or Target(settings)
     findings: list[Finding] = []
-    skipped: dict[str, str] = {}
+    skipped: dict[str, tuple[str, str]] = {}
     unjudged: dict[str, str] = {}
     machine_note = ""
     for rule in BY_ID.values():
         reason = target.missing(rule.needs)
         if reason:
-            skipped[rule.id] = reason
+            skipped[rule.id] = (reason, target.flag(rule.needs))
     runnable = [sc for sc in SCENARIOS if not target.missing(sc.needs)]
     for sc in SCENARIOS:
         if sc not in runnable:
             for rule in sc.rules:
-                skipped.setdefault(rule, f"its scenario needs {target.missing(sc.needs)}")
+                skipped.setdefault(rule, (f"its scenario needs {target.missing(sc.needs)}", target.flag(sc.needs)))
     try:
         with Progress(TextColumn("[bold]conform[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=console, transient=True) as progress:

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import requests
-
 from ..client import Exchange, RentClient, SpendGuard
+from ..fetch import DEADLINE, FetchError
 from ..registry import DIALECTS
+from ..target import Target as Met, body_json, connect
 from .model import WorldParams, cents
 
+# the flag that would give a capability (none: only a server with that extension, e.g. smspva-rent-mock, has it)
+FLAGS = {"apikey": ("--apikey KEY",), "spend": ("--apikey KEY", "--allow-spend", "--max-spend AMOUNT"),
+         "balance": (), "clock": (), "catalogue": (), "alt": ("--alt-apikey KEY2",)}
 START_BALANCE = "100000"  # a world's account on the mock: enough for every scenario's charges
 
 
@@ -29,25 +32,19 @@ class Settings:
     max_spend: Decimal | None = None
     pace: float = 0.0
     examples: int = 25  # state-machine examples (0: no state machine)
-
-
-def _json(resp: requests.Response) -> Any:
-    try:
-        return resp.json()
-    except ValueError:
-        return None
+    timeout: float = DEADLINE  # seconds a whole call may take
 
 
 class Target:
-    """Probes the server once: is it the mock (control API), does it have the balance API, which dialect."""
+    """Meets the server once (contracts.target.connect: it answers, the mock's token, a rent.php root) and
+    learns what it offers: the mock's control API, the balance API, the dialect to judge by."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, met: Met | None = None):
         self.s = settings
-        self.root = settings.base_url.rstrip("/")
-        self.http = requests.Session()
-        if settings.admin_token:
-            self.http.headers["X-Mock-Token"] = settings.admin_token
-        self.mock_dialect = self._mock_dialect()
+        self.met = met or connect(settings.base_url, settings.admin_token, settings.timeout)
+        self.root = self.met.base
+        self.fetcher = self.met.fetcher
+        self.mock_dialect = self.met.mock_dialect
         self.dialect = settings.dialect if settings.dialect != "auto" else (self.mock_dialect or "documented")
         if self.dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {self.dialect!r} (known: {', '.join(DIALECTS)})")
@@ -58,15 +55,6 @@ class Target:
         self.caps = self._capabilities()
 
     # -- probing ----------------------------------------------------------------------------------
-    def _mock_dialect(self) -> str | None:
-        try:
-            if _json(self.http.get(self.root + "/_mock/health", timeout=5)) != {"ok": True}:
-                return None
-            doc = _json(self.http.get(self.root + "/_mock/worlds/default", timeout=5)) or {}
-            return doc.get("dialect") or "documented"
-        except requests.RequestException:
-            return None
-
     def _probe_world_key(self) -> str | None:
         made = self.new_world()
         return made["apikey"]
@@ -77,8 +65,8 @@ class Target:
         s = self.s
         return {
             "apikey": None if mock or s.apikey else "no --apikey given",
-            "spend": None if mock else (None if s.allow_spend and s.apikey else "costs real money: --allow-spend "
-                                        "--max-spend X to let it run"),
+            "spend": None if mock else (None if s.allow_spend and s.apikey else "costs real money, and spending "
+                                        "was not allowed"),
             "balance": None if mock or self.balance_api else "no balance API (/priemnik.php) answered",
             "clock": None if mock else "no /_mock/ clock, SMS and state extension",
             "catalogue": None if mock else "no /_mock/catalogue extension",
@@ -86,20 +74,21 @@ class Target:
         }
 
     def missing(self, needs: tuple[str, ...]) -> str | None:
-        """Why a rule or scenario needing `needs` cannot run here (None: it can)."""
-        for cap in needs:
-            if self.caps.get(cap):
-                return f"{cap}: {self.caps[cap]}"
-        return None
+        """Why a rule or scenario needing `needs` cannot run here: every capability it lacks (None: it can)."""
+        lacking = [f"{cap}: {self.caps[cap]}" for cap in dict.fromkeys(needs) if self.caps.get(cap)]
+        return "; ".join(lacking) or None
+
+    def flag(self, needs: tuple[str, ...]) -> str:
+        """The flags that would give every capability `needs` lacks here ("" when no flag can)."""
+        lacking = [cap for cap in needs if self.caps.get(cap)]
+        if any(not FLAGS[cap] for cap in lacking):
+            return ""
+        return " ".join(dict.fromkeys(flag for cap in lacking for flag in FLAGS[cap]))
 
     # -- the mock's worlds ------------------------------------------------------------------------
     def control(self, verb: str, path: str, body: dict | None = None, **query) -> Any:
-        """One control call; raises on a non-2xx answer (the suite's own world set-up must work)."""
-        if verb != "GET" and body is None:
-            body = {}  # the control API takes state changes as JSON only
-        r = self.http.request(verb, self.root + "/_mock" + path, json=body, params=query or None, timeout=20)
-        r.raise_for_status()
-        return r.json()
+        """One control call; ControlRefused on a non-2xx answer (the suite's own world set-up must work)."""
+        return self.met.control(verb, path, body, query or None)
 
     def new_world(self) -> dict:
         """A fresh world in the judged dialect with one well-funded account."""
@@ -111,19 +100,20 @@ class Target:
         """Delete every world this run made."""
         for name in self.worlds:
             try:
-                self.http.delete(self.root + f"/_mock/worlds/{name}", json={}, timeout=10)
-            except requests.RequestException:
+                self.fetcher.request("DELETE", self.root + f"/_mock/worlds/{name}", json_body={},
+                                     headers=self.met.headers)
+            except FetchError:
                 pass
         self.worlds.clear()
 
     def api_balance(self, apikey: str) -> Decimal | None:
         """The balance from the balance API beside rent.php, None when the server has no such API."""
         try:
-            r = self.http.get(self.root + "/priemnik.php",
-                              params={"metod": "get_balance", "service": "opt4", "apikey": apikey}, timeout=10)
-        except requests.RequestException:
+            r = self.fetcher.get(self.root + "/priemnik.php",
+                                 {"metod": "get_balance", "service": "opt4", "apikey": apikey})
+        except FetchError:
             return None
-        doc = _json(r)
+        doc = body_json(r)
         if not isinstance(doc, dict) or str(doc.get("response")) != "1" or "balance" not in doc:
             return None
         return cents(doc["balance"])
@@ -132,15 +122,17 @@ class Target:
         """A session for one scenario: its own world on the mock, else the given accounts."""
         if self.mock_dialect is None:
             guard = SpendGuard(allow=self.s.allow_spend, max_spend=self._budget_left())
-            main = RentClient(self.root, self.s.apikey, guard, self.s.pace)
-            alt = RentClient(self.root, self.s.alt_apikey, guard, self.s.pace) if self.s.alt_apikey else None
+            main = RentClient(self.root, self.s.apikey, guard, self.s.pace, fetcher=self.fetcher)
+            alt = RentClient(self.root, self.s.alt_apikey, guard, self.s.pace, fetcher=self.fetcher) \
+                if self.s.alt_apikey else None
             return Session(self, main, alt, None, WorldParams.from_world({}, self.dialect))
         made = self.new_world()
         base = self.root + made["base_path"]
         guard = SpendGuard(allow=True)
         alt_key = self.control("POST", "/accounts", {"world": made["world"], "balance": START_BALANCE})["apikey"]
         doc = self.control("GET", f"/worlds/{made['world']}")
-        return Session(self, RentClient(base, made["apikey"], guard), RentClient(base, alt_key, guard),
+        return Session(self, RentClient(base, made["apikey"], guard, fetcher=self.fetcher),
+                       RentClient(base, alt_key, guard, fetcher=self.fetcher),
                        made["world"], WorldParams.from_world(doc, self.dialect))
 
     def _budget_left(self) -> Decimal | None:
@@ -180,7 +172,7 @@ class Session:
     def open_account(self, who: str, balance: object) -> str:
         """Open another account in this world (mock only) with `balance`; later calls name it `who`."""
         made = self.target.control("POST", "/accounts", {"world": self.world, "balance": str(balance)})
-        self.extra[who] = RentClient(self.main.base, made["apikey"], self.main.guard)
+        self.extra[who] = RentClient(self.main.base, made["apikey"], self.main.guard, fetcher=self.target.fetcher)
         return made["apikey"]
 
     def now(self) -> int:
