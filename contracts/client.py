@@ -189,7 +189,8 @@ class RentClient:
             self.sleep(wait)
         self._last = time.monotonic()
         try:
-            r = self.fetcher.request(verb, self.base + "/api/rent.php", query)
+            spends = method in METHODS and METHODS[method].spends  # never sent twice: a retry could pay twice
+            r = self.fetcher.request(verb, self.base + "/api/rent.php", query, fresh=spends)
         except FetchError as exc:
             ex = Exchange(method, verb, query, None, None, exc.reason)
             self.exchanges.append(ex)
