@@ -34,4 +34,5 @@ def scenarios(name, schema, check):
         return
     for item in fmt.library():
         click.echo(f"{item['name']:<24} {item['description']}")
-        click.echo(f"{'':<24} rests on: {', '.join(item['rests_on']) or '-'}")
+        rests = ", ".join(item["rests_on"]) or f"nothing of the service's own ({item['basis'].split(':')[0]})"
+        click.echo(f"{'':<24} rests on: {rests}")

@@ -173,3 +173,12 @@ def library() -> list[dict]:
     """Every shipped scenario: name, description, what it rests on."""
     return [{"name": n, "description": shipped(n)["description"], "rests_on": shipped(n)["rests_on"],
              "basis": shipped(n)["basis"]} for n in names()]
+
+
+def library_table() -> str:
+    """The shipped scenarios as a Markdown table (docs/scenarios.md carries it; a test keeps it current)."""
+    rows = ["| scenario | what the service does | rests on | why |", "|---|---|---|---|"]
+    for item in library():
+        rests = ", ".join(f"`{r}`" for r in item["rests_on"]) or "-"
+        rows.append(f"| `{item['name']}` | {item['description']} | {rests} | {item['basis']} |")
+    return "\n".join(rows) + "\n"
