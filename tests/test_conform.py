@@ -97,7 +97,9 @@ def test_read_only_part_runs_where_the_control_extension_is_hidden(live_server, 
     assert result.exit_code == 3, result.output  # held, but most rules were NOT JUDGED
     doc = json.loads(report.read_text())
     held = {r["id"] for r in doc["rules"] if r["status"] == "held"}
-    assert held == {"PRICE-QUOTE", "RESTORE-UNKNOWN", "HISTORY-ORDER", "HISTORY-PAGING", "IDS-UNIQUE"}
+    # the model judges the catalogue methods' whole answers there too (stock counts as any count: others rent)
+    assert held == {"PRICE-QUOTE", "RESTORE-UNKNOWN", "HISTORY-ORDER", "HISTORY-PAGING", "IDS-UNIQUE",
+                    "CATALOGUE-VIEWS", "TEXT-DIALECT", "UNNAMED"}
     unjudged = {r["id"]: (r["reason"], r["flag"]) for r in doc["rules"] if r["status"] == "NOT JUDGED"}
     spend = "spend: costs real money, and spending was not allowed"
     assert unjudged["PRICE-PERIOD"] == unjudged["LEASE-90"] == (spend, "--apikey KEY --allow-spend --max-spend AMOUNT")
@@ -106,7 +108,7 @@ def test_read_only_part_runs_where_the_control_extension_is_hidden(live_server, 
     assert doc["exit_code"] == 3 and doc["counts"]["NOT JUDGED"] == len(unjudged)
     text = " ".join(result.output.split())
     assert "a server without the control extension" in text
-    assert (f"5 held, 0 broken, 1 not applicable, {len(unjudged)} NOT JUDGED of {len(RULES)} rules: held, but "
+    assert (f"8 held, 0 broken, 1 not applicable, {len(unjudged)} NOT JUDGED of {len(RULES)} rules: held, but "
             f"{len(unjudged)} applicable rules were NOT JUDGED (--partial-ok accepts that) (exit 3)") in text
     partial = CliRunner().invoke(conform, ["--base-url", live_server + "/w/default", "--apikey", key,
                                            "--partial-ok", "--examples", "0"])

@@ -121,9 +121,55 @@ RULES: tuple[Rule, ...] = (
     _r("ISOLATION-READ", "isolation", "an account never sees another's orders, SMS or history", SPEND + ("alt",)),
     _r("ISOLATION-WRITE", "isolation", "calls naming another account's order are refused and change nothing",
        SPEND + ("alt",)),
+    _r("WORLD-SCOPE", "isolation", "under /w/<world>/ an apikey of another world is refused and keyless calls read "
+       "that world (rent.php and /priemnik.php)", ("apikey", "clock")),
+    # -- what the model adds (contracts/model/) -----------------------------------------------------
+    _r("STOCK-TAKEN", "stock", "create takes one number per service from the chosen provider's stock; a delete or "
+       "the end of a hold gives it back (a lost number never); every count shows it", SPEND),
+    _r("CATALOGUE-VIEWS", "stock", "getcountries, getdata, getdataWithProviders, getcount, getCountWithProviders, "
+       "get_count_multi, get_default_services and the PayPal tables show one catalogue, whole"),
+    _r("STATE-FAST", "state", "an order in a FAST country (rent_switch_type) starts in state 1 and stays there",
+       TIMED),
+    _r("SMS-OTHER", "sms", "an SMS for another service of the number is listed apart (OtherSms in live and sdk), "
+       "never in the order's own list; a service added to the order makes its SMS the order's own", TIMED),
+    _r("SMS-CLOSED", "sms", "sms still lists an archived order's SMS to its renter", TIMED),
+    _r("NUMBER-FORM", "wire", "pnumber and ccode write a valid mobile number of the country in the dialect's form "
+       "(live: the country's own, full with ccode \"\" for PT and RO); one number per create_multi", SPEND),
+    _r("TEXT-DIALECT", "wire", "every refusal says the dialect's words for its reason (reference, evidence, or ours "
+       "on the mock) and changes nothing"),
+    _r("ACCOUNT-API", "account", "/priemnik.php get_balance and get_userinfo answer the balance rentals leave, as a "
+       "string; refusals are the service's plain text", ("apikey", "balance")),
+    _r("UNNAMED", "model", "every answer is the one the model predicts, whole (a difference no other rule names)"),
 )
 
 BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+# The model behaviour each rule names (contracts/model/): the rules are the readable index of the oracle.
+MODEL: dict[str, str] = {
+    **dict.fromkeys(("PRICE-QUOTE",), "catalogue.by_service_view"),
+    **dict.fromkeys(("PRICE-PERIOD", "PRICE-DISCOUNT", "PRICE-MULTI", "PRICE-NO-DEBT", "PERIOD-90", "PERIOD-LEASE",
+                     "PERIOD-MAX-90", "IDS-UNIQUE", "STATE-CREATE", "STATE-FAST", "NUMBER-FORM"), "rent.create"),
+    "PRICE-ADD-SERVICE": "rent.add_service",
+    **dict.fromkeys(("PROLONG-WINDOW", "PROLONG-EXTENDS", "PROLONG-DAYS", "PROLONG-LEASE", "PROLONG-LOST"),
+                    "rent.prolong"),
+    **dict.fromkeys(("CANPROLONG-FIELDS", "LEASE-90", "EXPIRY-AT-UNTIL"), "orders.orders"),
+    **dict.fromkeys(("STATE-ACTIVATE", "STATE-REACTIVATE", "STATE-LOST"), "rent.activate"),
+    **dict.fromkeys(("STATE-DELAY", "STATE-WINDOW", "STATE-LASTONLINE"), "presence.Presence"),
+    **dict.fromkeys(("SMS-ACTIVE-ONLY", "SMS-HASNEW", "SMS-LIST", "SMS-OTHER", "SMS-CLOSED"), "rent.sms"),
+    **dict.fromkeys(("DELETE-CLOSES", "DELETE-NO-REFUND", "DELETE-LOST-REFUND"), "rent.delete"),
+    **dict.fromkeys(("HOLD-RESTORABLE", "HOLD-OVER", "RESTORE-UNKNOWN", "RESTORE-NOTOWNER", "RESTORE-RUNNING",
+                     "RESTORE-COUNTRY", "RESTORE-SERVICE", "RESTORE-LEASE-LEFT", "RESTORE-ORDER"),
+                    "archive.first_failing"),
+    **dict.fromkeys(("RESTORE-FEE",), "archive.fee"),
+    **dict.fromkeys(("RESTORE-DOES", "RESTORE-BALANCE"), "archive.restore"),
+    **dict.fromkeys(("HISTORY-ORDER", "HISTORY-PAGING", "HISTORY-FIELDS"), "archive.history"),
+    **dict.fromkeys(("ISOLATION-READ", "ISOLATION-WRITE"), "rent.not_found"),
+    **dict.fromkeys(("WORLD-SCOPE", "UNNAMED"), "service.Service"),
+    **dict.fromkeys(("STOCK-TAKEN",), "state.World.pin"),
+    **dict.fromkeys(("CATALOGUE-VIEWS",), "catalogue.seed"),
+    **dict.fromkeys(("TEXT-DIALECT",), "texts.TEXTS"),
+    **dict.fromkeys(("ACCOUNT-API",), "service.Service.account_api"),
+}
 AREAS: tuple[str, ...] = tuple(dict.fromkeys(r.area for r in RULES))
 
 # The reference's restore codes and the phrases it lists beside them: a server may answer either form.

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from ..client import SpendRefused
 from ..target import ControlRefused, TargetError
 from ..verdict import BROKEN, Ledger
-from . import scenarios_archive, scenarios_life, scenarios_money  # noqa: F401  (they register scenarios)
+from . import scenarios_archive, scenarios_life, scenarios_model, scenarios_money  # noqa: F401  (they register scenarios)
 from .judge import SCENARIOS, Abort, Ctx, Finding, RuleResult, Scenario, show, verdicts
 from .rules import BY_ID
 from .target import Settings, Target

@@ -1,8 +1,8 @@
 """Measure `rent-mock conform`: apply each broken variant to a copy of the project tree, serve the copy,
 run conform against it, and print caught/missed.
 
-    python -m tests.mutants.run                      # every variant
-    python -m tests.mutants.run --only M01,M22 --examples 0
+    python -m tests.mutants.run                      # every variant, live dialect, conform's default examples
+    python -m tests.mutants.run --dialect all --only N01,N02 --examples 0
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts.conformance.runner import Outcome, run
+from contracts.registry import DIALECTS
 from contracts.conformance.target import Settings
 
 from .variants import VARIANTS, Variant
@@ -64,7 +65,7 @@ def served(tree: Path, dialect: str):
         proc.wait(timeout=20)
 
 
-def judge(variant: Variant, dialect: str = "documented", examples: int = 10) -> Outcome:
+def judge(variant: Variant, dialect: str = "live", examples: int = 10) -> Outcome:
     """Conform's verdict on the variant."""
     with tempfile.TemporaryDirectory(prefix=f"mutant-{variant.id}-") as tmp:
         tree = Path(tmp)
@@ -75,36 +76,44 @@ def judge(variant: Variant, dialect: str = "documented", examples: int = 10) -> 
 
 @click.command()
 @click.option("--only", help="Comma-separated variant ids (default: all).")
-@click.option("--dialect", default="documented", show_default=True)
-@click.option("--examples", default=10, show_default=True, help="State-machine examples per variant.")
+@click.option("--dialect", default="live", show_default=True,
+              help="Dialect(s) to serve and judge in: one, a comma-separated list, or all.")
+@click.option("--examples", default=25, show_default=True,
+              help="State-machine examples per variant (conform's default).")
 def main(only, dialect, examples):
-    """Run conform against every broken variant; exit 1 when fewer than 90% are caught."""
+    """Run conform against every broken variant in each dialect; exit 1 when fewer than 90% are caught."""
     chosen = [v for v in VARIANTS if not only or v.id in only.split(",")]
+    dialects = list(DIALECTS) if dialect == "all" else dialect.split(",")
     console = Console()
-    table = Table(title=f"conform against {len(chosen)} broken variants ({dialect})")
-    for col in ("variant", "rule broken on purpose", "bug", "verdict", "rules conform found broken"):
+    table = Table(title=f"conform against {len(chosen)} broken variants ({', '.join(dialects)})")
+    for col in ("variant", "dialect", "rule broken on purpose", "bug", "verdict", "rules conform found broken"):
         table.add_column(col)
     missed: list[str] = []
-    for v in chosen:
-        started = time.monotonic()
-        try:
-            outcome = judge(v, dialect, examples)
-        except RuntimeError as exc:  # a variant that does not even start counts as missed: it proves nothing
-            missed.append(v.id)
-            table.add_row(v.id, v.rule, v.bug, "[red]error[/red]", str(exc))
-            console.print(f"{v.id} {v.rule}: ERROR {exc}", highlight=False)
-            continue
-        broken = [r.rule for r in outcome.results if r.status == "broken"]
-        if not broken:
-            missed.append(v.id)
-        verdict = "[green]caught[/green]" if broken else "[red]missed[/red]"
-        table.add_row(v.id, v.rule, v.bug, verdict, ", ".join(broken) or "-")
-        console.print(f"{v.id} {v.rule}: {'caught' if broken else 'MISSED'} "
-                      f"({', '.join(broken) or 'nothing broken'}; {time.monotonic() - started:.0f} s)", highlight=False)
+    started_all = time.monotonic()
+    for d in dialects:
+        for v in chosen:
+            started = time.monotonic()
+            try:
+                outcome = judge(v, d, examples)
+            except RuntimeError as exc:  # a variant that does not even start counts as missed: it proves nothing
+                missed.append(f"{v.id}/{d}")
+                table.add_row(v.id, d, v.rule, v.bug, "[red]error[/red]", str(exc))
+                console.print(f"{v.id} {d} {v.rule}: ERROR {exc}", highlight=False)
+                continue
+            broken = [r.rule for r in outcome.results if r.status == "broken"]
+            if not broken:
+                missed.append(f"{v.id}/{d}")
+            verdict = "[green]caught[/green]" if broken else "[red]missed[/red]"
+            table.add_row(v.id, d, v.rule, v.bug, verdict, ", ".join(broken) or "-")
+            console.print(f"{v.id} {d} {v.rule}: {'caught' if broken else 'MISSED'} "
+                          f"({', '.join(broken) or 'nothing broken'}; {time.monotonic() - started:.0f} s)",
+                          highlight=False)
     console.print(table)
-    caught = len(chosen) - len(missed)
-    rate = caught / len(chosen) if chosen else 1.0
-    console.print(f"caught {caught} of {len(chosen)} ({rate:.0%}); missed: {', '.join(missed) or 'none'}")
+    runs = len(chosen) * len(dialects)
+    caught = runs - len(missed)
+    rate = caught / runs if runs else 1.0
+    console.print(f"caught {caught} of {runs} ({rate:.0%}) in {time.monotonic() - started_all:.0f} s with "
+                  f"--examples {examples}; missed: {', '.join(missed) or 'none'}")
     sys.exit(0 if rate >= 0.9 else 1)
 
 
