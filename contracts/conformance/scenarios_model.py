@@ -83,7 +83,9 @@ def model_tour(ctx: Ctx) -> None:
             d.look()
         services = where.services[first]
         made = d.call("create_multi", dtype="week", dcount=1, country=first, services=",".join(services[:2]))
-        multi = [o["id"] for o in made["data"]] if isinstance(made.get("data"), list) else [made["data"]["id"]]
+        first_id = (made["data"][0] if isinstance(made["data"], list) else made["data"])["id"]
+        number = d.w.orders[first_id].number  # its sibling's id: from the answer, or (one object) the model's
+        multi = [o.id for o in d.w.orders.values() if o.number == number and o.live]
         d.look()
         d.call("add_service_to_order", id=multi[0], service=services[2], pnumber=d.w.orders[multi[0]].number)
         d.call("add_service_to_order", id=multi[0], service=services[1], pnumber=d.w.orders[multi[0]].number)
