@@ -35,7 +35,7 @@ def _reason(exc: Exception) -> str:
 
 def _load(store: Store, hub: Hub, name: str, doc: dict) -> World:
     try:
-        return load_world(doc, name, hub._next_id, hub.wall)
+        return load_world(doc, name, hub._next_id, hub.wall, hub.catalogue)
     except SnapshotError as exc:
         raise StateError(f"{store.path}: checkpoint of world {name!r}: {exc}") from None
 

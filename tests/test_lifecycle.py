@@ -22,7 +22,7 @@ def refused(msg, fn, *args):
 
 
 def test_create_debits_reserves_and_starts_inactive(world):
-    offer = world.catalogue.countries["RU"].offers["opt16"]
+    offer = world.catalogue.own_offer("RU", "opt16")  # the world's own copy, as a rental makes it
     stock_before = dict(offer.stock)
     order = rent(world)
     assert world.accounts[KEY].balance == Decimal("100") - Decimal("3.43")  # RU opt16: 0.49/day · 7
@@ -47,7 +47,7 @@ def test_refusals_change_nothing(world):
 
 
 def test_no_stock_is_refused(world):
-    offer = world.catalogue.countries["RU"].offers["opt16"]
+    offer = world.catalogue.own_offer("RU", "opt16")
     for p in offer.stock:
         offer.stock[p] = 0
     refused(E.NO_NUMBERS.format("opt16", "RU"), rent, world)
@@ -207,7 +207,7 @@ def test_delete_refund_policy(shipped_catalogue, policy, lost, refund):
 
 
 def test_expiry_moves_to_archive_and_the_hold_returns_stock(world):
-    offer = world.catalogue.countries["RU"].offers["opt16"]
+    offer = world.catalogue.own_offer("RU", "opt16")
     order = rent(world)
     stock_after_rent = offer.stock[order.provider]
     world.advance(7 * DAY - 1)

@@ -17,7 +17,7 @@ import signal
 def live_hub(shipped_catalogue):
     """A hub whose default world speaks live; RO writes numbers in full (as the evidence says)."""
     hub = make_hub(shipped_catalogue, dialect="live")
-    hub.worlds["default"].catalogue.countries["RO"].number_form = "full"
+    hub.worlds["default"].catalogue.own_country("RO").number_form = "full"
     return hub
 
 
@@ -103,7 +103,7 @@ def test_national_form_countries_keep_ccode_and_the_national_number(live, live_h
 def test_documented_and_sdk_keep_the_national_form_for_full_countries(shipped_catalogue):
     for dialect in ("documented", "sdk"):
         hub = make_hub(shipped_catalogue, dialect=dialect)
-        hub.worlds["default"].catalogue.countries["RO"].number_form = "full"
+        hub.worlds["default"].catalogue.own_country("RO").number_form = "full"
         api = _api(hub)
         one, _ = _stock(api, hub, "RO")
         created = api.ok("create", dtype="week", dcount=1, country="RO", service=one)

@@ -12,7 +12,7 @@ from tests.conftest import KEY, OTHER, START, make_hub
 
 def price(world, service, price_day, procent_days=0, procent=0):
     """Pin a RU offer's price and discount so each test's money is explicit."""
-    offer = world.catalogue.countries["RU"].offers[service]
+    offer = world.catalogue.own_offer("RU", service)  # the world's own copy (the catalogue is shared until then)
     offer.price_day, offer.procent_days, offer.procent = Decimal(price_day), procent_days, procent
 
 
@@ -85,7 +85,7 @@ def test_codes_in_the_order_of_the_table(world):
     rental.delete(world, KEY, deleted.id)
     assert codes(world, KEY, deleted.id) == (E.DATEDIFFINVERT, E.DATEDIFFINVERT)
     # 5 before 6: service gone and number released -> service code wins
-    services = world.catalogue.countries["RU"].offers
+    services = world.catalogue.own_country("RU").offers
     saved = services.pop("opt59")
     world.advance(40 * DAY)
     assert codes(world, KEY, order.id) == (E.NOSERVICEDATA, E.SERVICE_NOT_FOUND)

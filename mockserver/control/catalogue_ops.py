@@ -33,6 +33,7 @@ def set_offer(rt, body, world):
     unknown = sorted(set(body.get("stock", {})) - set(country.leases))
     if unknown:
         raise ControlError(400, f"stock: unknown provider {unknown[0]!r} for {country.code}")
+    country = world.catalogue.own_country(country.code)  # checked: now the world's own copy, to change
     offer = country.offers.get(body["service"])
     if offer is None:
         if "price_day" not in body:
@@ -53,8 +54,9 @@ def drop_offer(rt, body, world):
     world.now()
     world.touch()
     country = world.catalogue.countries.get(body["country"])
-    if country is None or country.offers.pop(body["service"], None) is None:
+    if country is None or body["service"] not in country.offers:
         raise ControlError(404, f"{body['country']} does not offer {body['service']!r}")
+    del world.catalogue.own_country(country.code).offers[body["service"]]
     return {"deleted": True}, 200
 
 
@@ -72,5 +74,5 @@ def drop_country(rt, body, world):
 def add_service(rt, body, world):
     """Add (or rename) a service; offer it in countries with /_mock/catalogue/offers."""
     world.touch()
-    world.catalogue.services[body["code"]] = ServiceDef(body["code"], body["name"], body.get("img", ""))
+    world.catalogue.own_services()[body["code"]] = ServiceDef(body["code"], body["name"], body.get("img", ""))
     return {"code": body["code"], "name": body["name"]}, 201

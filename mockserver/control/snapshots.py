@@ -22,7 +22,7 @@ def put_snapshot(rt, body):
     if name not in rt.hub.worlds:
         room_for_a_world(rt)
     try:
-        world = load_world(body.get("snapshot"), name, rt.hub._next_id, rt.hub.wall)
+        world = load_world(body.get("snapshot"), name, rt.hub._next_id, rt.hub.wall, rt.hub.catalogue)
     except SnapshotError as exc:
         raise ControlError(400, f"snapshot: {exc}") from None
     check_dialect(world.config.dialect, world.config.overrides)

@@ -1,12 +1,18 @@
-"""The catalogue: countries, services, providers, prices and stock; loaded from JSON, copied per world."""
+"""The catalogue: countries, services, providers, prices and stock; loaded from JSON, shared by worlds.
+
+A world's catalogue shares the server's countries and services until the world changes one (copy on write):
+a fresh world then costs a few KiB instead of a copy of every offer. What is shared is read-only (stock,
+offers and leases are read-only mappings; setting a field raises), so a change that forgets to take its own
+copy first (`Catalogue.own_country`, `own_offer`, `own_services`) fails loudly instead of changing every world.
+"""
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
+from types import MappingProxyType
 
 import phonenumbers
 import pycountry
@@ -24,6 +30,13 @@ NUMBER_FORMS = ("national", "full")
 
 class CatalogueError(ValueError):
     """The catalogue file is malformed; the message names the place."""
+
+
+def _read_only_if_shared(self, name: str, value) -> None:
+    if self.__dict__.get("_shared"):
+        raise TypeError(f"this {type(self).__name__.lower()} is shared between worlds: change the world's own copy "
+                        "(Catalogue.own_country / own_offer)")
+    object.__setattr__(self, name, value)
 
 
 @dataclass
@@ -45,6 +58,8 @@ class Offer:
     day_step: int
     stock: dict[str, int]
 
+    __setattr__ = _read_only_if_shared
+
 
 @dataclass
 class Country:
@@ -60,6 +75,26 @@ class Country:
     leases: dict[str, int]  # provider -> lease days of its numbers
     offers: dict[str, Offer] = field(default_factory=dict)
     number_form: str = "national"  # one of NUMBER_FORMS; the live dialect writes pnumber/ccode by it
+
+    __setattr__ = _read_only_if_shared
+
+    def copy(self) -> "Country":
+        """A copy of its own: offers, stock and leases included."""
+        offers = {s: Offer(o.price_day, o.procent_days, o.procent, o.day_step, dict(o.stock))
+                  for s, o in self.offers.items()}
+        return Country(self.code, self.iso, self.name, self.dial, self.switch_type, self.avail_prolong,
+                       self.url_name, dict(self.leases), offers, self.number_form)
+
+    def share(self) -> "Country":
+        """Make this country read-only, so that worlds can share it; returns it."""
+        if not self.__dict__.get("_shared"):
+            for offer in self.offers.values():
+                object.__setattr__(offer, "stock", MappingProxyType(offer.stock))
+                object.__setattr__(offer, "_shared", True)
+            object.__setattr__(self, "offers", MappingProxyType(self.offers))
+            object.__setattr__(self, "leases", MappingProxyType(self.leases))
+            object.__setattr__(self, "_shared", True)
+        return self
 
     @property
     def ccode(self) -> str:
@@ -80,22 +115,57 @@ class Country:
 
 @dataclass
 class Catalogue:
-    """Services and countries of one world (mutable: stock moves as numbers are rented)."""
+    """Services and countries of one world (stock moves as numbers are rented); see the module's docstring."""
 
     services: dict[str, ServiceDef]
     countries: dict[str, Country]
     paypal_days: list[dict]
     paypal_min_days: int
+    owned: set[str] | None = field(default=None, compare=False, repr=False)  # codes of countries it may change;
+    # None: all of them (a catalogue that shares nothing)
+    own_services_dict: bool = field(default=True, compare=False, repr=False)
+    shared_docs: dict | None = field(default=None, compare=False, repr=False)  # once shared: each country's
+    # document and the services' (what `parse(doc, base=self)` compares entries with)
 
     def copy(self) -> "Catalogue":
-        """An independent copy (for a new or reset world); only stock and offers are mutable state."""
-        countries = {}
-        for code, c in self.countries.items():
-            offers = {s: Offer(o.price_day, o.procent_days, o.procent, o.day_step, dict(o.stock))
-                      for s, o in c.offers.items()}
-            countries[code] = Country(c.code, c.iso, c.name, c.dial, c.switch_type, c.avail_prolong, c.url_name,
-                                      dict(c.leases), offers, c.number_form)
-        return Catalogue(dict(self.services), countries, copy.deepcopy(self.paypal_days), self.paypal_min_days)
+        """An independent copy that shares nothing (the simulator changes its stock before worlds exist)."""
+        countries = {code: c.copy() for code, c in self.countries.items()}
+        return Catalogue(dict(self.services), countries, [dict(d) for d in self.paypal_days], self.paypal_min_days)
+
+    def freeze(self) -> dict:
+        """Make this catalogue read-only for good, so that worlds can share it; returns `shared_docs`."""
+        if self.shared_docs is None:
+            doc = self.to_doc()
+            self.shared_docs = {"services": doc["services"], "countries": {c["code"]: c for c in doc["countries"]}}
+            for country in self.countries.values():
+                country.share()
+            self.countries, self.services = MappingProxyType(self.countries), MappingProxyType(self.services)
+        return self.shared_docs
+
+    def shared(self) -> "Catalogue":
+        """A catalogue for one world that shares this one's countries and services until it changes them
+        (this one becomes read-only for good)."""
+        self.freeze()
+        return Catalogue(self.services, dict(self.countries), self.paypal_days, self.paypal_min_days,
+                         owned=set(), own_services_dict=False)
+
+    def own_country(self, code: str) -> Country:
+        """The country `code` as this world's own copy, to change (copied from the shared one on first use)."""
+        country = self.countries[code]
+        if self.owned is not None and code not in self.owned:
+            country = self.countries[code] = country.copy()
+            self.owned.add(code)
+        return country
+
+    def own_offer(self, code: str, service: str) -> Offer:
+        """The offer of `service` in country `code` as this world's own, to change."""
+        return self.own_country(code).offers[service]
+
+    def own_services(self) -> dict[str, ServiceDef]:
+        """The services as this world's own dict, to add to."""
+        if not self.own_services_dict:
+            self.services, self.own_services_dict = dict(self.services), True
+        return self.services
 
     def to_doc(self) -> dict:
         """The catalogue as a document `parse()` reads back (current prices and stock included)."""
@@ -111,7 +181,7 @@ class Catalogue:
                                     "procent": o.procent, "day_step": o.day_step, "stock": dict(o.stock)}
                              for code, o in c.offers.items()},
             } for c in self.countries.values()],
-            "paypal": {"canada_days": self.paypal_days, "min_days": self.paypal_min_days},
+            "paypal": {"canada_days": [dict(d) for d in self.paypal_days], "min_days": self.paypal_min_days},
         }
 
 
@@ -174,20 +244,37 @@ def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
     return country
 
 
-def parse(doc: dict) -> Catalogue:
-    """Build a catalogue from its JSON document, checking every entry."""
+def parse(doc: dict, base: Catalogue | None = None) -> Catalogue:
+    """Build a catalogue from its JSON document, checking every entry.
+
+    With `base` (the server's catalogue, shared by its worlds), an entry written exactly as the base writes it
+    is the base's own shared country (or services), not a copy: a world loaded from a snapshot or checkpoint
+    then costs what a fresh one does, and those entries need no parsing.
+    """
     if not isinstance(doc, dict):
         raise CatalogueError("catalogue: expected a JSON object")
-    services = {}
-    for entry in _need(doc, "services", "catalogue"):
-        code = str(_need(entry, "code", "service"))
-        services[code] = ServiceDef(code, str(_need(entry, "name", f"service {code}")), str(entry.get("img", "")))
-    countries = {}
+    known = base.freeze() if base is not None else {"services": None, "countries": {}}
+    services: dict = {}
+    if base is not None and doc.get("services") == known["services"]:
+        services = base.services
+    else:
+        for entry in _need(doc, "services", "catalogue"):
+            code = str(_need(entry, "code", "service"))
+            services[code] = ServiceDef(code, str(_need(entry, "name", f"service {code}")), str(entry.get("img", "")))
+    countries, owned = {}, set()
     for entry in _need(doc, "countries", "catalogue"):
+        code = entry.get("code") if isinstance(entry, dict) else None
+        same = isinstance(code, str) and known["countries"].get(code) == entry
+        if same and all(s in services for s in entry["services"]):
+            countries[code] = base.countries[code]
+            continue
         country = _country(entry, services)
         countries[country.code] = country
+        owned.add(country.code)
     paypal = doc.get("paypal", {})
-    return Catalogue(services, countries, list(paypal.get("canada_days", [])), int(paypal.get("min_days", 30)))
+    shares = base is not None
+    return Catalogue(services, countries, list(paypal.get("canada_days", [])), int(paypal.get("min_days", 30)),
+                     owned=owned if shares else None, own_services_dict=not shares or services is not base.services)
 
 
 def load(path: str | Path | None = None) -> Catalogue:

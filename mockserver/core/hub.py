@@ -106,7 +106,7 @@ class Hub:
         if config.refund not in REFUND_POLICIES:
             raise ValueError(f"refund must be one of {', '.join(REFUND_POLICIES)}")
         clock = make_clock(config.clock, config.start, self.wall, config.speed)
-        return World(name, config, self.catalogue.copy(), clock, self._next_id)
+        return World(name, config, self.catalogue.shared(), clock, self._next_id)  # shared until it changes
 
     def create_world(self, config: WorldConfig, name: str | None = None) -> World:
         """Create an isolated world; its initial accounts' apikeys must be new to the server."""

@@ -101,7 +101,7 @@ def create(world: World, apikey: str, dtype: str, dcount: int, country: str, ser
             order = Order(id=world.next_id(world), apikey=apikey, country=country, provider=chosen,
                           service=service, number=full, pnumber=national, ccode=land.ccode, begin=now,
                           until=now + days * DAY, lease_until=now + lease_days * DAY, days=days)
-            offer.stock[chosen] -= 1
+            world.catalogue.own_offer(country, service).stock[chosen] -= 1
             one = price_for_days(offer.price_day, days, offer.procent_days, offer.procent)
             account.debit(now, "create", one, order.id)
             world.open(order)

@@ -78,15 +78,15 @@ def _stock(world: World, event: dict, values: dict) -> bool:
     """Stock of a service (or every service: `*`) in a country (every country: `*`; none named: the
     call's) set to `count` for every provider."""
     code = event.get("country") or values.get("country")
-    countries = list(world.catalogue.countries.values()) if code == "*" else \
-        [c for c in (world.catalogue.countries.get(code),) if c is not None]
+    codes = list(world.catalogue.countries) if code == "*" else [code] if code in world.catalogue.countries else []
     service, count = event.get("service", "*"), event.get("count", 0)
     changed = False
-    for country in countries:
-        for name, offer in country.offers.items():
-            if service in ("*", name):
-                offer.stock = dict.fromkeys(country.leases, count)
-                changed = True
+    for c in codes:
+        names = [name for name in world.catalogue.countries[c].offers if service in ("*", name)]
+        country = world.catalogue.own_country(c) if names else None  # the world's own copy, to change
+        for name in names:
+            country.offers[name].stock = dict.fromkeys(country.leases, count)
+            changed = True
     return changed
 
 

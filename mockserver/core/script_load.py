@@ -112,15 +112,16 @@ def _catalogue_plan(world: World, tweaks: list[dict], problems: list[str]) -> li
             country = cat.countries[code]
             names = sorted(country.offers) if service == "*" else [service]
             for name in names:
-                step = _offer_step(country, name, tweak, f"{where} ({code} {name})", problems)
+                step = _offer_step(cat, country, name, tweak, f"{where} ({code} {name})", problems)
                 if step is not None:
                     plan.append(step)
     return plan
 
 
-def _offer_step(country, name: str, tweak: dict, where: str, problems: list[str]):
+def _offer_step(cat, country, name: str, tweak: dict, where: str, problems: list[str]):
+    """Checked against the country as it is; the step changes the world's own copy (see catalogue.py)."""
     if tweak.get("remove"):
-        return lambda: country.offers.pop(name, None)
+        return lambda: country.code in cat.countries and cat.own_country(country.code).offers.pop(name, None)
     stock = tweak.get("stock")
     if isinstance(stock, dict):
         unknown = sorted(set(stock) - set(country.leases))
@@ -142,9 +143,12 @@ def _offer_step(country, name: str, tweak: dict, where: str, problems: list[str]
             return None
 
     def step() -> None:
-        offer = country.offers.get(name)
+        if country.code not in cat.countries:  # an earlier step removed it
+            return
+        own = cat.own_country(country.code)
+        offer = own.offers.get(name)
         if offer is None:
-            offer = country.offers[name] = Offer(money(tweak["price_day"]), 0, 0, 0, {})
+            offer = own.offers[name] = Offer(money(tweak["price_day"]), 0, 0, 0, {})
         if "price_day" in tweak:
             offer.price_day = money(tweak["price_day"])
         for key in ("procent_days", "procent", "day_step"):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Callable
 
 from .accounts import Account, Entry
-from .catalogue import CatalogueError, parse
+from .catalogue import Catalogue, CatalogueError, parse
 from .clock import load_clock
 from .invariants import problems
 from .money import parse_amount
@@ -71,12 +71,13 @@ def dump_world(world: World) -> dict:
         }
 
 
-def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float]) -> World:
-    """Rebuild a world called `name` from `dump_world` output."""
+def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float],
+               base: Catalogue | None = None) -> World:
+    """Rebuild a world called `name` from `dump_world` output (sharing what its catalogue has as `base` has it)."""
     if not isinstance(doc, dict) or doc.get("version") != VERSION:
         raise SnapshotError(f"snapshot version must be {VERSION}")
     try:
-        world = _build(doc, name, next_id, wall)
+        world = _build(doc, name, next_id, wall, base)
     except SnapshotError:
         raise
     except CatalogueError as exc:
@@ -105,11 +106,12 @@ def _amount(value: object, where: str) -> Decimal:
         raise SnapshotError(f"{where}: {exc}") from None
 
 
-def _build(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float]) -> World:
+def _build(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float],
+           base: Catalogue | None = None) -> World:
     """The world a snapshot describes (types and references are checked afterwards)."""
     config = config_from(doc["config"])
     config.accounts = {}  # accounts come from the snapshot itself, not re-created
-    world = World(name, config, parse(doc["catalogue"]), load_clock(doc["clock"], wall), next_id)
+    world = World(name, config, parse(doc["catalogue"], base), load_clock(doc["clock"], wall), next_id)
     world.config = config_from(doc["config"])
     version, internal, gauss = doc["rng"]
     world.rng.setstate((version, tuple(internal), gauss))

@@ -253,9 +253,9 @@ class World:
         country = self.catalogue.countries.get(order.country)
         lost = order.state == LOST
         if country is not None and not lost:
-            offer = country.offers.get(order.service)
-            if offer is not None:
-                offer.stock[order.provider] = offer.stock.get(order.provider, 0) + 1
+            if order.service in country.offers:
+                stock = self.catalogue.own_offer(order.country, order.service).stock
+                stock[order.provider] = stock.get(order.provider, 0) + 1
         if not holders:
             self.holders.pop(order.number, None)
             if not lost:
