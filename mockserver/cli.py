@@ -54,6 +54,9 @@ def main() -> None:
               help="Connections held at once, idle keep-alive ones included.")
 @click.option("--idle-timeout", default=ServeOptions.idle_timeout, show_default=True, type=click.IntRange(1),
               help="Seconds an idle connection stays open.")
+@click.option("--request-timeout", default=ServeOptions.request_timeout, show_default=True,
+              type=click.FloatRange(0, min_open=True),
+              help="Seconds a request has for its headers and body to arrive (then 408 and the connection closes).")
 @click.option("--backlog", default=ServeOptions.backlog, show_default=True, type=click.IntRange(1),
               help="Connections waiting to be accepted.")
 @click.option("--max-worlds", default=ServeOptions.max_worlds, show_default=True, type=click.IntRange(1),
@@ -68,13 +71,14 @@ def main() -> None:
               help="A shipped scenario (rent-mock scenarios lists them) or a scenario file, loaded into the "
                    "default world (repeatable).")
 def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads,
-          state, journal_size, connection_limit, idle_timeout, backlog, max_worlds, journal_max, max_snapshot,
-          allowed_hosts, scenarios):
+          state, journal_size, connection_limit, idle_timeout, request_timeout, backlog, max_worlds, journal_max,
+          max_snapshot, allowed_hosts, scenarios):
     """Start the mock server with its default world."""
     opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
                         admin_token, threads, state, journal_size, connection_limit=connection_limit,
-                        idle_timeout=idle_timeout, backlog=backlog, max_worlds=max_worlds, journal_max=journal_max,
-                        max_snapshot=max_snapshot, allowed_hosts=tuple(allowed_hosts), scenarios=tuple(scenarios))
+                        idle_timeout=idle_timeout, request_timeout=request_timeout, backlog=backlog,
+                        max_worlds=max_worlds, journal_max=journal_max, max_snapshot=max_snapshot,
+                        allowed_hosts=tuple(allowed_hosts), scenarios=tuple(scenarios))
     try:
         served = make_server(opts)
     except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:

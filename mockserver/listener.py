@@ -1,12 +1,16 @@
-"""The socket side of the server: waitress's connection limits, the idle timeout, bodies refused before
-they are read (with a JSON answer), and the open-file limit many connections need."""
+"""The socket side of the server: waitress's connection limits, the idle timeout, a deadline for each request,
+room made at the connection cap, bodies refused before they are read (with a JSON answer), and the open-file
+limit many connections need."""
 from __future__ import annotations
 
 import logging
+import time
 
+from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
-from waitress.task import ErrorTask
-from waitress.utilities import RequestEntityTooLarge
+from waitress.server import MultiSocketServer, TcpWSGIServer
+from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.utilities import Error, RequestEntityTooLarge
 
 from .http.rent import encode, error
 from .http.wsgi import _rent_path
@@ -46,19 +50,136 @@ class JsonErrorTask(ErrorTask):
             message = f"Request body{size} is over the limit of {limit} bytes"
         else:
             message = f"{exc.reason}: {exc.body}"
-        is_rent, _ = _rent_path(request.path or "")
+        is_rent, _ = _rent_path(getattr(request, "path", "") or "")  # a request cut before its first line has none
         body = encode(error(message) if is_rent else {"error": message})
         self.status = f"{exc.code} {exc.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
         self.set_close_on_finish()
         self.content_length = len(body)
-        self.write(b"" if request.command == "HEAD" else body)  # HEAD: the headers alone
+        self.write(b"" if getattr(request, "command", "") == "HEAD" else body)  # HEAD: the headers alone
+
+
+class RequestTimeout(Error):
+    """A request whose headers and body did not all arrive within the deadline."""
+
+    code = 408
+    reason = "Request Timeout"
 
 
 class Channel(HTTPChannel):
-    """A waitress connection whose refusals are JSON."""
+    """A waitress connection whose refusals are JSON, and whose requests must arrive within a deadline.
+
+    waitress closes a connection only when it is idle (`channel_timeout`); one that sends a byte every few
+    seconds is never idle and would hold its place for ever. Here the clock starts at a request's first
+    byte, and counts only while the server waits on the client (not while it answers).
+    """
 
     error_task_class = JsonErrorTask
+    request_started: float | None = None  # server clock when the request being received began
+    waiting_since: float = 0.0  # server clock when this connection last began to wait on its client
+
+    def __init__(self, server, sock, addr, adj, map=None):
+        super().__init__(server, sock, addr, adj, map)
+        self.waiting_since = server.clock()
+
+    def received(self, data):
+        """Read bytes as waitress does, and note when a new request began."""
+        partial = self.request
+        done = super().received(data)
+        if self.request is None:
+            self.request_started = None
+        elif self.request is not partial or self.request_started is None:
+            self.request_started = self.server.clock()
+        return done
+
+    def readable(self):
+        """waitress's answer, after cutting a request that ran past its deadline."""
+        if self.request_started is not None:
+            if self.requests:  # the server is answering: the client is not the one keeping it waiting
+                self.request_started = self.server.clock()
+            elif self.server.clock() - self.request_started > self.server.request_timeout:
+                self._time_out()
+        return super().readable()
+
+    def service(self):
+        """Answer as waitress does; the connection then waits on its client again."""
+        super().service()
+        self.waiting_since = self.server.clock()
+
+    def waited(self, now: float) -> float | None:
+        """Seconds this connection has waited on its client, or None while the server owes it something."""
+        if self.requests or self.total_outbufs_len or self.will_close or self.close_when_flushed:
+            return None
+        started = self.request_started
+        return now - (started if started is not None else self.waiting_since)
+
+    def _time_out(self) -> None:
+        """Answer 408 in place of the request being received, then close (as waitress answers a bad request)."""
+        with self.requests_lock:
+            partial = self.request
+            if partial is None or self.requests or self.will_close or self.close_when_flushed:
+                return
+            cut = self.parser_class(self.adj)
+            cut.error = RequestTimeout(f"the request did not arrive whole within {self.server.request_timeout:g} s "
+                                       "(rent-mock serve --request-timeout)")
+            cut.version = partial.version
+            cut.command, cut.path = getattr(partial, "command", ""), getattr(partial, "path", "")
+            cut.completed = True
+            partial.close()
+            self.request, self.request_started = None, None
+            self.requests.append(cut)
+        self.server.add_task(self)
+
+
+class Listener(TcpWSGIServer):
+    """A waitress listening socket that keeps answering at the connection cap.
+
+    waitress stops accepting at `connection_limit`, so connections that hold their place (idle, or sending a
+    request a byte at a time) shut everyone else out. Here a new connection at the cap takes the place of the
+    one that has waited longest on its client (an idle keep-alive connection, or a request still arriving);
+    only when every connection is being answered does the listener stop accepting until one is done.
+    """
+
+    channel_class = Channel
+    request_timeout = 10.0
+    clock = staticmethod(time.monotonic)  # what deadlines and waits are measured by (tests move their own)
+    _full = False
+
+    def readable(self):
+        """Accept while under the cap, or at the cap while some connection can make room."""
+        now = time.time()
+        if now >= self.next_channel_cleanup:
+            self.next_channel_cleanup = now + self.adj.cleanup_interval
+            self.maintenance(now)
+        if not self.accepting:
+            return False
+        if len(self._map) < self.adj.connection_limit:
+            if self._full:
+                self._full = False
+                log.info("connections below the limit of %d again", self.adj.connection_limit)
+            return True
+        if not self._full:
+            self._full = True
+            log.warning("%d connections, the limit: each new one takes the place of the one that waited longest "
+                        "on its client (rent-mock serve --connection-limit)", self.adj.connection_limit)
+        return self.longest_waiting() is not None
+
+    def handle_accept(self):
+        """Accept one connection; at the cap, close the one that waited longest on its client to make room."""
+        victim = self.longest_waiting() if len(self._map) >= self.adj.connection_limit else None
+        before = len(self._map)
+        super().handle_accept()
+        if victim is not None and len(self._map) > before:
+            victim.handle_close()
+
+    def longest_waiting(self) -> Channel | None:
+        """The connection that has waited longest on its client (None when every one is being answered)."""
+        now, best, longest = self.clock(), None, -1.0
+        for channel in self._map.values():
+            waited = channel.waited(now) if isinstance(channel, Channel) else None
+            if waited is not None and waited > longest:
+                best, longest = channel, waited
+        return best
 
 
 def waitress_options(connections: int, idle_timeout: int, backlog: int, max_body: int) -> dict:
@@ -78,9 +199,18 @@ def waitress_options(connections: int, idle_timeout: int, backlog: int, max_body
             "asyncore_use_poll": True, "max_request_body_size": max_body + 1}  # waitress refuses at >=
 
 
-def use_json_errors(server) -> None:
-    """Make every listening socket of `server` answer its refusals in JSON."""
-    parts = [server] if hasattr(server, "channel_class") else list(getattr(server, "map", {}).values())
-    for part in parts:
-        if hasattr(part, "channel_class"):
-            part.channel_class = Channel
+def create_server(app, request_timeout: float, **adjustments):
+    """waitress's create_server with our listening sockets: one per address `host` resolves to."""
+    adj = Adjustments(**adjustments)
+    sockets: dict = {}
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    servers = [Listener(app, sockets, dispatcher=dispatcher, adj=adj, sockinfo=info) for info in adj.listen]
+    for server in servers:
+        server.request_timeout = request_timeout
+    if len(servers) == 1:
+        return servers[0]
+    multi = MultiSocketServer(sockets, adj, [(s.effective_host, s.effective_port) for s in servers], dispatcher,
+                              servers[0].log_info)
+    multi.effective_host, multi.effective_port = servers[0].effective_host, servers[0].effective_port
+    return multi

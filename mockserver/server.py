@@ -16,7 +16,7 @@ from .core.money import parse_amount
 from .core.world import WorldConfig
 from .http.app import MAX_BODY, create_app
 from .http.runtime import JOURNAL_MAX, MAX_SNAPSHOT, MAX_WORLDS, Runtime
-from .listener import use_json_errors, waitress_options
+from .listener import create_server, waitress_options
 from .replay import restore
 from .storage import Store
 
@@ -76,6 +76,7 @@ class ServeOptions:
     checkpoint_every: int = 20_000
     connection_limit: int = 4000  # connections held at once (idle keep-alive ones included)
     idle_timeout: int = 60  # seconds an idle connection stays open
+    request_timeout: float = 10.0  # seconds a request has for its headers and body to arrive
     backlog: int = 2048  # connections waiting to be accepted
     max_worlds: int = MAX_WORLDS
     journal_max: int = JOURNAL_MAX
@@ -136,8 +137,6 @@ def stop_waitress(server) -> None:
 
 def make_server(opts: ServeOptions) -> Served:
     """A waitress server for the options (port 0 picks a free port), its state restored from --state."""
-    from waitress import create_server
-
     if not is_loopback(opts.host) and not opts.admin_token:
         raise ValueError(f"listening on {opts.host} reaches beyond this machine: set --admin-token")
     hub = build_hub(opts)
@@ -161,10 +160,9 @@ def make_server(opts: ServeOptions) -> Served:
     else:
         load_scenarios(rt, opts.scenarios)
     app = create_app(hub, opts.admin_token, rt, opts.allowed_hosts)
-    server = create_server(app, host=opts.host, port=opts.port, threads=opts.threads, ident="smspva-rent-mock",
-                           **waitress_options(opts.connection_limit, opts.idle_timeout, opts.backlog,
-                                              max(MAX_BODY, opts.max_snapshot)))
-    use_json_errors(server)
+    server = create_server(app, opts.request_timeout, host=opts.host, port=opts.port, threads=opts.threads,
+                           ident="smspva-rent-mock", **waitress_options(opts.connection_limit, opts.idle_timeout,
+                                                                        opts.backlog, max(MAX_BODY, opts.max_snapshot)))
     served = Served(server, rt, replayed)
     served.app = app  # the Flask app (waitress may wrap it in middleware of its own)
     return served

@@ -3,13 +3,17 @@ the timeout, and bodies over the limit refused from their Content-Length before 
 from __future__ import annotations
 
 import json
+import queue
 import socket
 import threading
+from contextlib import contextmanager
 
 import pytest
 import requests
 
+from mockserver.listener import Channel
 from mockserver.server import ServeOptions, make_server
+from tests.conftest import serving
 from tests.test_cli import start
 
 IDLE = 1_100  # idle connections held at once; the issue asks for at least 1,000
@@ -135,3 +139,147 @@ def test_head_over_the_wire_leaves_the_connection_usable(server):
         sock.close()
     head, _, rest = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and rest.startswith(b"HTTP/1.1 200")  # no body between the two
+
+
+class Clock:
+    """The listener's clock, moved by the test (deadlines without waiting for them)."""
+
+    def __init__(self):
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Arrivals:
+    """Bytes the server has read, so a test moves the clock only once they are in (no sleeping on it)."""
+
+    def __init__(self):
+        self.read, self.total = queue.Queue(), 0
+
+    def channel(self):
+        """A connection class that reports what it reads."""
+        arrivals = self
+
+        class Reporting(Channel):
+            def received(self, data):
+                done = super().received(data)
+                arrivals.read.put(len(data))
+                return done
+
+        return Reporting
+
+    def wait(self, sent: int) -> None:
+        """Return once the server has read `sent` bytes in all."""
+        while self.total < sent:
+            self.total += self.read.get(timeout=WAIT)
+
+
+@contextmanager
+def dripping_server(**options):
+    """A live server whose listener runs on a test clock: (host, port, clock, arrivals)."""
+    with serving(ServeOptions(port=0, clock="manual", **options)) as (_, served):
+        clock, arrivals = Clock(), Arrivals()
+        served.server.clock = clock
+        served.server.channel_class = arrivals.channel()
+        yield "127.0.0.1", served.server.effective_port, clock, arrivals
+
+
+def answer_then_close(sock: socket.socket) -> tuple[int, dict, bytes]:
+    """The one answer a server sends before it closes the connection."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+DEADLINE = "the request did not arrive whole within 10 s (rent-mock serve --request-timeout)"
+
+
+@pytest.mark.parametrize("start, drip, expected", [
+    # headers still arriving: the path is not known yet, so the control API's form
+    (b"GET /api/rent.php?method=getcountries HTTP/1.1\r\nHost: mock\r\n", b"X",
+     {"error": "Request Timeout: " + DEADLINE}),
+    # headers done, the body arriving a byte at a time: rent.php's envelope
+    (b"POST /api/rent.php?method=getcountries HTTP/1.1\r\nHost: mock\r\nContent-Length: 100\r\n\r\n", b"x",
+     {"status": 0, "msg": "Request Timeout: " + DEADLINE}),
+    (b"POST /_mock/worlds HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+     b" ", {"error": "Request Timeout: " + DEADLINE}),
+])
+def test_a_request_that_drips_is_cut_at_its_deadline(start, drip, expected):
+    with dripping_server() as (host, port, clock, arrivals):
+        sock = socket.create_connection((host, port), timeout=WAIT)
+        try:
+            sock.sendall(start)
+            sent = len(start)
+            for _ in range(4):  # never idle: a byte every 3 s
+                arrivals.wait(sent)
+                clock.now += 3
+                sock.sendall(drip)
+                sent += len(drip)
+            status, headers, body = answer_then_close(sock)
+        finally:
+            sock.close()
+        assert (status, headers["content-type"], json.loads(body)) == (408, "application/json", expected)
+        assert requests.get(f"http://{host}:{port}/_mock/health", timeout=WAIT).json() == {"ok": True}
+
+
+def test_the_deadline_counts_only_while_the_server_waits_on_the_client():
+    with dripping_server() as (host, port, clock, arrivals):
+        sock = socket.create_connection((host, port), timeout=WAIT)
+        try:
+            for _ in range(5):  # one connection kept alive for 50 s of the listener's clock, a request per 10 s
+                sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: mock\r\n\r\n")
+                assert read_answer(sock)[::2] == (200, b'{"ok":true}')
+                clock.now += 10
+            sock.sendall(b"GET /_mock/health HTTP/1.1\r\n")  # a request begins; 9 s later it ends in time
+            arrivals.wait(5 * 42 + 28)
+            clock.now += 9
+            sock.sendall(b"Host: mock\r\n\r\n")
+            assert read_answer(sock)[::2] == (200, b'{"ok":true}')
+        finally:
+            sock.close()
+
+
+def test_hundreds_of_drips_at_the_connection_cap_do_not_shut_others_out():
+    with dripping_server(connection_limit=20) as (host, port, _, _):
+        drips = []
+        try:
+            for n in range(300):  # each holds its place by never finishing its request
+                sock = socket.create_connection((host, port), timeout=WAIT)
+                sock.sendall(b"GET /api/rent.php?method=getcountries HTTP/1.1\r\nHost: mock\r\nX-Drip: ")
+                drips.append(sock)
+            for _ in range(5):  # the listener's clock stands still: no deadline comes to the rescue
+                got = requests.get(f"http://{host}:{port}/_mock/health", timeout=WAIT)
+                assert got.json() == {"ok": True}
+            cut = 0
+            for sock in drips:  # the ones that made room were closed; the rest are still held, at most the cap
+                sock.settimeout(0.01)
+                try:
+                    cut += sock.recv(1) == b""
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    cut += 1
+            assert 300 - 20 <= cut < 300
+        finally:
+            for sock in drips:
+                sock.close()
+
+
+def test_request_timeout_is_an_option_of_serve():
+    proc, info, _ = start("--clock", "manual", "--request-timeout", "0.5")
+    try:
+        host, port = info["base URL"].removeprefix("http://").split(":")
+        sock = socket.create_connection((host, int(port)), timeout=WAIT)
+        sock.sendall(b"GET /_mock/health HTTP/1.1\r\n")  # and nothing more
+        status, _, body = answer_then_close(sock)
+        sock.close()
+        assert (status, json.loads(body)) == (408, {"error": "Request Timeout: the request did not arrive whole "
+                                                             "within 0.5 s (rent-mock serve --request-timeout)"})
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
