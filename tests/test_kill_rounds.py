@@ -1,8 +1,10 @@
 """The hard way: one state file, a server killed with SIGKILL at random (seeded) moments over many rounds,
-with rent calls, control calls, catalogue changes, snapshot PUTs and clean restarts in between; after
-every restart each acknowledged write is checked. RENT_MOCK_KILL_ROUNDS sets the rounds (CI: 15)."""
+with rent calls, control calls, catalogue changes, snapshot PUTs, world creations and snapshot PUTs raced
+by threads renting in the new world, and clean restarts in between; after every restart each
+acknowledged write is checked. RENT_MOCK_KILL_ROUNDS sets the rounds (CI: 15)."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -49,6 +51,7 @@ class Harness:
         self.owner: dict[int, str] = {}  # order id -> the world it was issued in
         self.inflight: tuple[str, str, object] | None = None  # (op, world, what it would set)
         self.counter = 0
+        self.races = 0  # changes raced by renters that were given orders in the new world
 
     def call(self, verb: str, path: str, **kw) -> requests.Response:
         """An HTTP call; a dead server raises Killed."""
@@ -145,8 +148,8 @@ class Harness:
         w = self.worlds[rng.choice(sorted(self.worlds))]
         key = rng.choice(w.keys)
         kind = rng.choices(["create", "multi", "activate", "clock", "sms", "delete", "topup", "price", "offer_gone",
-                            "service", "save", "put", "world", "account"],
-                           [6, 2, 3, 3, 4, 2, 2, 2, 1, 1, 1, 1, 1, 1])[0]
+                            "service", "save", "put", "world", "account", "race_world", "race_put"],
+                           [6, 2, 3, 3, 4, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1])[0]
         self.inflight = (kind, w.name, None)
         live = [oid for oid, (k, _) in w.orders.items() if k == key]
         if kind in ("create", "multi"):
@@ -158,7 +161,8 @@ class Harness:
             else:
                 r = self.rent(key, method="create_multi", dtype="week", dcount=1, country=country,
                               services="opt6,opt7")
-                made = r["data"] if r["status"] == 1 else []
+                # the live dialect answers the first order only (docs/evidence.md W16)
+                made = ([r["data"]] if isinstance(r["data"], dict) else r["data"]) if r["status"] == 1 else []
             for item in made:
                 self.new_id(item["id"])
                 w.orders[item["id"]] = (key, item["ccode"].lstrip("+") + item["pnumber"])
@@ -211,6 +215,20 @@ class Harness:
             self.control("POST", "/worlds", {"world": name, "apikey": apikey, "balance": "300",
                                              "seed": self.counter}, status=201)
             self.worlds[name] = World(name, [apikey])
+        elif kind == "race_world" and len(self.worlds) < 5:
+            self.counter += 1
+            name, apikey = f"kw{self.counter}", f"key-kw{self.counter}"
+            self.inflight = ("world", name, apikey)
+            body = {"world": name, "apikey": apikey, "balance": "300", "seed": self.counter}
+            self._race(name, apikey, lambda: self.control("POST", "/worlds", body, status=201), None)
+        elif kind == "race_put" and w.saved is not None:
+            self.counter += 1
+            apikey = f"put-{self.counter}"
+            doc = json.loads(json.dumps(w.saved))
+            doc["accounts"].append({"apikey": apikey, "balance": "50.00", "live": [], "archive": [],
+                                    "ledger": [[doc["clock"]["now"], "initial", "50.00", None]]})
+            self.inflight = ("put", w.name, doc)
+            self._race(w.name, apikey, lambda: self.control("PUT", f"/worlds/{w.name}/snapshot", doc), doc)
         elif kind == "account":
             self.counter += 1
             apikey = f"acc-{self.counter}"
@@ -218,6 +236,62 @@ class Harness:
             w.keys.append(apikey)
         self.inflight = None
         self._observe(w, key)
+
+    def _race(self, name: str, apikey: str, change, doc: dict | None) -> None:
+        """`change()` (a world creation, or the PUT of `doc`) while 4 threads rent as `apikey`, which only
+        the change makes known: an order they were given proves the change was in place, so logged."""
+        acks: dict[int, str] = {}
+        errors: list[BaseException] = []
+        done, dead = threading.Event(), threading.Event()
+
+        def renter():
+            after = 0
+            for _ in range(400):
+                after += done.is_set()
+                if dead.is_set() or after > 2:
+                    return
+                try:
+                    r = self.rent(apikey, method="create", dtype="week", dcount=1, country="US", service="opt6")
+                except Killed:
+                    dead.set()
+                    return
+                except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+                    errors.append(exc)
+                    return
+                if r["status"] == 1:
+                    acks[r["data"]["id"]] = r["data"]["ccode"].lstrip("+") + r["data"]["pnumber"]
+
+        threads = [threading.Thread(target=renter) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            change()
+            acknowledged = True
+        except Killed:
+            acknowledged = False
+        finally:
+            done.set()
+            for t in threads:
+                t.join(60)
+        if errors:
+            raise errors[0]
+        if not (acknowledged or acks):
+            raise Killed  # in flight: check() finds out which way it went
+        w = self.worlds.get(name) or self.worlds.setdefault(name, World(name, [apikey]))
+        if doc is not None:
+            self._adopt(w, doc)
+        self.races += bool(acks)
+        for oid in sorted(acks):
+            self.new_id(oid)
+            w.orders[oid] = (apikey, acks[oid])
+        if apikey not in w.keys:
+            w.keys.append(apikey)
+        w.ledgers.pop(apikey, None)  # how many of its calls went through is known only from the server
+        self.inflight = None
+        if dead.is_set() or not acknowledged:
+            raise Killed
+        w.ledgers[apikey] = []
+        self._observe(w, apikey)
 
     def _observe(self, w: World, key: str) -> None:
         """Read back the account's ledger after an acknowledged write (the kill may land here too)."""
@@ -274,5 +348,6 @@ def test_acknowledged_writes_survive_random_sigkills_over_many_rounds(tmp_path):
     finally:
         server.stop()
     killed = sum(1 for r in rounds_log if "SIGKILL" in r or "starting" in r)
-    print(f"{ROUNDS} rounds ({killed} killed), {len(h.ids_seen)} order ids, {len(h.worlds)} worlds:", rounds_log)
+    print(f"{ROUNDS} rounds ({killed} killed), {len(h.ids_seen)} order ids, {len(h.worlds)} worlds, "
+          f"{h.races} raced changes:", rounds_log)
     assert killed >= ROUNDS // 2 and len(h.ids_seen) > ROUNDS

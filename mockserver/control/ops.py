@@ -113,15 +113,17 @@ def run(rt, name: str, body: object) -> tuple[object, int]:
 
 
 def _run(rt, spec: Op, body: dict) -> tuple[object, int]:
+    # a world the operation puts in place stays locked until the operation is logged (see core/hub.py)
     if spec.scope == "hub":
-        with rt.hub.lock:
+        with rt.hub.lock, rt.hub.unpublished():
             if spec.mutates:
                 rt.begin()
             result = spec.fn(rt, body)
             if spec.mutates:
                 rt.record("control", spec.name, rt.hub.worlds.get(body.get("world", "")), body)
             return result
-    with rt.hub.hold(lambda: world_of(rt, body, spec.by_apikey), hub=spec.scope == "hub+world") as world:
+    with rt.hub.hold(lambda: world_of(rt, body, spec.by_apikey), hub=spec.scope == "hub+world") as world, \
+            rt.hub.unpublished():
         if spec.mutates:
             rt.begin()
         try:

@@ -12,6 +12,12 @@ Never take the hub lock while holding a world lock: an operation that needs both
 first (`Hub.hold(..., hub=True)`). A world is replaced (reset, snapshot PUT) or dropped only with the hub
 lock and its own lock held, and is then marked `retired`; whoever found a world without the hub lock
 checks, once it holds the world's lock, that the world is still in place (`Hub.hold` does).
+
+A world a hub operation puts in place (create, reset, snapshot PUT) is locked by that thread before
+anyone can find it, and stays locked until the operation ends (`Hub.unpublished`): the control plane
+logs the operation inside that block, so a rent call on the new world waits and is logged after it
+(else a crash could leave a log whose rent call comes before the world it ran in). Nobody else can hold
+the lock of a world not yet in place, so taking it under the hub lock never waits.
 """
 from __future__ import annotations
 
@@ -61,6 +67,7 @@ class Hub:
         self._ids_lock = threading.Lock()  # not the hub lock: a world's lock is held while ids are issued
         self._forced: list[int] = []  # ids a replay must issue again, in order
         self._capture = threading.local()
+        self._publishing = threading.local()  # worlds this thread put in place and holds until logged
         self._names = itertools.count(1)
         self.create_world(default or WorldConfig(accounts={"demo": Decimal("100")}), name=DEFAULT)
 
@@ -108,6 +115,26 @@ class Hub:
         clock = make_clock(config.clock, config.start, self.wall, config.speed)
         return World(name, config, self.catalogue.shared(), clock, self._next_id)  # shared until it changes
 
+    @contextmanager
+    def unpublished(self) -> Iterator[None]:
+        """Worlds this thread puts in place inside the block stay locked to other threads until it ends."""
+        held: list[World] = []
+        self._publishing.held = held
+        try:
+            yield
+        finally:
+            self._publishing.held = None
+            for world in reversed(held):
+                world.lock.release()
+
+    def _publish(self, world: World) -> None:
+        """Put `world` in place under its name (call with the hub lock held); locked first inside `unpublished`."""
+        held = getattr(self._publishing, "held", None)
+        if held is not None:
+            world.lock.acquire()
+            held.append(world)
+        self.worlds[world.name] = world
+
     def create_world(self, config: WorldConfig, name: str | None = None) -> World:
         """Create an isolated world; its initial accounts' apikeys must be new to the server."""
         with self.lock:
@@ -121,7 +148,7 @@ class Hub:
             if clash:
                 raise ValueError(f"apikey {clash[0]!r} is taken")
             world = self._build(name, config)
-            self.worlds[name] = world
+            self._publish(world)
             for apikey in config.accounts:
                 self.by_apikey[apikey] = name
             return world
@@ -172,7 +199,7 @@ class Hub:
                     if apikey not in old.config.accounts:
                         self.by_apikey.pop(apikey, None)
                 world = self._build(name, old.config)
-                self.worlds[name] = world
+                self._publish(world)
                 old.retired = True
             return world
 
@@ -194,7 +221,7 @@ class Hub:
                     for apikey in old.accounts:
                         self.by_apikey.pop(apikey, None)
                     old.retired = True
-                self.worlds[world.name] = world
+                self._publish(world)
                 self.by_apikey.update(dict.fromkeys(world.accounts, world.name))
             with self._ids_lock:
                 self.by_order.update(dict.fromkeys(world.orders, world.name))
