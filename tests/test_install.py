@@ -35,7 +35,8 @@ def test_base_dependencies_hold_no_plots_locust_or_fuzzing_and_test_brings_every
     assert not [m for m in EXTRAS if m in base]
     extras = project["optional-dependencies"]
     assert extras["sim"] == ["matplotlib>=3.8"] and extras["load"] == ["locust>=2.20"]
-    assert "smspva-rent-mock[sim,load,fuzz]" in extras["test"]
+    assert extras["docs"] == ["mkdocs>=1.6", "mkdocs-material>=9.5"]
+    assert "smspva-rent-mock[sim,load,fuzz,docs]" in extras["test"]
 
 
 def test_the_mock_and_its_help_work_without_the_extras(live_server):
