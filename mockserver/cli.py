@@ -16,6 +16,7 @@ from contracts.registry import DEFAULT_DIALECT, DIALECTS
 from .core.catalogue import CatalogueError
 from .core.clock import MAX_TIME
 from .proxy_cli import import_recording, proxy
+from .check_client_cli import check_client
 from .scenario_cli import scenarios
 from .core.hub import DEFAULT
 from .core.money import wire
@@ -118,35 +119,6 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
         click.echo("rent-mock stopped.")
 
 
-@main.command("check-client", context_settings={"ignore_unknown_options": True})
-@click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True,
-              help="Dialect of the mock the client is run against.")
-@click.option("--clock", "clock_mode", type=click.Choice(["manual", "real"]), default="manual", show_default=True,
-              help="The mock's clock: manual (tests move it) or real.")
-@click.option("--speed", default=1.0, type=float, help="Real clock speed factor.")
-@click.option("--report", "report_path", help="Write the findings, coverage and cost as JSON.")
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def check_client(dialect, clock_mode, speed, report_path, command):
-    """Run a client's tests (COMMAND, after --) against a fresh mock and judge its requests."""
-    from .check_client import ClientCommandError, print_report, run_client
-
-    try:
-        run = run_client(list(command), dialect, clock_mode, speed)
-    except ClientCommandError as exc:
-        raise click.ClickException(str(exc)) from None
-    print_report(run)
-    if report_path:
-        import json
-
-        r = run.report
-        with open(report_path, "w", encoding="utf-8") as fh:
-            json.dump({"exit_code": run.exit_code, "requests": r.requests, "violations": r.violations,
-                       "warnings": r.warnings, "calls": dict(r.calls), "codes": dict(r.codes),
-                       "untested_methods": r.untested_methods, "untested_codes": r.untested_codes,
-                       "cost": run.cost}, fh, indent=2)
-    sys.exit(1 if run.report.violations else run.exit_code)
-
-
 def _state_clash(ctx: click.Context, config, dialect: str, clock: str) -> str | None:
     """With --state, the file's default world wins; an explicit --dialect/--clock that differs is refused."""
     given = {"dialect": (dialect, config.dialect), "clock": (clock, config.clock)}
@@ -171,6 +143,7 @@ main.add_command(load_command)
 main.add_command(proxy)
 main.add_command(import_recording)
 main.add_command(scenarios)
+main.add_command(check_client)
 
 
 if __name__ == "__main__":

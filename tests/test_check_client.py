@@ -112,5 +112,5 @@ def test_check_client_reports_the_cost_in_its_table_and_json(tmp_path):
 def test_check_client_with_a_missing_command_is_one_line():
     done = subprocess.run([sys.executable, "-m", "mockserver.cli", "check-client", "--", "nosuchcommand"],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
+    assert done.returncode == 2  # could not run (contracts.verdict)
     assert done.stderr == "Error: cannot run 'nosuchcommand': no such command\n" and done.stdout == ""

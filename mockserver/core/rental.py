@@ -174,7 +174,7 @@ def delete(world: World, apikey: str, order_id: int) -> tuple[Order, Decimal]:
         refund = Decimal("0")
         policy = world.config.refund
         if policy == "unused" or (policy == "lost_only" and order.state == LOST):
-            refund = _refund(world, order, now)
+            refund = refund_due(world, order, now)
             account.can_hold(refund)  # refused before anything changes
         world.close(order, now, deleted=True)
         if refund > 0:
@@ -182,7 +182,7 @@ def delete(world: World, apikey: str, order_id: int) -> tuple[Order, Decimal]:
         return order, refund
 
 
-def _refund(world: World, order: Order, now: int) -> Decimal:
+def refund_due(world: World, order: Order, now: int) -> Decimal:
     """Unused whole days at today's base price, never more than was paid for the order."""
     land = world.catalogue.countries.get(order.country)
     offer = land.offers.get(order.service) if land else None

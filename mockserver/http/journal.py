@@ -26,6 +26,7 @@ class Entry:
     findings: list[str]
     fault: str | None = None
     msg: str | None = None
+    created: list[int] | None = None  # ids of the orders a create or create_multi made
 
     def as_json(self) -> dict:
         """The entry as the control API shows it."""

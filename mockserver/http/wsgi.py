@@ -74,6 +74,15 @@ class HeadWithoutBody:
         return []
 
 
+def _created(method: str | None, outcome) -> list[int]:
+    """The ids of the orders a successful create or create_multi made (the journal keeps them)."""
+    if method not in ("create", "create_multi") or outcome.status != 1 or outcome.payload is None:
+        return []
+    data = outcome.payload.get("data")
+    items = data if isinstance(data, list) else [data]
+    return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), int)]
+
+
 class RentApp:
     """WSGI middleware: answers rent.php paths itself and passes everything else to `inner` (Flask)."""
 
@@ -122,6 +131,13 @@ class RentApp:
             body = body[: max(1, len(body) // 2)]
         return status, headers, body
 
+    def _journal(self, scope, started, verb, method, query, apikey, status, http_status, found, fault, msg,
+                 created) -> None:
+        rt = self.rt
+        rt.journal(scope).add(at=time.time(), verb=verb, method=method, params=query, apikey=apikey, status=status,
+                              http_status=http_status, latency_ms=round((rt.monotonic() - started) * 1000, 3),
+                              findings=found, fault=fault, msg=msg, created=created)
+
     def answer(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
         """Status line, headers and body of one rent.php request."""
         rt = self.rt
@@ -136,20 +152,30 @@ class RentApp:
         decision = rt.faults.decide(scope, method or "", apikey) if verb != "HEAD" else Decision()
         if decision.delay:
             rt.sleep(decision.delay)
+        created: list[int] = []
+        outcome_status, found, msg = None, findings(verb, query), None
         if decision.reply is not None:
-            status, headers, body = faulty(decision, lambda: dispatch(rt, verb, query, world_name).body)
+            def real() -> bytes:  # for a fault that comes after the call ran (a cut answer)
+                done = dispatch(rt, verb, query, world_name)
+                created.extend(_created(method, done))
+                return done.body
+
+            try:
+                status, headers, body = faulty(decision, real)
+            except DROPS:  # the call did not run, but the client did make it
+                self._journal(scope, started, verb, method, query, apikey, None, 0, found, "drop", None, [])
+                raise
             if decision.reply == "truncated":  # announce the whole answer, send half: the server then closes
                 headers = headers + [("Content-Length", str(len(body)))]
                 body = body[: max(1, len(body) // 2)]
-            outcome_status, found, msg = None, findings(verb, query), None
         else:
             outcome = dispatch(rt, verb, query, world_name)
             status, headers, body = "200 OK", _JSON, outcome.body
             outcome_status, found, scope = outcome.status, outcome.findings, outcome.world
             msg = outcome.msg
-        rt.journal(scope).add(at=time.time(), verb=verb, method=method, params=query, apikey=apikey,
-                              status=outcome_status, http_status=int(status[:3]),
-                              latency_ms=round((rt.monotonic() - started) * 1000, 3), findings=found,
-                              fault=decision.reply, msg=msg)
+            created = _created(method, outcome)
+        fault = decision.reply or ("latency" if decision.delay else None)
+        self._journal(scope, started, verb, method, query, apikey, outcome_status, int(status[:3]), found, fault,
+                      msg, created)
         return status, headers, body
 

@@ -1,0 +1,178 @@
+"""The `rent-mock check-client` command: one run, or `--matrix` (one run per scenario), with its console
+report, `--report` JSON and `--junit` XML; exit codes as every judging tool's (contracts.verdict)."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from contracts.paths import OutputFile
+from contracts.refusals import CODES
+from contracts.registry import DEFAULT_DIALECT, DIALECTS, METHODS
+from contracts.verdict import CANNOT_RUN, CannotRun, partial_ok_option
+
+from .check_client import DEFAULT_SPEED, ClientCommandError, ClientRun, RunOptions, run_client
+from .scenarios import ScenarioError
+
+
+@click.command("check-client", context_settings={"ignore_unknown_options": True})
+@click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True,
+              help="Dialect of the mock the client is run against.")
+@click.option("--clock", "clock_mode", type=click.Choice(["real", "manual"]), default="real", show_default=True,
+              help="real: the world's clock runs --speed times faster than wall time, so a client written for "
+                   "the live service finishes unmodified; manual: it stands still until the client's tests "
+                   "move it (/_mock/clock).")
+@click.option("--speed", default=DEFAULT_SPEED, show_default=True, type=click.FloatRange(0, 1_000_000, min_open=True),
+              help="Speed of the real clock: 60 makes a minute of the world pass in a second (a number comes "
+                   "online 10-15 s after activate).")
+@click.option("--scenario", "scenarios", multiple=True, metavar="NAME|FILE",
+              help="A shipped scenario (rent-mock scenarios lists them) or a scenario file (repeatable). One run: "
+                   "loaded into its world; --matrix: the scenarios to run (default: every shipped one).")
+@click.option("--matrix", is_flag=True, help="Run the command once per scenario, each against a fresh mock.")
+@click.option("--xfail", multiple=True, metavar="NAME",
+              help="--matrix: a scenario the client is expected to fail (its failure does not fail the run).")
+@click.option("--jobs", type=click.IntRange(1, 64), help="--matrix: scenarios at once (default: one per core).")
+@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(1, 86_400),
+              help="Seconds a run of the command may take (then its process group is stopped: a failure).")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the mock's world(s).")
+@click.option("--report", "report_path", type=OutputFile(), help="Write the findings, coverage and cost as JSON.")
+@click.option("--junit", "junit_path", type=OutputFile(), help="Write the verdict as JUnit XML.")
+@partial_ok_option
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, timeout, seed, report_path, junit_path,
+                 partial_ok, command):
+    """Run a client's command (after --) against a fresh mock and judge what it did."""
+    # the mock's own log would mix with the client's output; a cut answer (a scenario's fault) is no news
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+    options = RunOptions(dialect, clock_mode, speed, tuple(scenarios), timeout, seed)
+    if matrix:
+        sys.exit(_matrix(list(command), options, tuple(xfail), jobs, report_path, junit_path, partial_ok))
+    if xfail or jobs:
+        raise CannotRun("--xfail and --jobs go with --matrix")
+    try:
+        run = run_client(list(command), options)
+    except ClientCommandError as exc:
+        raise CannotRun(str(exc)) from None
+    except ScenarioError as exc:
+        raise CannotRun(str(exc)) from None
+    book = run.ledger()
+    code = book.exit_code(partial_ok)
+    print_report(run)
+    for entry in book.entries.values():
+        click.echo(entry.line())
+    click.echo(book.verdict_line(partial_ok))
+    if report_path:
+        r = run.report
+        _write_json(report_path, {
+            "exit_code": code, "client_exit_code": run.exit_code, "requests": r.requests, "violations": r.violations,
+            "warnings": r.warnings, "calls": dict(r.calls), "codes": dict(r.codes),
+            "untested_methods": r.untested_methods, "untested_codes": r.untested_codes, "cost": run.cost,
+            "left": run.left.as_json(), "coverage": book.as_json()})
+    if junit_path:
+        from .matrix import junit
+
+        junit(book, junit_path)
+    sys.exit(code)
+
+
+def _matrix(command, options, xfail, jobs, report_path, junit_path, partial_ok) -> int:
+    from . import matrix as m
+
+    try:
+        cells = m.plan(options.scenarios, xfail)
+    except ScenarioError as exc:
+        raise CannotRun(str(exc)) from None
+    jobs = jobs or m.default_jobs()
+    err = Console(stderr=True, highlight=False)
+    err.print(f"{len(cells)} scenarios, {jobs} at a time, {options.clock} clock"
+              + (f" at {options.speed:g}x" if options.clock == "real" else ""))
+    cells = m.run_matrix(command, cells, options, jobs,
+                         progress=lambda c: err.print(f"  {'ok' if not c.problems else '--'} {c.name}"))
+    if all(c.error for c in cells):  # the command never started: nothing was judged
+        raise CannotRun(cells[0].error)
+    book = m.ledger(cells)
+    code = book.exit_code(partial_ok)
+    print_matrix(cells)
+    click.echo(book.verdict_line(partial_ok))
+    if report_path:
+        _write_json(report_path, m.as_json(cells, book, command, options, code))
+    if junit_path:
+        m.junit(book, junit_path)
+    return code
+
+
+def _write_json(path: str, payload: dict) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=2, ensure_ascii=False)
+    except OSError as exc:  # checked before the run, but the disk may have filled meanwhile
+        click.echo(f"Error: cannot write {path}: {exc.strerror}", err=True)
+        sys.exit(CANNOT_RUN)
+
+
+def print_matrix(cells, console: Console | None = None) -> None:
+    """Scenario × (exit code, rent.php calls, spent, findings, left running, unaccounted), a verdict each."""
+    console = console or Console(highlight=False, width=160)
+    table = Table(title="check-client --matrix", show_lines=False)
+    for col in ("scenario", "exit", "calls", "spent", "findings", "left running", "unaccounted", "verdict"):
+        table.add_column(col, justify="right" if col in ("exit", "calls", "spent", "findings", "unaccounted")
+                         else "left", overflow="fold")
+    for cell in cells:
+        run = cell.run
+        if run is None:
+            table.add_row(cell.name, "-", "-", "-", "-", "-", "-", cell.verdict)
+            continue
+        exit_text = "timeout" if run.timed_out else str(run.exit_code)
+        style = None if not cell.problems else ("yellow" if cell.expected_to_fail else "red")
+        table.add_row(cell.name, exit_text, str(run.report.requests), run.cost.get("total", "0.00"),
+                      str(len(run.report.violations)), str(len(run.left.running)), str(run.left.unaccounted),
+                      cell.verdict, style=style)
+    console.print(table)
+    for cell in cells:
+        if cell.problems and not cell.expected_to_fail and cell.run is not None and cell.run.output.strip():
+            console.print(f"[bold]{cell.name}[/bold]: the client's last lines")
+            for line in cell.run.output.strip().splitlines()[-5:]:
+                console.print(f"  {line}", markup=False)
+
+
+def print_report(run: ClientRun, console: Console | None = None) -> None:
+    """Violations, then the coverage of methods and of documented error codes, the cost, what was left."""
+    console = console or Console()
+    report = run.report
+    ended = "was stopped (timeout)" if run.timed_out else f"exited {run.exit_code}"
+    console.print(f"client command {ended}; {report.requests} rent.php requests seen")
+    for v in report.violations:
+        console.print(f"[red]✗[/red] request {v['seq']} {v['verb']} {v['method']}: {v['finding']} "
+                      f"{v['params']}", highlight=False)
+    for w in report.warnings:
+        console.print(f"[yellow]![/yellow] request {w['seq']} {w['method']}: {w['finding']}", highlight=False)
+    methods = Table(title="methods exercised")
+    for col in ("method", "calls", "status 1"):
+        methods.add_column(col)
+    for m in METHODS:
+        methods.add_row(m, str(report.calls[m]), str(report.ok[m]), style=None if report.calls[m] else "dim")
+    console.print(methods)
+    codes = Table(title="documented error codes met")
+    codes.add_column("code")
+    codes.add_column("times")
+    for c in CODES:
+        codes.add_row(c, str(report.codes[c]), style=None if report.codes[c] else "dim")
+    console.print(codes)
+    console.print(f"never called: {', '.join(report.untested_methods) or 'none'}")
+    console.print(f"never met: {', '.join(report.untested_codes) or 'none'}")
+    cost = Table(title="what these calls would have cost on the live service (the catalogue's prices)")
+    for col in ("paid by", "calls", "amount"):
+        cost.add_column(col, justify="left" if col == "paid by" else "right")
+    for method, row in run.cost.get("methods", {}).items():
+        cost.add_row(method, str(row["calls"]), row["amount"])
+    cost.add_row("refunds", "", "-" + run.cost.get("refunds", "0.00"))
+    cost.add_row("total", "", run.cost.get("total", "0.00"), style="bold")
+    console.print(cost)
+    console.print(f"orders left running: {len(run.left.running)}; money unaccounted for: {run.left.unaccounted}")
+    verdict = "[green]no contract violations[/green]" if not report.violations else \
+        f"[red]{len(report.violations)} contract violations[/red]"
+    console.print(verdict)

@@ -1,0 +1,80 @@
+"""check-client as a judge (#22 item 4): a client that never calls fails and is told why, the default clock
+lets a client written for the live service finish, --clock manual stays, --junit and --report, a client
+that hangs is stopped with its whole process group; exit codes as every judging tool's."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from xml.etree import ElementTree as ET
+
+CLI = [sys.executable, "-m", "mockserver.cli", "check-client"]
+
+# A client of the live service: rent, activate, poll orders until the number is online (wall-time limit).
+POLLING = '''
+import os, sys, time, requests
+api, key = os.environ["RENT_MOCK_API_URL"], os.environ["RENT_MOCK_APIKEY"]
+get = lambda **p: requests.get(api, params={"apikey": key, **p}, timeout=10).json()
+order = get(method="create", dtype="week", dcount=1, country="RU", service="opt16")["data"]
+get(method="activate", id=order["id"])
+limit = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < limit:
+    if [o["state"] for o in get(method="orders")["data"] if o["id"] == order["id"]] == [1]:
+        print("online"); get(method="delete", id=order["id"]); sys.exit(0)
+    time.sleep(0.5)
+sys.exit("never online")
+'''
+
+
+def check(*args, timeout=120):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_client_that_never_calls_fails_and_is_told_why(tmp_path):
+    junit, report = tmp_path / "j.xml", tmp_path / "r.json"
+    done = check("--junit", str(junit), "--report", str(report), "--", sys.executable, "-c", "pass")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert ("broken client calls rent.php: the client made no rent.php request: nothing was judged. Usually it "
+            "does not read RENT_MOCK_API_URL (or RENT_MOCK_BASE_URL) and calls another server, perhaps the live "
+            "service; or it stopped before its first call (see its output)") in lines
+    assert lines[-1] == ("2 held, 1 broken, 0 not applicable, 1 NOT JUDGED of 4 checks: something broke the "
+                         "contract (exit 1)")
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("4", "1", "1")
+    body = json.loads(report.read_text())
+    assert body["exit_code"] == 1 and body["client_exit_code"] == 0 and body["requests"] == 0
+    assert {i["name"]: i["status"] for i in body["coverage"]["items"]} == {
+        "client command": "held", "client calls rent.php": "broken", "requests follow the contract": "NOT JUDGED",
+        "money accounted for": "held"}
+
+def test_the_default_clock_lets_a_client_of_the_live_service_finish(tmp_path):
+    client = tmp_path / "poll.py"
+    client.write_text(POLLING)
+    # the client gives up after 30 s of wall time; online 10-15 s after activate at a minute per second
+    done = check("--", sys.executable, str(client), "30")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1].endswith("everything that applies was judged and held (exit 0)")
+    manual = check("--clock", "manual", "--", sys.executable, str(client), "2")
+    assert manual.returncode == 1 and "broken client command: the client exited 1" in manual.stdout
+
+
+def test_a_client_that_hangs_is_stopped_with_its_children(tmp_path):
+    started = time.monotonic()
+    done = check("--timeout", "2", "--", "sh", "-c", "sleep 60; echo never")
+    assert time.monotonic() - started < 20
+    assert done.returncode == 1
+    assert "broken client command: the client was still running after 2 s: stopped" in done.stdout
+
+
+def test_paths_and_options_are_checked_before_the_client_runs(tmp_path):
+    marker = tmp_path / "ran"
+    touch = [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+    done = check("--report", str(tmp_path / "no" / "r.json"), "--", *touch)
+    assert done.returncode == 2 and "the folder" in done.stderr and "does not exist" in done.stderr
+    done = check("--xfail", "happy-path", "--", *touch)
+    assert done.returncode == 2 and done.stderr.strip() == "Error: --xfail and --jobs go with --matrix"
+    done = check("--scenario", "no-such", "--", *touch)
+    assert done.returncode == 2 and "unknown scenario 'no-such'" in done.stderr
+    assert not marker.exists()

@@ -1,0 +1,71 @@
+"""`rent-mock check-client --matrix`: the README's example client against six scenarios (a fresh mock
+each, two at a time), its verdicts, JSON and JUnit reports and --xfail marks; usage errors before any run."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT = ROOT / "examples" / "get_a_code.py"
+CLI = [sys.executable, "-m", "mockserver.cli", "check-client"]
+SIX = ["happy-path", "slow-activation", "sms-other-service", "number-lost", "transport-truncated", "rate-limited"]
+
+
+def test_the_readme_shows_the_example_client_as_it_is():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert CLIENT.read_text(encoding="utf-8") in readme
+
+
+def test_the_example_client_survives_some_scenarios_and_not_others(tmp_path):
+    report, junit = tmp_path / "m.json", tmp_path / "m.xml"
+    args = [arg for name in SIX for arg in ("--scenario", name)]
+    done = subprocess.run([*CLI, "--matrix", "--speed", "600", "--jobs", "2", "--report", str(report),
+                           "--junit", str(junit), *args, "--xfail", "number-lost", "--xfail", "transport-truncated",
+                           "--", sys.executable, str(CLIENT)], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 1, done.stdout + done.stderr  # rate-limited is failed and not marked
+    body = json.loads(report.read_text())
+    rows = {row["scenario"]: row for row in body["scenarios"]}
+    assert list(rows) == SIX and body["exit_code"] == 1 and body["speed"] == 600
+    assert [n for n, r in rows.items() if r["survived"]] == ["happy-path", "slow-activation", "sms-other-service"]
+    for name in ("happy-path", "slow-activation", "sms-other-service"):
+        assert rows[name]["verdict"] == "survived" and rows[name]["cost"]["total"] == "3.43"
+        assert rows[name]["left"]["running"] == [] and rows[name]["output_tail"][0].startswith("code: Your code: ")
+    # each scenario had a mock of its own: the first order is 40000 in every one
+    assert rows["number-lost"]["verdict"] == (
+        "failed as expected (--xfail): the client exited 1; left order 40000 running in state -1 (number lost): "
+        "2.94 of refund unclaimed (delete refunds a lost number's unused days)")
+    assert rows["transport-truncated"]["verdict"] == (
+        "failed as expected (--xfail): the client exited 1; paid 3.43 for order 40000, whose create answer was cut "
+        "or slow, and never named it again (a create retried blindly? list orders first)")
+    assert rows["transport-truncated"]["calls"] == 1 and rows["transport-truncated"]["left"]["unaccounted"] == "3.43"
+    assert rows["rate-limited"]["verdict"] == "FAILED: the client exited 1"
+    assert rows["rate-limited"]["output_tail"][-1] == "orders refused: Too many requests"
+    assert body["coverage"]["counts"] == {"held": 3, "broken": 1, "not applicable": 2, "NOT JUDGED": 0}
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "1", "2")
+    failed = [c.get("name") for c in suite if c.find("failure") is not None]
+    assert failed == ["rate-limited"]
+    assert done.stdout.splitlines()[-1].startswith("3 held, 1 broken, 2 not applicable, 0 NOT JUDGED of 6 scenarios")
+    assert "rate-limited: the client's last lines" in done.stdout
+
+
+def test_matrix_usage_errors_are_one_line_before_any_run(tmp_path):
+    marker = tmp_path / "ran"
+    touch = [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+    cases = [
+        (["--xfail", "nope"], "Error: --xfail nope: not a scenario of this matrix ("),
+        (["--scenario", "nope"], "Error: unknown scenario 'nope': not a shipped one"),
+        (["--scenario", "happy-path", "--scenario", "happy-path"], "Error: scenario 'happy-path' is named twice"),
+        (["--junit", str(tmp_path)], "Invalid value for '--junit'"),
+    ]
+    for extra, message in cases:
+        done = subprocess.run([*CLI, "--matrix", *extra, "--", *touch], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, (extra, done.stderr)
+        assert message in done.stderr, (extra, done.stderr)
+    done = subprocess.run([*CLI, "--matrix", "--scenario", "happy-path", "--", "nosuchcommand"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.strip().endswith("Error: cannot run 'nosuchcommand': no such command")
+    assert not marker.exists()
