@@ -17,6 +17,7 @@ from .core.catalogue import CatalogueError
 from .core.clock import MAX_TIME
 from .proxy_cli import import_recording, proxy
 from .check_client_cli import check_client
+from .replay_cli import replay
 from .scenario_cli import scenarios
 from .core.hub import DEFAULT
 from .core.money import wire
@@ -144,6 +145,7 @@ main.add_command(proxy)
 main.add_command(import_recording)
 main.add_command(scenarios)
 main.add_command(check_client)
+main.add_command(replay)
 
 
 if __name__ == "__main__":

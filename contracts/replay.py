@@ -1,0 +1,201 @@
+"""Replay a proxy recording (JSON lines, `rent-mock proxy --record`) against any rent.php server, in order,
+with its keys mapped and, where the target is the mock, its clock moved as recorded; every answer is
+compared with the recorded one (contracts.proxy.diff) and judged in a coverage ledger of calls.
+
+A recording of the live service, replayed in CI, keeps a mock (or any fake) honest against it."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .client import RentClient, SpendGuard, SpendRefused
+from .fetch import BadJSON, FetchError
+from .proxy.app import BALANCE_PATH, compare_balance
+from .proxy.diff import compare
+from .proxy.redact import SECRET_PARAMS
+from .registry import METHODS, PATHS
+from .target import CannotRun, Target
+from .verdict import Ledger
+
+MAX_LINES = 100_000  # calls a replay reads from one recording
+
+
+@dataclass
+class Recorded:
+    """One replayable call of the recording: where it was, what was sent, what came back, when."""
+
+    line: int
+    path: str
+    method: str  # rent.php's method, or `balance:<metod>` for the account API
+    query: dict
+    answer: Any
+    at: int | None
+
+    @property
+    def name(self) -> str:
+        """The call's name in the ledger: `line 3 create`."""
+        return f"line {self.line} {self.method}"
+
+
+@dataclass
+class Recording:
+    """What a recording holds: the calls to replay, and lines that hold no answer to compare (with why)."""
+
+    calls: list[Recorded] = field(default_factory=list)
+    unanswered: list[tuple[int, str, str, str]] = field(default_factory=list)  # (line, name, method, why)
+
+    @property
+    def balance(self) -> Decimal | None:
+        """The first balance the recording shows (the account API's), to fund a world like the recorded one."""
+        for call in self.calls:
+            if call.path == BALANCE_PATH and isinstance(call.answer, dict):
+                try:
+                    return Decimal(str(call.answer.get("balance")))
+                except (InvalidOperation, ValueError):
+                    continue
+        return None
+
+
+def read(path: str) -> Recording:
+    """The recording at `path`; a line that is not a JSON object stops with its number (exit 2)."""
+    out = Recording()
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise CannotRun(f"cannot read {path}: {exc.strerror}") from None
+    with fh:
+        for number, line in enumerate(fh, 1):
+            if number > MAX_LINES:
+                raise CannotRun(f"{path}: more than {MAX_LINES} lines; replay a part of it")
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                raise CannotRun(f"{path}: line {number} is not JSON (a recording has one JSON object a line)") from None
+            if not isinstance(entry, dict):
+                raise CannotRun(f"{path}: line {number} is not a JSON object")
+            _add(out, number, entry)
+    if not out.calls and not out.unanswered:
+        raise CannotRun(f"{path}: no recorded call (is it a recording of rent-mock proxy --record?)")
+    return out
+
+
+def _add(out: Recording, number: int, entry: dict) -> None:
+    path, method = str(entry.get("path", "")), str(entry.get("method", "-"))
+    name = f"line {number} {method}"
+    if path not in PATHS and path != BALANCE_PATH:
+        return
+    why = None
+    if entry.get("refused"):
+        why = f"the proxy refused it: {str(entry['refused'])[:120]}"
+    elif entry.get("upstream_error") or entry.get("internal_error"):
+        why = f"the upstream gave no answer: {entry.get('upstream_error') or entry.get('internal_error')}"
+    elif entry.get("source") == "shadow":
+        why = "answered by the proxy's shadow mock, not the upstream"
+    elif "answer" not in entry or not isinstance(entry.get("query"), dict):
+        why = "the line holds no answer"
+    if why is not None:
+        out.unanswered.append((number, name, method, why))
+        return
+    at = entry.get("at")
+    moment = int(at) if isinstance(at, (int, float)) and not isinstance(at, bool) and 0 < at < 2**40 else None
+    out.calls.append(Recorded(number, path, method, dict(entry["query"]), entry["answer"], moment))
+
+
+@dataclass
+class Replayer:
+    """Sends the recorded calls to `client` (a RentClient on the target's rent.php root) and judges them."""
+
+    client: RentClient
+    target: Target
+    world: str | None = None  # the mock's world the replay runs in (its clock can be moved)
+    ids: dict[int, int] = field(default_factory=dict)  # recorded order id -> the target's
+    moved: int = 0  # clock moves made
+
+    def run(self, recording: Recording) -> Ledger:
+        """Replay every call in order; the ledger holds one entry per line of the recording."""
+        book = Ledger("calls")
+        lines = [(c.line, c) for c in recording.calls] + [(u[0], u) for u in recording.unanswered]
+        for _, item in sorted(lines, key=lambda pair: pair[0]):
+            if isinstance(item, Recorded):
+                self._one(item, book)
+            else:
+                book.not_applicable(item[1], item[3], group=item[2])
+        return book
+
+    def _one(self, call: Recorded, book: Ledger) -> None:
+        if self.world is not None and call.at is not None:
+            self._move_clock(call.at)
+        query = {k: v for k, v in call.query.items() if k not in SECRET_PARAMS and k != "method"}
+        if "id" in query and str(query["id"]).isdigit() and int(query["id"]) in self.ids:
+            query["id"] = str(self.ids[int(query["id"])])
+        method = call.query.get("method")
+        needs_key = METHODS[method].apikey == "required" if method in METHODS else "apikey" in call.query
+        if needs_key and not self.client.apikey:
+            book.not_judged(call.name, "the call needs an apikey and the target has none here", "--apikey KEY",
+                            group=call.method)
+            return
+        if call.path == BALANCE_PATH:
+            got, error = self._balance(query)
+        else:
+            try:
+                exchange = self.client.call(method, with_key="apikey" in call.query, **query)
+            except SpendRefused as exc:
+                book.not_judged(call.name, str(exc), "--allow-spend --max-spend AMOUNT", group=call.method)
+                return
+            got, error = exchange.payload, exchange.error
+        if error is not None:
+            book.broken(call.name, f"no comparable answer: {error}", group=call.method)
+            return
+        diffs = compare_balance(call.answer, got) if call.path == BALANCE_PATH else \
+            compare(call.method, call.answer, got, self.ids)
+        if call.method in ("create", "create_multi"):
+            self._map_ids(call.answer, got)
+        unknown = [d for d in diffs if not d.get("known")]
+        if unknown:
+            book.broken(call.name, _line(unknown[0]), [_line(d) for d in unknown[1:]], group=call.method)
+        else:
+            book.held(call.name, group=call.method)
+
+    def _move_clock(self, at: int) -> None:
+        # a gap of a second or less is not replayed: the recording's moments are the proxy's stamps, taken
+        # before each call went out, and a second boundary between two of them need not be the service's
+        now = self.target.control("GET", "/clock", query={"world": self.world})["now"]
+        if at > now + 1:
+            self.target.control("POST", "/clock", {"world": self.world, "set": at})
+            self.moved += 1
+
+    def _balance(self, query: dict) -> tuple[Any, str | None]:
+        params = {**query, "apikey": self.client.apikey} if self.client.apikey else query
+        try:
+            r = self.client.fetcher.get(self.client.base + BALANCE_PATH, params)
+        except FetchError as exc:
+            return None, exc.reason
+        try:
+            return r.json(), None
+        except BadJSON:
+            return r.text, None  # the account API refuses in plain text: compared as it is
+
+    def _map_ids(self, recorded: Any, got: Any) -> None:
+        def ids(payload: Any) -> list:
+            data = payload.get("data") if isinstance(payload, dict) and payload.get("status") == 1 else None
+            return [d.get("id") for d in (data if isinstance(data, list) else [data]) if isinstance(d, dict)]
+        for a, b in zip(ids(recorded), ids(got)):
+            if isinstance(a, int) and isinstance(b, int):
+                self.ids[a] = b
+
+
+def _line(diff: dict) -> str:
+    """A difference in one line: `data.price_day: money: recorded 0.5, got 0.49`."""
+    def show(value: Any) -> str:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return f"{diff['path']}: {diff['kind']}: recorded {show(diff['upstream'])}, got {show(diff['shadow'])}"
+
+
+def guard_for(is_mock: bool, allow_spend: bool, cap: Decimal | None) -> SpendGuard:
+    """On the mock every call runs (play money); elsewhere spending is capped as in every tool."""
+    return SpendGuard(allow=True) if is_mock else SpendGuard(allow=allow_spend, max_spend=cap)

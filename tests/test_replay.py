@@ -1,0 +1,114 @@
+"""`rent-mock replay`: a real proxy recording replayed against a fresh mock holds; a recording whose answers
+the target does not give is reported call by call (exit 1); a target that is not the mock and has no
+apikey leaves calls NOT JUDGED (exit 3, 0 with --partial-ok); a broken recording is one line (exit 2)."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from xml.etree import ElementTree as ET
+
+import pytest
+import requests
+
+from tests.proxy_helpers import CLIENT_KEY, mock_upstream, proxy, rent, serve
+
+CLI = [sys.executable, "-m", "mockserver.cli", "replay"]
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory):
+    """A recording of a client's session through `rent-mock proxy` in front of a live-dialect mock on a
+    real clock (so the recorded moments are the upstream's own, as with the live service)."""
+    served = mock_upstream("live", clock="real", start=None)
+    base = serve(served)
+    record = io.StringIO()
+    guarded = proxy(base, record, allow_spend=True, max_spend=Decimal("20"))
+    try:
+        rent(guarded.url, method="getcountries")
+        requests.get(f"{guarded.url}/priemnik.php", params={"metod": "get_balance", "apikey": CLIENT_KEY}, timeout=10)
+        made = rent(guarded.url, method="create", apikey=CLIENT_KEY, dtype="week", dcount="1", country="RU",
+                    service="opt16").json()["data"]
+        rent(guarded.url, method="activate", apikey=CLIENT_KEY, id=str(made["id"]))
+        rent(guarded.url, method="orders", apikey=CLIENT_KEY)
+        rent(guarded.url, method="sms", apikey=CLIENT_KEY, id=str(made["id"]))
+        rent(guarded.url, method="delete", apikey=CLIENT_KEY, id=str(made["id"]))
+        rent(guarded.url, method="get_rent_history", apikey=CLIENT_KEY)
+    finally:
+        guarded.close()
+        served.close()
+    path = tmp_path_factory.mktemp("rec") / "session.jsonl"
+    path.write_text(record.getvalue())
+    return path
+
+
+def replay(*args, timeout=120):
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_recording_replayed_against_a_fresh_mock_holds(recording, tmp_path):
+    report, junit = tmp_path / "r.json", tmp_path / "r.xml"
+    done = replay(recording, "--report", report, "--junit", junit)
+    assert done.returncode == 0, done.stdout + done.stderr
+    body = json.loads(report.read_text())
+    assert body["mock"] is True and body["exit_code"] == 0
+    items = [(i["name"], i["status"]) for i in body["coverage"]["items"]]
+    assert items == [("line 1 getcountries", "held"), ("line 2 balance:get_balance", "held"),
+                     ("line 3 create", "held"), ("line 4 activate", "held"), ("line 5 orders", "held"),
+                     ("line 6 sms", "held"), ("line 7 delete", "held"), ("line 8 get_rent_history", "held")]
+    assert done.stdout.splitlines()[-1] == ("8 held, 0 broken, 0 not applicable, 0 NOT JUDGED of 8 calls: everything "
+                                            "that applies was judged and held (exit 0)")
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("8", "0")
+    assert "***" in recording.read_text() and CLIENT_KEY not in recording.read_text()
+
+
+def test_answers_that_differ_are_reported_call_by_call(recording, tmp_path):
+    lines = [json.loads(line) for line in recording.read_text().splitlines()]
+    lines[2]["answer"]["data"]["service"] = "opt29"  # as if the live service had answered another service
+    lines[1]["answer"]["balance"] = "150.00"
+    lines.insert(3, {"at": lines[2]["at"], "verb": "GET", "path": "/api/rent.php", "method": "create",
+                     "query": {"method": "create"}, "refused": "the spend cap"})
+    lines[-1]["at"] += 2 * 86_400  # the history was read two days later: the mock's clock moves there first
+    changed, report = tmp_path / "changed.jsonl", tmp_path / "r.json"
+    changed.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = replay(changed, "--report", report)
+    assert json.loads(report.read_text())["clock_moves"] >= 1
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stdout.splitlines()
+    assert "✗ broken line 3 create: data.service: value: recorded \"opt29\", got \"opt16\"" in out
+    assert "- not applicable line 4 create: the proxy refused it: the spend cap" in out
+    # the world is funded with the first recorded balance, so the balance held: 150.00 recorded and served
+    assert "✓ held line 2 balance:get_balance" in out
+    assert out[-1].startswith("7 held, 1 broken, 1 not applicable, 0 NOT JUDGED of 9 calls")
+
+
+def test_a_target_that_is_not_the_mock_and_has_no_apikey_leaves_calls_not_judged(recording):
+    served = mock_upstream("live")
+    base = serve(served)
+    foreign = proxy(base)  # a proxy in front of the mock: a server without the control API
+    try:
+        done = replay(recording, "--base-url", foreign.url)
+        partial = replay(recording, "--base-url", foreign.url, "--partial-ok")
+    finally:
+        foreign.close()
+        served.close()
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert ("- NOT JUDGED line 3 create: the call needs an apikey and the target has none here (judge it with "
+            "--apikey KEY)") in done.stdout.splitlines()
+    assert "clock cannot be moved" in done.stdout
+    assert partial.returncode == 0
+
+
+def test_a_broken_recording_or_a_dead_target_is_one_line(tmp_path, recording):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"path": "/api/rent.php"}\nnot json\n')
+    done = replay(bad)
+    assert (done.returncode, done.stderr) == (2, f"Error: {bad}: line 2 is not JSON (a recording has one JSON "
+                                                 "object a line)\n")
+    dead = replay(recording, "--base-url", "http://127.0.0.1:9")
+    assert dead.returncode == 2 and dead.stderr.startswith("Error: cannot connect to http://127.0.0.1:9")
+    unwritable = replay(recording, "--report", tmp_path / "no" / "r.json")
+    assert unwritable.returncode == 2 and "does not exist" in unwritable.stderr
