@@ -127,3 +127,18 @@ def test_a_difference_names_the_call_the_prediction_the_answer_and_the_rule(diff
 
 def test_world_params_come_from_the_world():
     assert WorldParams.from_world({"activation_delay": [1, 2]}, "sdk").activation_delay == (1, 2)
+
+
+def test_contracts_and_the_model_import_nothing_from_the_mock():
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "contracts"
+    found = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            found += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "mockserver"]
+    assert found == []
+    model = root / "model"
+    assert all("import time" not in p.read_text() for p in model.glob("*.py"))  # the model reads no clock

@@ -15,6 +15,13 @@ def test_every_variant_applies_to_the_tree_exactly_once():
         assert v.rule in BY_ID, v.id
 
 
+def test_a_variant_seen_only_in_some_dialects_names_them():
+    from contracts.registry import DIALECTS
+    for v in VARIANTS:
+        assert set(v.dialects) <= set(DIALECTS), v.id
+    assert not next(v for v in VARIANTS if v.id == "N05").visible_in("documented")  # full numbers: live only
+
+
 def test_variants_spread_over_every_rule_area():
     assert len(VARIANTS) >= 25
     assert len({v.id for v in VARIANTS}) == len(VARIANTS)

@@ -110,8 +110,9 @@ class Differ:
     def _fail(self, diffs: list[Diff], call: str, predicted: Any, got: Any) -> None:
         first = diffs[0]
         rule = first.rule or "UNNAMED"
-        lines = self.steps[-12:] + [f"predicted: {show(predicted)[:400]}", f"received:  {shown(got)[:400]}"]
-        lines += [f"also {d.line()}" for d in diffs[1:4]]
+        # the report shows the last lines: the call, what the model predicted and what came, last of all
+        lines = self.steps[-12:-1] + [f"also {d.line()}" for d in diffs[1:4]] + self.steps[-1:] + \
+            [f"predicted: {show(predicted)[:400]}", f"received:  {shown(got)[:400]}"]
         raise Broke(Finding(rule, False, f"{call} → {first.path}: {first.expected}", f"{first.path}: {first.got}",
                             lines))
 
@@ -131,14 +132,17 @@ class Differ:
 
     # -- rent.php and the account API -------------------------------------------------------------
     def world_of(self, scope: str) -> World:
-        """The model of `scope` ("main" or "foreign")."""
-        return self.w if scope == "main" else self.f
+        """The model of `scope` ("main", "foreign", or "root": the path without /w/<world>/, main's world)."""
+        return self.f if scope == "foreign" else self.w
 
     def client(self, who: str, scope: str = "main") -> RentClient:
         """A client of `scope`'s base path with `who`'s apikey ("nokey": none)."""
         key = (who, scope)
         if key not in self.clients:
-            base = self.t.root + f"/w/{self.world_of(scope).name}" if self.s.world else self.s.main.base
+            if not self.s.world:
+                base = self.s.main.base
+            else:
+                base = self.t.root + ("" if scope == "root" else f"/w/{self.world_of(scope).name}")
             self.clients[key] = RentClient(base, self.keys.get(who), SpendGuard(allow=True), fetcher=self.t.fetcher)
         return self.clients[key]
 
@@ -148,7 +152,9 @@ class Differ:
         if who in self.keys:
             query["apikey"] = self.keys[who]
         world = self.world_of(scope)
-        pred = self.service.rent(world.name, query)
+        if scope == "root" and who not in self.keys:
+            raise ValueError("a keyless call on the root path reads the default world, which the model does not follow")
+        pred = self.service.rent(None if scope == "root" else world.name, query)
         ex = self.client(who, scope).call(method, with_key=who in self.keys, **{k: str(v) for k, v in params.items()})
         shown_q = "&".join(f"{k}={v}" for k, v in params.items())
         received = ex.payload if ex.payload is not None else ex.error

@@ -80,10 +80,15 @@ class Ctx:
         each within the prolongation window; returns the order's row at the end."""
         cap = self.p.max_rental_days
         row = self.order(oid, rule=rule) or {}
-        while row.get("canprolongmax", 0) >= 1:
+        for _ in range(50):  # a lease of up to 50 steps; a server whose until does not move stops it below
+            if row.get("canprolongmax", 0) < 1:
+                break
             step = min(row["canprolongmax"], cap) if cap else row["canprolongmax"]
+            until = row.get("until", 0)
             self.ok(rule, self.call("prolong_max", id=oid, dtype="day", dcount=step), f"{what}: prolong_max by {step} days")
             row = self.order(oid, rule=rule) or {}
+            if not self.equal("PROLONG-EXTENDS", until + step * DAY, row.get("until"), f"until after prolong_max {step}"):
+                raise Abort("PROLONG-EXTENDS")
             if row.get("canprolongmax", 0) >= 1:
                 self.s.set_clock(row.get("until", 0) - DAY)
                 row = self.order(oid, rule=rule) or {}

@@ -17,7 +17,7 @@ from .model import DAY, LOST, NOT_ACTIVE
 from .target import Target
 
 NEEDS = ("apikey", "spend", "balance", "clock")
-SHRINK_SECONDS = 45  # how long a difference is shrunk (hypothesis' own default is 300 s)
+SHRINK_SECONDS = 30  # how long a difference is shrunk (hypothesis' own default is 300 s)
 MOVES = (60, 600, 900, 1800, 3 * 3600, DAY, 3 * DAY, 6 * DAY + 3600, 8 * DAY, 31 * DAY)
 PERIODS = (("week", 1), ("week", 2), ("month", 1), ("month", 3), ("week", 13), ("month", 4), ("month", 7))
 
@@ -113,7 +113,8 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
 
         # -- reading the catalogue and the account ----------------------------------------------
         @rule(method=st.sampled_from(["getdata", "getdataWithProviders", "getcount", "getCountWithProviders",
-                                      "get_count_multi", "get_country_by_service", "get_default_services"]),
+                                      "get_count_multi", "get_country_by_service", "get_default_services",
+                                      "getcountries", "get_days_canada_paypal", "get_min_paypal_days"]),
               country=countries, scope=st.sampled_from(["main", "main", "foreign"]),
               who=st.sampled_from(["nokey", "main", "foreign"]))
         def catalogue_read(self, method, country, scope, who):
@@ -123,7 +124,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
                       "get_count_multi": {"country": country, "services": ",".join(services[:2]),
                                           "dtype": "week", "dcount": 1},
                       "get_country_by_service": {"service": services[0], "dtype": "month", "dcount": 2},
-                      "get_default_services": {}}[method]
+                      }.get(method, {})
             self.d.call(method, who, scope, **params)
 
         @rule(metod=st.sampled_from(["get_balance", "get_userinfo", "get_service_price", "nope"]),
@@ -134,11 +135,14 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
             extra = {"country": country, "service": services[i]} if metod == "get_service_price" else {}
             self.d.account(metod, who, scope, **extra)
 
-        @rule(method=st.sampled_from(["orders", "get_rent_history", "sms", "delete", "restore_user_precalc"]),
-              who=st.sampled_from(["foreign", "alt"]), scope=st.sampled_from(["main", "foreign"]), data=st.data())
+        @rule(method=st.sampled_from(["orders", "get_rent_history", "sms", "delete", "restore_user_precalc",
+                                      "getcount"]),
+              who=st.sampled_from(["foreign", "alt", "main"]), scope=st.sampled_from(["main", "foreign", "root"]),
+              data=st.data())
         def elsewhere(self, method, who, scope, data):
-            """Calls with another account's or another world's apikey: refused, or that account's own."""
-            params = {}
+            """Calls with another account's or another world's apikey (refused, or that account's own), and on the
+            root path, where the apikey names its world."""
+            params = {"country": where.countries[0]} if method == "getcount" else {}
             if method in ("sms", "delete", "restore_user_precalc"):
                 params["id"] = data.draw(st.sampled_from(self.ids() or [1]))
             self.d.call(method, who, scope, **params)

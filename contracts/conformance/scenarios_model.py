@@ -110,6 +110,8 @@ def model_tour(ctx: Ctx) -> None:
         d.call("orders", "foreign")
         d.call("getcount", "nokey", "foreign", country=first)
         d.call("orders", "main", "foreign")
+        d.call("orders", "main", "root")  # the root path: the apikey names its world
+        d.call("getcount", "foreign", "root", country=first)
         d.account("get_balance", "foreign")
         d.account("get_balance", "main", "foreign")
         d.account("get_userinfo")

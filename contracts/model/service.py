@@ -42,8 +42,11 @@ class Service:
         self.keys[apikey] = world.name
 
     # -- rent.php ---------------------------------------------------------------------------------
-    def rent(self, scope: str, query: dict[str, str], verb: str = "GET") -> Prediction:
-        """The answer to `verb /w/<scope>/api/rent.php?query`."""
+    def rent(self, scope: str | None, query: dict[str, str], verb: str = "GET") -> Prediction:
+        """The answer to `verb /w/<scope>/api/rent.php?query`; scope None: the root path, where the apikey
+        names its world (a keyless call there reads the default world, which the model does not follow)."""
+        if scope is None:
+            scope = self.keys.get(query.get("apikey") or "") or next(iter(self.worlds))
         w = self.worlds[scope]
         if verb not in ("GET", "HEAD"):
             return Prediction(refusal("ONLY_GET", w.dialect, w.strict, rule="TEXT-DIALECT"))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Variant:
-    """One plausible bug: in `path`, `old` (found exactly once) becomes `new`; it breaks rule `rule`."""
+    """One plausible bug: in `path`, `old` (found exactly once) becomes `new`; it breaks rule `rule`. `dialects`:
+    where a client can tell it apart (empty: every dialect); elsewhere it is equivalent and not counted."""
 
     id: str
     rule: str
@@ -15,6 +16,11 @@ class Variant:
     old: str
     new: str
     bug: str
+    dialects: tuple[str, ...] = ()
+
+    def visible_in(self, dialect: str) -> bool:
+        """True when a client of `dialect` can tell this variant from the mock."""
+        return not self.dialects or dialect in self.dialects
 
 
 M, R, W, O, RS, S, V, C, A, H, K, E = ("mockserver/core/money.py", "mockserver/core/rental.py", "mockserver/core/world.py",
@@ -39,7 +45,8 @@ VARIANTS: tuple[Variant, ...] = (
             "if self.balance < amount - 1:", "a unit of debt allowed"),
     # period
     Variant("M07", "PERIOD-LEASE", R, "long_enough = [p for p in usable if country.leases[p] >= days]",
-            "long_enough = usable", "rentals longer than the lease accepted"),
+            "long_enough = usable", "rentals longer than the lease accepted",
+            dialects=("documented", "sdk")),
     Variant("M08", "LEASE-90", R, "lease_until=now + lease_days * DAY", "lease_until=now + (lease_days - 60) * DAY",
             "the lease limit 60 days short"),
     # prolong
@@ -153,9 +160,11 @@ VARIANTS: tuple[Variant, ...] = (
             "    if world_name and world is not None and world is not scope:\n        pass",
             "an apikey of another world served under /w/<world>/"),
     Variant("N05", "NUMBER-FORM", K, '            return full, ""', "            return full, self.ccode",
-            "a full-form country's number written with its dial code twice (live)"),
+            "a full-form country's number written with its dial code twice (live)",
+            dialects=("live",)),
     Variant("N06", "TEXT-DIALECT", E, '    if dialect == "live" and exc.key in LIVE_TEXTS:',
-            '    if dialect == "sdk" and exc.key in LIVE_TEXTS:', "the live words said in the sdk dialect, ours in live"),
+            '    if dialect == "sdk" and exc.key in LIVE_TEXTS:', "the live words said in the sdk dialect, ours in live",
+            dialects=("live", "sdk")),
     Variant("N07", "ACCOUNT-API", A, 'balance = f"{money(account.balance):.2f}"',
             'balance = f"{money(account.balance):.1f}"', "the account API's balance to one decimal"),
     Variant("N08", "SMS-CLOSED", R, "order = world.owned(apikey, order_id, live_only=False)",
@@ -183,11 +192,14 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("N17", "STATE-FAST", RS, "        if country.always_active:\n            world.set_state(order, ACTIVE, now)",
             "        if False:\n            world.set_state(order, ACTIVE, now)", "a restored order of a FAST country comes back in state 0"),
     Variant("N18", "HOLD-RESTORABLE", V, 'row["isAvailForRestore"] = item.restorable',
-            'row["isAvailForRestore"] = not item.closure.deleted', "history says expired orders are restorable forever"),
+            'row["isAvailForRestore"] = not item.closure.deleted', "history says expired orders are restorable forever",
+            dialects=("live", "sdk")),
     Variant("N19", "SMS-OTHER", V, "    return [_sms(s) for s in own]\n", "    return [_sms(s) for s in own + other]\n",
-            "documented sms lists the number's other services' SMS as the order's own"),
+            "documented sms lists the number's other services' SMS as the order's own",
+            dialects=("documented",)),
     Variant("N20", "PERIOD-MAX-90", R, 'PERIOD_LIMITS = {"live": 90}', 'PERIOD_LIMITS = {"live": 91}',
-            "the live dialect accepts 91 days"),
+            "the live dialect accepts 91 days",
+            dialects=("live",)),
     Variant("N21", "CATALOGUE-VIEWS", C, '"phoneAmount": sum(offer.stock.values())}',
             '"phoneAmount": sum(offer.stock.values()) + 1}', "get_country_by_service counts one number too many"),
     Variant("N22", "SMS-HASNEW", V, "    own, _ = world.own_sms(order)\n    service =",
