@@ -72,15 +72,18 @@ def main() -> None:
 @click.option("--scenario", "scenarios", multiple=True, metavar="NAME|FILE",
               help="A shipped scenario (rent-mock scenarios lists them) or a scenario file, loaded into the "
                    "default world (repeatable).")
+@click.option("--log-requests", is_flag=True,
+              help="Print a line per rent.php and account API call: time, method, apikey's last 4 characters, "
+                   "HTTP status, envelope status, milliseconds.")
 def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads,
           state, journal_size, connection_limit, idle_timeout, request_timeout, backlog, max_worlds, journal_max,
-          max_snapshot, allowed_hosts, scenarios):
+          max_snapshot, allowed_hosts, scenarios, log_requests):
     """Start the mock server with its default world."""
     opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
                         admin_token, threads, state, journal_size, connection_limit=connection_limit,
                         idle_timeout=idle_timeout, request_timeout=request_timeout, backlog=backlog,
                         max_worlds=max_worlds, journal_max=journal_max, max_snapshot=max_snapshot,
-                        allowed_hosts=tuple(allowed_hosts), scenarios=tuple(scenarios))
+                        allowed_hosts=tuple(allowed_hosts), scenarios=tuple(scenarios), log_requests=log_requests)
     try:
         served = make_server(opts)
     except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:

@@ -83,6 +83,7 @@ class ServeOptions:
     max_snapshot: int = MAX_SNAPSHOT
     allowed_hosts: tuple[str, ...] = ()
     scenarios: tuple[str, ...] = ()  # shipped names or files loaded into the default world (--scenario)
+    log_requests: bool = False  # a line per rent.php / account API call on stdout (--log-requests)
 
 
 def build_hub(opts: ServeOptions) -> Hub:
@@ -145,6 +146,10 @@ def make_server(opts: ServeOptions) -> Served:
     rt.checkpoint_every = opts.checkpoint_every
     rt.max_worlds, rt.max_snapshot = opts.max_worlds, opts.max_snapshot
     rt.journal_max = max(opts.journal_max, opts.journal_size)  # the server's own default is always allowed
+    if opts.log_requests:
+        from .http.request_log import RequestLog
+
+        rt.request_log = RequestLog(sys.stdout)
     replayed = 0
     if store is not None:
         # Each log write releases the GIL; with the default 5 ms switch interval the writer then

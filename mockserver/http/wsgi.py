@@ -116,6 +116,19 @@ class RentApp:
     def account(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
         """Status line, headers and body of one /priemnik.php request (faults of its world applied)."""
         rt, verb, query = self.rt, environ.get("REQUEST_METHOD", "GET"), _query(environ)
+        started = rt.monotonic()
+        label = f"priemnik:{query.get('metod') or '-'}"[:24]
+        try:
+            status, headers, body = self._account(rt, verb, query, world_name)
+        except DROPS:
+            if rt.request_log is not None:
+                rt.request_log.write(label, query.get("apikey"), 0, None, (rt.monotonic() - started) * 1000, "drop")
+            raise
+        if rt.request_log is not None:
+            rt.request_log.write(label, query.get("apikey"), int(status[:3]), None, (rt.monotonic() - started) * 1000)
+        return status, headers, body
+
+    def _account(self, rt, verb: str, query: dict, world_name: str | None) -> tuple[str, list, bytes]:
         real = lambda: account.answer(rt.hub, verb, query, world_name)  # noqa: E731
         apikey = query.get("apikey") or None
         scope = (rt.hub.by_apikey.get(apikey, world_name) if apikey else world_name) or DEFAULT
@@ -134,9 +147,13 @@ class RentApp:
     def _journal(self, scope, started, verb, method, query, apikey, status, http_status, found, fault, msg,
                  created) -> None:
         rt = self.rt
+        ms = round((rt.monotonic() - started) * 1000, 3)
         rt.journal(scope).add(at=time.time(), verb=verb, method=method, params=query, apikey=apikey, status=status,
-                              http_status=http_status, latency_ms=round((rt.monotonic() - started) * 1000, 3),
-                              findings=found, fault=fault, msg=msg, created=created)
+                              http_status=http_status, latency_ms=ms, findings=found, fault=fault, msg=msg,
+                              created=created)
+        if rt.request_log is not None:
+            rt.request_log.write(method, apikey, http_status, status, ms, fault, msg if status == 0 else None,
+                                 scope if scope != DEFAULT else None)
 
     def answer(self, environ, world_name: str | None) -> tuple[str, list, bytes]:
         """Status line, headers and body of one rent.php request."""
