@@ -1,7 +1,8 @@
-"""Memory a server spends per world, per journal and per snapshot, measured in-process with tracemalloc.
+"""Memory a server spends per world, per journal and per snapshot, measured in-process with tracemalloc, and
+what the default caps of `rent-mock serve` allow at most.
 
-Usage: python benchmarks/memory.py [--worlds 200]
-Prints the figures the README quotes (the caps of `rent-mock serve` are sized from them).
+Usage: python benchmarks/memory.py [--worlds 200] [--json]
+Prints the figures docs/figures.md and the README's "Durability and limits" quote.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from mockserver.core import rental
 from mockserver.core.errors import DomainError
 from mockserver.core.snapshot import dump_world
 from mockserver.http.journal import Journal
-from mockserver.http.runtime import Runtime
+from mockserver.http.runtime import JOURNAL_TOTAL, MAX_WORLDS, Runtime
 from mockserver.http.wsgi import MAX_QUERY
 from mockserver.server import ServeOptions, build_hub
 
@@ -35,8 +36,31 @@ def allocated(action) -> int:
 
 
 def per_world(rt: Runtime, count: int) -> float:
-    """Bytes per fresh world made through the control API (catalogue copy, RNG, one funded account)."""
+    """Bytes per fresh world made through the control API (the shared catalogue, RNG, one funded account)."""
     return allocated(lambda: [run(rt, "worlds.create", {}) for _ in range(count)]) / count
+
+
+def per_renting_world(rt: Runtime, count: int) -> float:
+    """Bytes per world that rented one number (it then holds its own copy of that country: RU, 40 offers)."""
+    def make():
+        made = [run(rt, "worlds.create", {})[0] for _ in range(count)]
+        for m in made:
+            rental.create(rt.hub.worlds[m["world"]], m["apikey"], "week", 1, "RU", ["opt16"])
+        return made
+    return allocated(make) / count
+
+
+def per_world_owning_everything(rt: Runtime, count: int) -> float:
+    """Bytes per world that changed every country (its catalogue then shares nothing): the most a fresh
+    world's catalogue can cost."""
+    def make():
+        made = [run(rt, "worlds.create", {})[0] for _ in range(count)]
+        for m in made:
+            catalogue = rt.hub.worlds[m["world"]].catalogue
+            for code in list(catalogue.countries):
+                catalogue.own_country(code)
+        return made
+    return allocated(make) / count
 
 
 def per_journal(size: int) -> tuple[float, float]:
@@ -80,10 +104,17 @@ def main() -> None:
     args = parser.parse_args()
     rt = Runtime(build_hub(ServeOptions(clock="manual", start=1_700_000_000)))
     world = per_world(rt, args.worlds)
+    renting = per_renting_world(rt, args.worlds)
+    owning = per_world_owning_everything(rt, max(1, args.worlds // 10))
     entry, journal = per_journal(1000)
+    worst = MAX_WORLDS * world + JOURNAL_TOTAL * entry
     figures = {f"memory per fresh world ({args.worlds} worlds)": f"{world / 1024:.0f} KiB",
+               f"memory per world that rented one number ({args.worlds} worlds)": f"{renting / 1024:.0f} KiB",
+               "memory per world that changed every country": f"{owning / 1024:.0f} KiB",
                "memory per journal entry at the 8 KiB query limit": f"{entry / 1024:.1f} KiB",
-               "memory of a full journal of 1,000 such entries": f"{journal / 2**20:.1f} MiB"}
+               "memory of a full journal of 1,000 such entries": f"{journal / 2**20:.1f} MiB",
+               f"at the default caps: {MAX_WORLDS:,} fresh worlds and {JOURNAL_TOTAL:,} journal entries at the limit":
+                   f"{worst / 2**20:.0f} MiB"}
     for n in (100, 1000):
         figures[f"snapshot of a world with {n:,} orders"] = f"{snapshot_bytes(rt, n) / 1024:.0f} KiB"
     if args.json:

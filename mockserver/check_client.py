@@ -130,8 +130,8 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
     `command` against it, then judge the journal of every world, their ledgers and what was left."""
     opts = options or RunOptions(**overrides)
     served = make_server(ServeOptions(port=0, clock=opts.clock, speed=opts.speed, dialect=opts.dialect,
-                                      seed=opts.seed, journal_size=1_000_000, balance="1000",
-                                      scenarios=tuple(opts.scenarios)))
+                                      seed=opts.seed, journal_size=1_000_000, journal_total=1_000_000,
+                                      balance="1000", scenarios=tuple(opts.scenarios)))
     served.rt.retired = []  # worlds the client's tests delete still count
     thread = threading.Thread(target=served.server.run, daemon=True, name="check-client-mock")
     thread.start()

@@ -50,10 +50,11 @@ def main() -> None:
 @click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="Token every /_mock/ call must send.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 1024), help="Worker threads.")
 @click.option("--state", type=click.Path(dir_okay=False), help="SQLite file keeping every world across restarts.")
-@click.option("--journal-size", default=1000, show_default=True, type=click.IntRange(1, 10**6),
+@click.option("--journal-size", default=ServeOptions.journal_size, show_default=True, type=click.IntRange(1, 10**6),
               help="Requests kept per world in the journal.")
-@click.option("--connection-limit", default=ServeOptions.connection_limit, show_default=True, type=click.IntRange(1),
-              help="Connections held at once, idle keep-alive ones included.")
+@click.option("--connection-limit", type=click.IntRange(1),
+              help="Connections held at once, idle keep-alive ones included (default 4000, fewer if the open-file "
+                   "limit is lower; a limit it does not allow is refused).")
 @click.option("--idle-timeout", default=ServeOptions.idle_timeout, show_default=True, type=click.IntRange(1),
               help="Seconds an idle connection stays open.")
 @click.option("--request-timeout", default=ServeOptions.request_timeout, show_default=True,
@@ -63,8 +64,10 @@ def main() -> None:
               help="Connections waiting to be accepted.")
 @click.option("--max-worlds", default=ServeOptions.max_worlds, show_default=True, type=click.IntRange(1),
               help="Worlds at once (POST /_mock/worlds refuses beyond).")
-@click.option("--journal-max", default=ServeOptions.journal_max, show_default=True, type=click.IntRange(1, 10**6),
-              help="Largest journal_size a world may ask for.")
+@click.option("--journal-max", type=click.IntRange(1, 10**6),
+              help="Largest journal_size a world may ask for (default 10000, within --journal-total).")
+@click.option("--journal-total", default=ServeOptions.journal_total, show_default=True, type=click.IntRange(1, 10**7),
+              help="Requests kept in the journals of all worlds together (past it, the oldest go first).")
 @click.option("--max-snapshot", default=ServeOptions.max_snapshot, show_default=True, type=click.IntRange(1),
               help="Largest snapshot PUT, in bytes.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
@@ -77,13 +80,14 @@ def main() -> None:
                    "HTTP status, envelope status, milliseconds.")
 def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start, admin_token, threads,
           state, journal_size, connection_limit, idle_timeout, request_timeout, backlog, max_worlds, journal_max,
-          max_snapshot, allowed_hosts, scenarios, log_requests):
+          journal_total, max_snapshot, allowed_hosts, scenarios, log_requests):
     """Start the mock server with its default world."""
     opts = ServeOptions(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balance, start,
                         admin_token, threads, state, journal_size, connection_limit=connection_limit,
                         idle_timeout=idle_timeout, request_timeout=request_timeout, backlog=backlog,
-                        max_worlds=max_worlds, journal_max=journal_max, max_snapshot=max_snapshot,
-                        allowed_hosts=tuple(allowed_hosts), scenarios=tuple(scenarios), log_requests=log_requests)
+                        max_worlds=max_worlds, journal_max=journal_max, journal_total=journal_total,
+                        max_snapshot=max_snapshot, allowed_hosts=tuple(allowed_hosts), scenarios=tuple(scenarios),
+                        log_requests=log_requests)
     try:
         served = make_server(opts)
     except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:

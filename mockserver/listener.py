@@ -17,6 +17,7 @@ from .http.wsgi import _rent_path
 
 log = logging.getLogger("smspva-rent-mock")
 SPARE_FILES = 64  # descriptors kept for the listening socket, the state file, logs and worker threads
+CONNECTIONS = 4000  # the default connection limit (fewer when the open-file limit is lower)
 
 
 def raise_open_files() -> int:
@@ -182,18 +183,24 @@ class Listener(TcpWSGIServer):
         return best
 
 
-def waitress_options(connections: int, idle_timeout: int, backlog: int, max_body: int) -> dict:
-    """create_server keywords: connections held at most (lowered to what the open-file limit allows),
-    seconds an idle connection stays open, connections waiting to be accepted, the largest body.
+def waitress_options(connections: int | None, idle_timeout: int, backlog: int, max_body: int) -> dict:
+    """create_server keywords: connections held at most (None: CONNECTIONS, lowered to what the open-file
+    limit allows; a limit given that the open-file limit does not allow is refused), seconds an idle connection
+    stays open, connections waiting to be accepted, the largest body.
 
     poll() instead of select(): select() cannot watch a descriptor past 1024. A body over `max_body` is
     refused from its Content-Length, before a byte of it is read (waitress reads whole bodies first).
     """
     files = raise_open_files()
-    if connections + SPARE_FILES > files:
-        log.warning("connection limit lowered from %d to %d: this process may open %d files (ulimit -n)",
-                    connections, max(1, files - SPARE_FILES), files)
-        connections = max(1, files - SPARE_FILES)
+    room = max(1, files - SPARE_FILES)
+    if connections is not None and connections > room:
+        raise ValueError(f"--connection-limit {connections}: this process may open {files} files (ulimit -n), "
+                         f"so at most {room} connections; give a lower limit or raise ulimit -n")
+    if connections is None:
+        connections = min(CONNECTIONS, room)
+        if connections < CONNECTIONS:
+            log.warning("connection limit %d, not %d: this process may open %d files (ulimit -n)",
+                        connections, CONNECTIONS, files)
     return {"connection_limit": connections, "channel_timeout": idle_timeout,
             "cleanup_interval": max(1, min(30, idle_timeout // 2)), "backlog": backlog,
             "asyncore_use_poll": True, "max_request_body_size": max_body + 1}  # waitress refuses at >=

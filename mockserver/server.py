@@ -15,7 +15,7 @@ from .core.hub import DEFAULT, Hub, new_apikey
 from .core.money import parse_amount
 from .core.world import WorldConfig
 from .http.app import MAX_BODY, create_app
-from .http.runtime import JOURNAL_MAX, MAX_SNAPSHOT, MAX_WORLDS, Runtime
+from .http.runtime import JOURNAL_MAX, JOURNAL_TOTAL, MAX_SNAPSHOT, MAX_WORLDS, Runtime
 from .listener import create_server, waitress_options
 from .replay import restore
 from .storage import Store
@@ -74,16 +74,40 @@ class ServeOptions:
     state: str | None = None
     journal_size: int = 1000
     checkpoint_every: int = 20_000
-    connection_limit: int = 4000  # connections held at once (idle keep-alive ones included)
+    connection_limit: int | None = None  # connections held at once (idle keep-alive ones included); None:
+    # CONNECTIONS, or fewer when the open-file limit is lower
     idle_timeout: int = 60  # seconds an idle connection stays open
     request_timeout: float = 10.0  # seconds a request has for its headers and body to arrive
     backlog: int = 2048  # connections waiting to be accepted
     max_worlds: int = MAX_WORLDS
-    journal_max: int = JOURNAL_MAX
+    journal_max: int | None = None  # None: JOURNAL_MAX (at most journal_total, at least journal_size)
+    journal_total: int = JOURNAL_TOTAL
     max_snapshot: int = MAX_SNAPSHOT
     allowed_hosts: tuple[str, ...] = ()
     scenarios: tuple[str, ...] = ()  # shipped names or files loaded into the default world (--scenario)
     log_requests: bool = False  # a line per rent.php / account API call on stdout (--log-requests)
+
+
+def option_problem(opts: ServeOptions) -> str | None:
+    """Why the options contradict each other, in one line (None when they do not): refused, never adjusted."""
+    size, most, total = opts.journal_size, opts.journal_max, opts.journal_total
+    if most is not None and most < size:
+        return (f"--journal-max {most} is below --journal-size {size}: the server's own journals would be larger "
+                "than any world may ask for; raise --journal-max or lower --journal-size")
+    if size > total:
+        return (f"--journal-size {size} is above --journal-total {total}, the entries all worlds keep together; "
+                "raise --journal-total or lower --journal-size")
+    if most is not None and most > total:
+        return (f"--journal-max {most} is above --journal-total {total}, the entries all worlds keep together; "
+                "raise --journal-total or lower --journal-max")
+    return None
+
+
+def journal_max(opts: ServeOptions) -> int:
+    """The largest journal a world may ask for: --journal-max, else the default within the total."""
+    if opts.journal_max is not None:
+        return opts.journal_max
+    return max(opts.journal_size, min(JOURNAL_MAX, opts.journal_total))
 
 
 def build_hub(opts: ServeOptions) -> Hub:
@@ -140,12 +164,15 @@ def make_server(opts: ServeOptions) -> Served:
     """A waitress server for the options (port 0 picks a free port), its state restored from --state."""
     if not is_loopback(opts.host) and not opts.admin_token:
         raise ValueError(f"listening on {opts.host} reaches beyond this machine: set --admin-token")
+    problem = option_problem(opts)
+    if problem:
+        raise ValueError(problem)
     hub = build_hub(opts)
     store = Store(opts.state) if opts.state else None
-    rt = Runtime(hub, store, journal_size=opts.journal_size)
+    rt = Runtime(hub, store, journal_size=opts.journal_size, journal_total=opts.journal_total)
     rt.checkpoint_every = opts.checkpoint_every
     rt.max_worlds, rt.max_snapshot = opts.max_worlds, opts.max_snapshot
-    rt.journal_max = max(opts.journal_max, opts.journal_size)  # the server's own default is always allowed
+    rt.journal_max = journal_max(opts)
     if opts.log_requests:
         from .http.request_log import RequestLog
 

@@ -87,3 +87,82 @@ def test_max_worlds_is_a_serve_option():
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def _fill(client, world_path: str, apikey: str, n: int, method: str = "orders") -> None:
+    for _ in range(n):
+        client.get(f"{world_path}/api/rent.php", query_string={"method": method, "apikey": apikey})
+
+
+def test_the_journals_of_all_worlds_keep_at_most_the_total_oldest_first(hub):
+    rt = Runtime(hub, journal_size=1000, journal_total=30)
+    client = create_app(hub, None, rt).test_client()
+    other = client.post("/_mock/worlds", json={}).get_json()
+    _fill(client, "", KEY, 20)  # the default world: 20 entries
+    _fill(client, other["base_path"], other["apikey"], 15)  # 35 in all: the default world's 5 oldest go
+    entries = lambda world: client.get("/_mock/journal", query_string={"world": world, "limit": 1000}).get_json()[
+        "entries"]
+    assert [e["seq"] for e in entries("default")] == list(range(6, 21))
+    assert len(entries(other["world"])) == 15
+    assert rt.journal_budget.count == 30
+    _fill(client, other["base_path"], other["apikey"], 30)  # the other world's own newest 30 are all that is kept
+    assert entries("default") == [] and [e["seq"] for e in entries(other["world"])] == list(range(16, 46))
+    assert client.delete("/_mock/journal", query_string={"world": other["world"]}).get_json() == {"cleared": 30}
+    _fill(client, "", KEY, 3)
+    assert [e["seq"] for e in entries("default")] == [21, 22, 23] and rt.journal_budget.count == 3
+
+
+def test_a_journal_keeps_its_own_size_within_the_total_and_a_deleted_world_gives_its_share_back(hub):
+    rt = Runtime(hub, journal_size=5, journal_total=100)
+    client = create_app(hub, None, rt).test_client()
+    other = client.post("/_mock/worlds", json={"journal_size": 7}).get_json()
+    _fill(client, "", KEY, 12)
+    _fill(client, other["base_path"], other["apikey"], 12)
+    assert rt.journal_budget.count == 12
+    client.delete(f"/_mock/worlds/{other['world']}")
+    assert rt.journal_budget.count == 5
+    for _ in range(3000):  # references to entries long gone do not pile up
+        rt.journal("default").add(at=0.0, verb="GET", method="orders", params={}, apikey=KEY, status=1,
+                                  http_status=200, latency_ms=0.1, findings=[])
+    assert rt.journal_budget.count == 5 and len(rt.journal_budget.order) <= 2 * 5 + 1024 + 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--journal-max", "50"], "rent-mock: --journal-max 50 is below --journal-size 1000: the server's own journals "
+                              "would be larger than any world may ask for; raise --journal-max or lower --journal-size"),
+    (["--journal-size", "60000"], "rent-mock: --journal-size 60000 is above --journal-total 50000, the entries all "
+                                  "worlds keep together; raise --journal-total or lower --journal-size"),
+    (["--journal-total", "2000", "--journal-max", "5000"],
+     "rent-mock: --journal-max 5000 is above --journal-total 2000, the entries all worlds keep together; raise "
+     "--journal-total or lower --journal-max"),
+    (["--connection-limit", "100000000"], "rent-mock: --connection-limit 100000000: this process may open "),
+])
+def test_contradictory_options_are_refused_in_one_line(args, message):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_defaults_fit_within_each_other():
+    from mockserver.server import ServeOptions, journal_max, option_problem
+
+    assert option_problem(ServeOptions()) is None and journal_max(ServeOptions()) == 10_000
+    assert journal_max(ServeOptions(journal_total=2000)) == 2000  # the default follows a smaller total
+    assert journal_max(ServeOptions(journal_size=3000, journal_total=2500)) == 3000
+    assert option_problem(ServeOptions(journal_size=3000, journal_total=2500)) is not None
+
+
+def test_the_readme_limits_quote_every_memory_figure_as_measured():
+    from benchmarks.figures import PAGE, ROOT, read_rows
+
+    memory = [r for r in read_rows(PAGE.read_text(encoding="utf-8"))
+              if r["command"] == "python benchmarks/memory.py --json"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Durability and limits"):]
+    section = section[:section.index("\n## ", 1)]
+    assert len(memory) >= 8 and "`python benchmarks/memory.py`" in section
+    assert [f"{r['figure']}: {r['value']}" for r in memory if f" {r['value']}" not in section] == []

@@ -14,7 +14,6 @@ from ..core.hub import DEFAULT, new_apikey
 from ..core.money import money, wire
 from ..core.rental import PERIOD_LIMITS
 from ..core.world import World, WorldConfig
-from ..http.journal import Journal
 from ..http.order_views import order_view
 from ..storage import StoreFailure
 from . import bodies
@@ -192,8 +191,7 @@ def create_world(rt, body):
         raise ControlError(400, str(exc)) from None
     body["world"] = world.name
     if "journal_size" in body:
-        rt.journals.pop(world.name, None)
-        rt.journals[world.name] = Journal(body["journal_size"])
+        rt.new_journal(world.name, body["journal_size"])
     return {"world": world.name, "apikey": body["apikey"], "now": world.clock.now(),
             "base_path": f"/w/{world.name}"}, 201
 
@@ -228,7 +226,7 @@ def delete_world(rt, body):
     world = rt.hub.worlds[name]
     rt.hub.delete_world(name)
     rt.faults.clear(name)
-    journal = rt.journals.pop(name, None)
+    journal = rt.drop_journal(name)
     if rt.retired is not None:
         rt.retired.append((world, journal))
     return {"deleted": True}, 200

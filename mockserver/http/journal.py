@@ -1,4 +1,5 @@
-"""The request journal: a bounded ring buffer per world, with contract findings on each request."""
+"""The request journal: a bounded ring buffer per world within a budget per server, with contract findings on
+each request."""
 from __future__ import annotations
 
 import itertools
@@ -54,14 +55,53 @@ def findings(verb: str, query: Mapping[str, str]) -> list[str]:
     return request_findings(verb, query)
 
 
-class Journal:
-    """A world's last `size` requests; memory stays flat however many pass."""
+class Budget:
+    """How many entries all the journals of one server keep together (memory stays bounded however many
+    worlds there are); past it, the server's oldest entries go first, whichever world they belong to.
 
-    def __init__(self, size: int = 1000):
+    `order` holds one reference to a journal per entry it added, oldest first. Entries leave a journal only
+    from its front (its own size, this budget, a clear), so a journal's oldest `stale` references are to
+    entries it already let go.
+    """
+
+    def __init__(self, total: int):
+        self.total = total
+        self.count = 0
+        self.order: deque[Journal] = deque()
+        self.lock = threading.Lock()  # one lock for every journal of the budget: a trim reaches into any of them
+
+    def trim(self) -> None:
+        """Drop the oldest entries past the total (call with `lock` held)."""
+        while self.count > self.total:
+            journal = self.order.popleft()
+            if journal.stale:
+                journal.stale -= 1
+            else:
+                journal.items.popleft()
+                self.count -= 1
+        if len(self.order) > 2 * self.count + 1024:  # references to entries long gone: rebuild, amortised O(1)
+            skip = {id(j): j.stale for j in self.order}
+            kept = deque()
+            for journal in self.order:
+                if skip[id(journal)]:
+                    skip[id(journal)] -= 1
+                else:
+                    kept.append(journal)
+            for journal in self.order:
+                journal.stale = 0
+            self.order = kept
+
+
+class Journal:
+    """A world's last `size` requests; memory stays flat however many pass (and, with a budget, however many
+    worlds there are)."""
+
+    def __init__(self, size: int = 1000, budget: Budget | None = None):
         self.size = size
-        self._items: deque[Entry] = deque(maxlen=size)
+        self.budget = budget or Budget(size)
+        self.items: deque[Entry] = deque()
+        self.stale = 0  # see Budget
         self._seq = itertools.count(1)
-        self._lock = threading.Lock()
 
     def add(self, **fields) -> None:
         """Append one request (its parameters and findings bounded: see `bounded`)."""
@@ -69,19 +109,29 @@ class Journal:
         for key in ("method", "apikey", "msg"):
             if fields.get(key):
                 fields[key] = fields[key][:ENTRY_LINE]
-        with self._lock:
-            self._items.append(Entry(seq=next(self._seq), **fields))
+        budget = self.budget
+        with budget.lock:
+            self.items.append(Entry(seq=next(self._seq), **fields))
+            budget.order.append(self)
+            budget.count += 1
+            if len(self.items) > self.size:
+                self.items.popleft()
+                budget.count -= 1
+                self.stale += 1
+            budget.trim()
 
     def query(self, method: str | None = None, apikey: str | None = None, limit: int = 100) -> list[dict]:
         """The newest matching entries, oldest first, at most `limit`."""
-        with self._lock:
-            items = [e for e in self._items if (method is None or e.method == method)
+        with self.budget.lock:
+            items = [e for e in self.items if (method is None or e.method == method)
                      and (apikey is None or e.apikey == apikey)]
         return [e.as_json() for e in items[-limit:]]
 
     def clear(self) -> int:
         """Empty the journal; returns how many entries went."""
-        with self._lock:
-            gone = len(self._items)
-            self._items.clear()
+        with self.budget.lock:
+            gone = len(self.items)
+            self.items.clear()
+            self.budget.count -= gone
+            self.stale += gone
             return gone

@@ -9,18 +9,21 @@ from ..core.world import World
 from ..replay import undo_unlogged
 from ..storage import StoreFailure
 from .faults import FaultBook
-from .journal import Journal
+from .journal import Budget, Journal
 
-# Caps (rent-mock serve options): memory stays bounded whatever clients ask for.
-MAX_WORLDS = 10_000  # worlds at once (a fresh world takes about 150 KiB: benchmarks/memory.py)
-JOURNAL_MAX = 10_000  # journal entries a world may ask for (an entry is kept to at most about 3 KiB)
+# Caps (rent-mock serve options): memory stays bounded whatever clients ask for. Their product at the defaults
+# (benchmarks/memory.py measures the parts): 10,000 fresh worlds of about 8 KiB, and 50,000 journal entries of
+# at most about 3.8 KiB, fit a small machine (README, "Durability and limits").
+MAX_WORLDS = 10_000  # worlds at once
+JOURNAL_MAX = 10_000  # journal entries a world may ask for
+JOURNAL_TOTAL = 50_000  # journal entries of all worlds together
 MAX_SNAPSHOT = 32 << 20  # bytes of a snapshot PUT (other control bodies: 1 MiB)
 
 
 class Runtime:
     """What the HTTP layer and the control plane share; `store` is None when state lives in memory."""
 
-    def __init__(self, hub: Hub, store=None, journal_size: int = 1000,
+    def __init__(self, hub: Hub, store=None, journal_size: int = 1000, journal_total: int = JOURNAL_TOTAL,
                  monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.hub = hub
         self.store = store
@@ -29,6 +32,7 @@ class Runtime:
         self.sleep = sleep
         self.monotonic = monotonic
         self.journals: dict[str, Journal] = {}
+        self.journal_budget = Budget(journal_total)  # shared by every world's journal
         self.replaying = False
         self.max_worlds, self.journal_max, self.max_snapshot = MAX_WORLDS, JOURNAL_MAX, MAX_SNAPSHOT
         self.retired: list[tuple[World, Journal | None]] | None = None  # a list keeps deleted worlds (check-client)
@@ -39,7 +43,19 @@ class Runtime:
         """The journal of `world` (made on first use)."""
         journal = self.journals.get(world)
         if journal is None:
-            journal = self.journals.setdefault(world, Journal(self.journal_size))
+            journal = self.journals.setdefault(world, Journal(self.journal_size, self.journal_budget))
+        return journal
+
+    def new_journal(self, world: str, size: int) -> None:
+        """Give `world` an empty journal of `size` entries (its old one's entries go)."""
+        self.drop_journal(world)
+        self.journals[world] = Journal(size, self.journal_budget)
+
+    def drop_journal(self, world: str) -> Journal | None:
+        """Take `world`'s journal away; its entries leave the budget unless deleted worlds are kept."""
+        journal = self.journals.pop(world, None)
+        if journal is not None and self.retired is None:
+            journal.clear()
         return journal
 
     def begin(self) -> None:
