@@ -19,7 +19,7 @@ from contracts.proxy.report import print_summary
 from contracts.proxy.serve import build
 from contracts.proxy.upstream import MAX_ANSWER, Upstream
 from contracts.registry import DIALECTS
-from contracts.target import TargetError, root_url
+from contracts.target import TargetError, budget, root_url
 
 from .core.catalogue import CatalogueError
 from .server import ServeOptions, make_server
@@ -107,16 +107,9 @@ def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend,
     """Stand between a client and a rent.php service: judge, record, guard spending, spy or diff."""
     if spy and diff:
         raise click.UsageError("--spy and --diff exclude each other")
-    if allow_spend and max_spend is None:
-        raise click.UsageError("--allow-spend needs --max-spend AMOUNT: the proxy never spends without a cap")
-    try:
-        budget = Decimal(max_spend) if max_spend is not None else None
-        if budget is not None and (not budget.is_finite() or budget < 0):
-            raise InvalidOperation
-    except InvalidOperation:
-        raise click.BadParameter(f"not an amount: {max_spend}", param_hint="--max-spend") from None
+    cap = budget(allow_spend, max_spend)  # the same rule as every tool: spending only with a cap
     keys = _pairs(apikey_map)
-    settings = Settings(allow_spend=allow_spend, max_spend=budget, mode="spy" if spy else "diff" if diff else "forward",
+    settings = Settings(allow_spend=allow_spend, max_spend=cap, mode="spy" if spy else "diff" if diff else "forward",
                         apikey_map=keys)
     shadow = served = None
     if spy or diff:
@@ -135,7 +128,7 @@ def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend,
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
     click.echo(f"rent-mock proxy on {running.url} -> {upstream} ({settings.mode}; "
-               f"spending {'capped at ' + str(budget) if allow_spend else 'refused'})")
+               f"spending {'capped at ' + str(cap) if allow_spend else 'refused'})")
     click.echo(f"  summary while it runs: {running.url}/_mock/proxy")
     signal.signal(signal.SIGTERM, _interrupt)  # docker stop / kill: stop as cleanly as on Ctrl-C
     try:

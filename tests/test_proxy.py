@@ -275,6 +275,9 @@ def test_cli_refuses_uncapped_spending_and_bad_keys():
                                                                 "folder, not a file"),
     (["--upstream", "http://127.0.0.1:9", "--diff", "--shadow-dialect", "foo"],
      "Error: Invalid value for '--shadow-dialect': 'foo' is not one of 'documented', 'sdk', 'live'."),
+    (["--upstream", "http://127.0.0.1:9", "--max-spend", "5"], "Error: --max-spend only applies with --allow-spend"),
+    (["--upstream", "http://127.0.0.1:9", "--allow-spend", "--max-spend", "NaN"],
+     "Error: Invalid value for --max-spend: not an amount: 'NaN'"),
     (["--upstream", "http://127.0.0.1:9", "--apikey-map", "abc=upstream-key"],
      "Error: Invalid value for --apikey-map: a key of fewer than 6 characters cannot be kept out of what the proxy "
      "writes; use longer stand-in keys"),
