@@ -2,6 +2,7 @@
 upstream (a mock, whose ledger is the truth) actually charged."""
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -298,3 +299,35 @@ def test_parallel_spending_calls_cannot_pass_the_cap_together(documented_upstrea
     summary = guarded.close()
     assert sorted(a["status"] for a in answers) == [0] * 6 + [1] * 2
     assert Decimal(summary["spent"]) == week * 2 == charged(base)
+
+
+def test_a_price_moving_all_the_time_is_counted_in_full_and_bounds_the_overshoot(documented_upstream):
+    # the price changes many times a second, so often between the guard's reading and the charge: whatever
+    # the timing, the count covers every charge, and the total passes the cap by no more than was charged
+    # above the prices read (the last call admitted can carry at most that)
+    base = documented_upstream
+    country, service, _ = offer(base)
+    stop = threading.Event()
+
+    def move() -> None:
+        for step in range(2000):
+            if stop.is_set():
+                return
+            requests.post(f"{base}/_mock/catalogue/offers", json={"country": country, "service": service,
+                                                                  "price_day": str(Decimal(10 + step * 37 % 290) / 100),
+                                                                  "procent": 0}, timeout=10)
+
+    mover = threading.Thread(target=move)
+    mover.start()
+    guarded = proxy(base, allow_spend=True, max_spend=Decimal("10"))
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: _create(guarded.url, country=country, service=service), range(32)))
+        summary = guarded.close()
+    finally:
+        stop.set()
+        mover.join(30)
+    spent_upstream = charged(base)
+    assert any(a["status"] == 1 for a in answers)
+    assert Decimal(summary["spent"]) >= spent_upstream == Decimal(summary["measured_spend"])
+    assert spent_upstream <= Decimal("10") + Decimal(summary["charged_over_estimates"])

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
+from contracts.proxy.cost import Prices
+from contracts.proxy.upstream import Upstream
 from tests.hostile_server import HostileServer
 from tests.proxy_helpers import CLIENT_KEY, charged, mock_upstream, offer, proxy, rent, serve
 
@@ -74,13 +76,17 @@ def test_wrong_types_are_passed_on_and_judged(hostile, mode, fact):
     assert line["verdict"]["fits"] == [] and summary["new_facts"] == {fact: 1}
 
 
-def test_wrong_types_never_reach_a_price(hostile):
+def test_wrong_types_are_never_spent_on(hostile):
     guarded = proxy(hostile.url("types"), timeout=TIMEOUT, allow_spend=True, max_spend=Decimal("5"))
     r = rent(guarded.url, method="create", apikey=CLIENT_KEY, dtype="week", dcount="1", country="RU", service="opt4")
     summary = guarded.close()
-    assert r.json() == {"status": 0, "msg": "rent-mock proxy: create refused: its cost cannot be priced exactly "
-                                            "(country 'RU' is not among the upstream's countries)"}
+    assert r.json() == {"status": 0, "msg": "rent-mock proxy: create refused: the account's balance cannot be read "
+                                            "before it, so what it costs could not be measured (the balance API "
+                                            "answered \"{'status': 1, 'data': ['a', 'b']}\")"}
     assert summary["spent"] == "0"
+    query = {"apikey": "k", "dtype": "week", "dcount": "1", "country": "RU", "service": "opt4"}
+    assert Prices(Upstream(hostile.url("types"), TIMEOUT)).quote("create", query) == \
+        (None, "country 'RU' is not among the upstream's countries")
 
 
 def test_a_huge_answer_is_refused_as_it_streams_without_being_held(hostile):

@@ -151,8 +151,8 @@ def test_the_refusal_texts_of_a_dead_upstream_name_no_key(tmp_path):
     run = _run(_dead_port(), tmp_path)
     msgs = [a.json()["msg"] for a in run["answers"]]
     assert msgs[1] == "rent-mock proxy: the upstream failed: connection: Connection refused"
-    assert msgs[3] == ("rent-mock proxy: create refused: its cost cannot be priced exactly (getcountries failed: "
-                       "connection: Connection refused)")
+    assert msgs[3] == ("rent-mock proxy: create refused: the account's balance cannot be read before it, so what it "
+                       "costs could not be measured (the balance API failed: connection: Connection refused)")
     assert json.loads(run["lines"][1])["query"] == {"method": "orders", "apikey": "***"}
 
 

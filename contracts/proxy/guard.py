@@ -1,9 +1,10 @@
 """The spending guard: one spending call at a time, priced just before it leaves, measured as it happens.
 
-Under one lock a spending call is priced from the upstream's prices read now, checked against what is left
-of the cap, and forwarded between two readings of the account's balance (`/priemnik.php get_balance`). What
-counts against the cap is the larger of the price read and the balance change measured: a price that moved
-after it was read still counts in full, and once the count reaches the cap every spending call is refused.
+Under one lock a spending call reads the account's balance (`/priemnik.php get_balance`), is priced from the
+upstream's prices read right then, is checked against what is left of the cap, is forwarded, and the balance
+is read again. What counts against the cap is the larger of the price read and the balance change measured:
+a price that moved after it was read still counts in full, so the total charged stays within the cap plus
+the excess of the last call admitted, and once the count reaches the cap every spending call is refused.
 """
 from __future__ import annotations
 
@@ -67,16 +68,17 @@ class Guard:
         if left <= 0:
             return None, {"refused": f"{method} refused: the cap is reached ({self.spent} counted of "
                                      f"--max-spend {self.cap})"}
+        before, why = self.balance(query["apikey"])
+        if before is None:
+            return None, {"refused": f"{method} refused: the account's balance cannot be read before it, so "
+                                     f"what it costs could not be measured ({why})"}
+        # priced last, right before it leaves: the less time between, the less a price can move unseen
         cost, how = self.prices.quote(method, query)
         if cost is None:
             return None, {"refused": f"{method} refused: its cost cannot be priced exactly ({how})"}
         if cost > left:
             return None, {"refused": f"{method} would cost about {cost} ({how}), over the budget left "
                                      f"({left} of --max-spend {self.cap})"}
-        before, why = self.balance(query["apikey"])
-        if before is None:
-            return None, {"refused": f"{method} refused: the account's balance cannot be read before it, so "
-                                     f"what it costs could not be measured ({why})"}
         answer = None
         try:
             answer = forward()
