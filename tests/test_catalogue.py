@@ -66,10 +66,17 @@ def test_a_user_catalogue_replaces_the_shipped_one(tmp_path):
 
 
 @pytest.mark.parametrize("doc,msg", [
-    ([], "expected a JSON object"),
-    ({"countries": []}, "missing 'services'"),
+    ([], 'document: [] is not of type "object"'),
+    ({"countries": []}, 'document: "services" is a required property'),
     ({"services": [], "countries": [{"code": "QQ", "providers": [], "services": {}}]}, "not an ISO 3166"),
-    ({"services": [], "countries": [{"code": "RU", "providers": [], "services": {"o": {}}}]}, "unknown service 'o'"),
+    ({"services": [], "countries": [{"code": "RU", "providers": [], "services": {"o": {}}}]},
+     'countries[RU].services.o: "price_day" is a required property'),
+    ({"services": [], "countries": [{"code": "RU", "providers": [], "services": {"o": {"price_day": 1}}}]},
+     "unknown service 'o'"),
+    ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
+      "services": {"o": {"price_day": 1, "procent": 101}}}]},
+     "countries[RU].services.o.procent: 101 is greater than the maximum of 100"),
+    ({"services": [{"code": "o", "name": {}}], "countries": []}, 'services[o].name: {} is not of type "string"'),
     ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
       "services": {"o": {"price_day": 1, "stock": {"B": 1}}}}]}, "unknown provider 'B'"),
     ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
@@ -79,7 +86,7 @@ def test_a_user_catalogue_replaces_the_shipped_one(tmp_path):
     ({"services": [{"code": "o", "name": "O"}], "countries": [{"code": "RU", "providers": [{"name": "A"}],
       "services": {"o": {"price_day": "1.005"}}}]}, "RU o: price_day must have at most two decimals"),
     ({"services": [], "countries": [{"code": "RU", "providers": [{"name": "A", "lease_days": 30}],
-      "services": {}}]}, "at least 90"),
+      "services": {}}]}, "countries[RU].providers[A].lease_days: 30 is less than the minimum of 90"),
 ])
 def test_catalogue_errors_name_the_place(doc, msg):
     with pytest.raises(CatalogueError) as info:
@@ -115,4 +122,4 @@ def test_full_number_form_writes_the_dial_code_into_pnumber():
 def test_unknown_number_form_is_refused_by_name():
     with pytest.raises(CatalogueError) as info:
         parse(_one_country(number_form="e164"))
-    assert str(info.value) == "country PT: number_form must be one of national, full, got 'e164'"
+    assert str(info.value) == 'countries[PT].number_form: "e164" is not one of "national" or "full"'

@@ -33,10 +33,10 @@ def _order(doc):
 
 BROKEN = [
     (lambda d: _account(d).update(balance="-5"), f"account {KEY!r}: balance: must not be negative, got '-5'"),
-    (lambda d: _account(d).update(balance=float("nan")), f"account {KEY!r}: balance: must be a finite number, got nan"),
+    (lambda d: _account(d).update(balance=float("nan")), f'accounts[{KEY}].balance: nan is not of types "number", "string"'),
     (lambda d: _account(d).update(balance="99"), f"account {KEY!r}: balance 99.00 is not its ledger's sum 82.50"),
     (lambda d: _account(d)["ledger"][0].__setitem__(1, "gift"),
-     f"account {KEY!r}: ledger line 0: unknown kind 'gift' (and 1 more)"),
+     f'accounts[{KEY}].ledger[0][1]: "gift" is not one of "initial", "topup" or 6 other candidates'),
     (lambda d: _account(d)["live"].append(99999),
      f"account {KEY!r}: running order 99999 is not a running order of this account"),
     (lambda d: _order(d).update(apikey="nobody"), f"account {KEY!r}: running order 40000 is not a running order of this account (and 1 more)"),
@@ -45,12 +45,14 @@ BROKEN = [
     (lambda d: d["config"].update(activation_delay=[900, 600]),
      "config.activation_delay: [900, 600] is not [min, max] whole seconds, min <= max"),
     (lambda d: d["config"].update(refund="sometimes"),
-     "config.refund: 'sometimes' is not one of lost_only, never, unused"),
-    (lambda d: d["config"].update(hold_days=-1), "config.hold_days: -1 is not 0..3650"),
-    (lambda d: d["clock"].update(now=-3), "clock: {'mode': 'manual', 'now': -3} is not a sound clock (times 0..253402300799)"),
+     'config.refund: "sometimes" is not one of "lost_only", "never" or "unused"'),
+    (lambda d: d["config"].update(hold_days=-1), "config.hold_days: -1 is less than the minimum of 0"),
+    (lambda d: d["config"].update(hold_days=3651), "config.hold_days: 3651 is greater than the maximum of 3650"),
+    (lambda d: d["clock"].update(now=-3), "clock.now: -3 is less than the minimum of 0"),
+    (lambda d: d["clock"].update(now=2 ** 63), "clock.now: 9223372036854775808 is greater than the maximum of 253402300799"),
     (lambda d: d["events"][0].__setitem__(2, "explode"), None),
-    (lambda d: _order(d).update(state=7), "order 40000: state 7 is not one of 0, 1, 2, -1"),
-    (lambda d: d.update(seq="x"), "seq: 'x' is not a non-negative integer"),
+    (lambda d: _order(d).update(state=7), "orders[40000].state: 7 is not one of 0, 1 or 2 other candidates"),
+    (lambda d: d.update(seq="x"), 'seq: "x" is not of type "integer"'),
 ]
 
 
@@ -72,7 +74,8 @@ def test_a_snapshot_put_that_breaks_an_invariant_is_refused_and_changes_nothing(
 def test_a_snapshot_put_with_an_unknown_dialect_or_variant_is_refused(client, snap):
     snap["config"]["dialect"] = "klingon"
     r = client.put("/_mock/worlds/default/snapshot", json=snap)
-    assert r.status_code == 400 and r.get_json()["error"] == "dialect: 'klingon' is not one of documented, sdk, live"
+    assert r.status_code == 400
+    assert r.get_json()["error"] == 'snapshot: config.dialect: "klingon" is not one of "documented", "sdk" or "live"'
     snap["config"].update(dialect="sdk", overrides={"create": "tuple"})
     r = client.put("/_mock/worlds/default/snapshot", json=snap)
     assert r.status_code == 400

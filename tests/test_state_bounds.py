@@ -72,15 +72,15 @@ def test_a_discount_over_100_is_refused_by_a_control_body_a_catalogue_file_and_a
     bad.write_text(json.dumps(_with_procent(doc, 101)))
     with pytest.raises(catalogue.CatalogueError) as caught:
         catalogue.load(bad)
-    assert str(caught.value) == f"{bad}: country RU opt16 procent: at most 100, got 101"
+    assert str(caught.value) == f"{bad}: countries[RU].services.opt16.procent: 101 is greater than the maximum of 100"
     out = refused(str(tmp_path / "state.db"), "--catalogue", str(bad))
-    assert out.returncode == 2 and out.stderr == f"rent-mock: {bad}: country RU opt16 procent: at most 100, got 101\n"
+    assert out.returncode == 2 and out.stderr == f"rent-mock: {bad}: countries[RU].services.opt16.procent: 101 is greater than the maximum of 100\n"
     before = _state(hub)
     snap = client.get("/_mock/worlds/default/snapshot").get_json()
     _with_procent(snap["catalogue"], 101)
     r = client.put("/_mock/worlds/default/snapshot", json=snap)
     assert r.status_code == 400
-    assert r.get_json()["error"] == "snapshot: catalogue: country RU opt16 procent: at most 100, got 101"
+    assert r.get_json()["error"] == "snapshot: catalogue.countries[RU].services.opt16.procent: 101 is greater than the maximum of 100"
     assert _state(hub) == before
     _with_procent(snap["catalogue"], 100)  # the bound itself: a free rental, never a negative price
     assert client.put("/_mock/worlds/default/snapshot", json=snap).status_code == 200

@@ -13,20 +13,19 @@ from decimal import Decimal
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema._keywords import type as _type_keyword
 
-from contracts.registry import DIALECTS, METHODS
-
 from ..core.catalogue import OFFER_LIMITS
-from ..core.clock import MAX_TIME
 from ..core.hub import name_problem
 from ..core.money import parse_amount
-from ..core.world import REFUND_POLICIES
+from ..core.schema import TIME
+from ..core.snapshot import CONFIG_SCHEMA
 
-_INT = {"type": "integer"}
-_SEED = {"type": "integer", "minimum": -(2 ** 63), "maximum": 2 ** 63 - 1}  # what a snapshot's config keeps
-_TIME = {"type": "integer", "minimum": 0, "maximum": MAX_TIME}  # see core.clock.MAX_TIME
 _MONEY = {"money": "non-negative"}  # a number or a decimal string: see core.money.parse_amount
 _PRICE = {"money": "positive"}
 _RANGE = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}] * 2, "minItems": 2, "maxItems": 2}
+# a new world's settings are judged as a snapshot's config is (what a world can be made with, it can load)
+_CONFIG = {key: CONFIG_SCHEMA["properties"][key] for key in (
+    "seed", "clock", "start", "speed", "dialect", "overrides", "activation_delay", "active_window", "hold_days",
+    "refund")}
 _WORLD = {"world_name": True}  # see core.hub.name_problem
 
 
@@ -37,13 +36,7 @@ def _obj(props: dict, required: tuple = ()) -> dict:
 
 
 WORLD_NEW = _obj({
-    "seed": _SEED, "clock": {"enum": ["manual", "real"]}, "start": _TIME,
-    "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000},
-    "dialect": {"enum": list(DIALECTS)}, "balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128},
-    "overrides": {"type": "object", "propertyNames": {"enum": list(METHODS)}, "additionalProperties": {"type": "string"}},
-    "activation_delay": _RANGE, "active_window": _RANGE,
-    "hold_days": {"type": "integer", "minimum": 0, "maximum": 3650},
-    "refund": {"enum": list(REFUND_POLICIES)},
+    **_CONFIG, "balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128},
     "journal_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
 })
 RESET = _obj({})
@@ -51,7 +44,7 @@ ACCOUNT_NEW = _obj({"balance": _MONEY, "apikey": {"type": "string", "minLength":
                    ("balance",))
 TOP_UP = _obj({"amount": _PRICE}, ("amount",))
 CLOCK = _obj({"advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 * 86_400},
-              "set": _TIME})
+              "set": TIME})
 SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength": 2000},
             "sender": {"type": "string", "maxLength": 64}, "service": {"type": "string", "maxLength": 32}},
            ("order", "text"))

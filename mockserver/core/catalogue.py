@@ -18,6 +18,7 @@ import phonenumbers
 import pycountry
 
 from .money import parse_amount
+from .schema import MONEY, NAME, TEXT, WHOLE, Checker, array, mapping, obj
 
 MIN_LEASE_DAYS = 90
 # Bounds of an offer's whole-number fields, wherever an offer comes from (a catalogue file, a snapshot,
@@ -26,6 +27,28 @@ OFFER_LIMITS = {"procent_days": 1_000_000, "procent": 100, "day_step": 1_000_000
 # How the live service writes a country's numbers: "national" is pnumber without the dial code and ccode "+351";
 # "full" is pnumber with the dial code and ccode "" (recorded for PT and RO, docs/evidence.md).
 NUMBER_FORMS = ("national", "full")
+
+
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 2 ** 63 - 1}
+OFFER_SCHEMA = obj({"price_day": MONEY, "stock": mapping(_COUNT),
+                    **{key: {"type": "integer", "minimum": 0, "maximum": most} for key, most in OFFER_LIMITS.items()}},
+                   ["price_day"], closed=False)
+# The catalogue file format: what `to_doc()` writes and `parse()` reads. Files may carry fields of their
+# own (closed=False) and leave out the optional ones; every field given must have its type and range.
+CATALOGUE_SCHEMA = obj({
+    "version": {"const": 1},
+    "services": array(obj({"code": NAME, "name": TEXT, "img": TEXT}, ["code", "name"], closed=False)),
+    "countries": array(obj({
+        "code": NAME, "iso": TEXT, "name": TEXT, "rent_switch_type": TEXT,
+        "rent_avail_prolong": {"type": ["string", "integer"]}, "url_country_name": TEXT,
+        "number_form": {"enum": list(NUMBER_FORMS)},
+        "providers": array(obj({"name": NAME, "lease_days": {"type": "integer", "minimum": MIN_LEASE_DAYS,
+                                                             "maximum": 2 ** 63 - 1}}, ["name"], closed=False)),
+        "services": mapping(OFFER_SCHEMA),
+    }, ["code", "providers", "services"], closed=False)),
+    "paypal": obj({"canada_days": array({"type": "object"}), "min_days": WHOLE}, closed=False),
+}, ["services", "countries"], closed=False)
+CATALOGUE_CHECK = Checker(CATALOGUE_SCHEMA)
 
 
 class CatalogueError(ValueError):
@@ -244,15 +267,17 @@ def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
     return country
 
 
-def parse(doc: dict, base: Catalogue | None = None) -> Catalogue:
-    """Build a catalogue from its JSON document, checking every entry.
+def parse(doc: dict, base: Catalogue | None = None, checked: bool = False) -> Catalogue:
+    """Build a catalogue from its JSON document, checking every entry (against CATALOGUE_SCHEMA first,
+    unless the caller has: `checked`).
 
     With `base` (the server's catalogue, shared by its worlds), an entry written exactly as the base writes it
     is the base's own shared country (or services), not a copy: a world loaded from a snapshot or checkpoint
     then costs what a fresh one does, and those entries need no parsing.
     """
-    if not isinstance(doc, dict):
-        raise CatalogueError("catalogue: expected a JSON object")
+    found = None if checked else CATALOGUE_CHECK.first(doc)
+    if found:
+        raise CatalogueError(found)
     known = base.freeze() if base is not None else {"services": None, "countries": {}}
     services: dict = {}
     if base is not None and doc.get("services") == known["services"]:

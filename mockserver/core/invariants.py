@@ -8,11 +8,11 @@ from decimal import Decimal
 from .accounts import CREDIT_KINDS, DEBIT_KINDS
 from .clock import MAX_TIME, ManualClock, time_problem
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
+from .schema import MAX_HOLD_DAYS
 from .world import REFUND_POLICIES, SCRIPTED, World
 
 EVENT_KINDS = ("expire", "release", "activated", "deactivated")
 STATES = (NOT_ACTIVE, ACTIVE, ACTIVATING, LOST)
-MAX_HOLD_DAYS = 3650
 
 
 def _int(value, low: int = 0) -> bool:
@@ -86,6 +86,8 @@ def _account_problems(world: World) -> list[str]:
             order = world.orders.get(oid)
             if order is None or order.apikey != key:
                 out.append(f"{where}: archived order {oid} is not an order of this account")
+            elif oid not in world.closures:
+                out.append(f"{where}: archived order {oid} has no closure (its line in the history)")
     return out
 
 

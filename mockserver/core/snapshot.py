@@ -1,21 +1,36 @@
-"""A world as versioned JSON, and back: the snapshot API and the persistent store both use this."""
+"""A world as versioned JSON, and back: the snapshot API and the persistent store both use this.
+
+The format is one table, PARTS: each top-level key with its JSON Schema and the function that writes
+it. `dump_world` writes by it, SNAPSHOT_SCHEMA is made from it, and `load_world` checks a document
+against that schema before it builds anything, then against the domain's invariants: the writer and
+its check cannot drift apart. `python -m mockserver.core.snapshot` writes the schema to
+mockserver/core/data/snapshot.schema.json (a test holds the file to the table).
+"""
 from __future__ import annotations
 
 import heapq
+import json
+import sys
 from dataclasses import asdict, fields
 from decimal import Decimal
+from pathlib import Path
 from typing import Callable
 
-from .accounts import Account, Entry
-from .catalogue import Catalogue, CatalogueError, parse
+from contracts.registry import DIALECTS, METHODS
+
+from .accounts import CREDIT_KINDS, DEBIT_KINDS, Account, Entry
+from .catalogue import CATALOGUE_SCHEMA, Catalogue, CatalogueError, parse
 from .clock import load_clock
-from .invariants import problems
+from .invariants import EVENT_KINDS, STATES, problems
 from .money import parse_amount
 from .orders import Order, Sms
+from .schema import (DURATIONS, MAX_HOLD_DAYS, MONEY, NAME, NULL, SIGNED, SPEED, TEXT, TIME, WHOLE, Checker, array,
+                     mapping, obj, record, row)
 from .script import Script
-from .world import Closure, World, WorldConfig
+from .world import REFUND_POLICIES, SCRIPTED, Closure, World, WorldConfig
 
 VERSION = 1
+SCHEMA_FILE = Path(__file__).parent / "data" / "snapshot.schema.json"
 
 
 class SnapshotError(ValueError):
@@ -45,30 +60,69 @@ def _rng_state(state) -> list:
     return [version, list(internal), gauss]
 
 
+# A world's settings; control bodies (POST /_mock/worlds) take their fields' schemas from here.
+CONFIG_SCHEMA = record(
+    WorldConfig, seed=SIGNED, clock={"enum": ["manual", "real"]}, start=TIME, speed=SPEED,
+    dialect={"enum": list(DIALECTS)}, overrides=mapping(TEXT, propertyNames={"enum": list(METHODS)}),
+    activation_delay=DURATIONS, active_window=DURATIONS,
+    hold_days={"type": "integer", "minimum": 0, "maximum": MAX_HOLD_DAYS}, refund={"enum": list(REFUND_POLICIES)},
+    accounts=mapping(MONEY))
+_MANUAL = obj({"mode": {"const": "manual"}, "now": TIME}, ["mode", "now"])
+_REAL = obj({"mode": {"const": "real"}, "start": TIME, "origin": {"type": "number"}, "speed": SPEED,
+             "offset": TIME, "floor": TIME}, ["mode", "start", "origin", "speed", "offset", "floor"])
+CLOCK_SCHEMA = {"type": "object", "required": ["mode"], "properties": {"mode": {"enum": ["manual", "real"]}},
+                "if": {"properties": {"mode": {"const": "manual"}}}, "then": _MANUAL, "else": _REAL}
+_RNG = row({"const": 3}, array({"type": "integer", "minimum": 0, "maximum": 2 ** 32 - 1}, minItems=625, maxItems=625),
+           {"anyOf": [NULL, {"type": "number"}]})
+_LEDGER_LINE = row(WHOLE, {"enum": list(CREDIT_KINDS + DEBIT_KINDS)}, MONEY, {"anyOf": [WHOLE, NULL]})
+_ACCOUNT = obj({"apikey": NAME, "balance": MONEY, "live": array(WHOLE, uniqueItems=True), "archive": array(WHOLE),
+                "ledger": array(_LEDGER_LINE)}, ["apikey", "balance", "live", "archive", "ledger"])
+_ORDER = record(Order, apikey=NAME, state={"enum": list(STATES)})
+_EVENT = row(WHOLE, WHOLE, {"enum": [*EVENT_KINDS, SCRIPTED]}, WHOLE, WHOLE)
+# a scenario's script (core/script.py); its events are judged by script.check_events when loaded
+_SCRIPT = {"anyOf": [NULL, obj({"names": array(TEXT), "events": array({"type": "object"}), "counts": mapping(WHOLE),
+                                "fires": WHOLE}, ["names", "events", "counts", "fires"])]}
+OPTIONAL = ("script",)  # parts that snapshots written before them lack
+
+
+def _accounts(world: World) -> list:
+    return [{"apikey": a.apikey, "balance": str(a.balance), "live": list(a.live), "archive": list(a.archive),
+             "ledger": [[e.at, e.kind, str(e.amount), e.order] for e in a.ledger]} for a in world.accounts.values()]
+
+
+# (key, schema, writer): the whole format. Add a part here and both the writer and the check know it.
+PARTS: tuple[tuple[str, dict, Callable[[World], object]], ...] = (
+    ("version", {"const": VERSION}, lambda w: VERSION),
+    ("world", TEXT, lambda w: w.name),
+    ("config", CONFIG_SCHEMA, lambda w: _config(w.config)),
+    ("clock", CLOCK_SCHEMA, lambda w: w.clock.dump()),
+    ("rng", _RNG, lambda w: _rng_state(w.rng.getstate())),
+    ("catalogue", CATALOGUE_SCHEMA, lambda w: w.catalogue.to_doc()),
+    ("accounts", array(_ACCOUNT), _accounts),
+    # shallow copies (fields are scalars but for extra_services): asdict's deep copy is slow
+    ("orders", array(_ORDER), lambda w: [{**vars(o), "extra_services": list(o.extra_services)}
+                                         for o in w.orders.values()]),
+    ("closures", array(record(Closure)), lambda w: [dict(vars(c)) for c in w.closures.values()]),
+    ("holders", mapping(array(WHOLE)), lambda w: {n: sorted(ids) for n, ids in w.holders.items()}),
+    ("pool", array(row(TEXT, TEXT, array(TEXT))), lambda w: [[c, p, list(nums)] for (c, p), nums in w.pool.items()]),
+    ("sms", mapping(array(record(Sms))), lambda w: {n: [dict(vars(s)) for s in items] for n, items in w.sms.items()}),
+    ("events", array(_EVENT), lambda w: [list(e) for e in sorted(w._events)]),
+    ("seq", WHOLE, lambda w: w._seq),
+    ("script", _SCRIPT, lambda w: w.script.dump() if w.script is not None else None),
+)
+SNAPSHOT_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": f"smspva-rent-mock world snapshot, version {VERSION}",
+    "description": "GET/PUT /_mock/worlds/<world>/snapshot, and each world of a --state file's checkpoint.",
+    **obj({key: schema for key, schema, _ in PARTS}, [key for key, _, _ in PARTS if key not in OPTIONAL]),
+}
+_CHECK = Checker(SNAPSHOT_SCHEMA)
+
+
 def dump_world(world: World) -> dict:
-    """Everything in a world, clock and RNG included, as JSON-ready data."""
+    """Everything in a world, clock and RNG included, as JSON-ready data (the parts of PARTS)."""
     with world.lock:
-        return {
-            "version": VERSION,
-            "world": world.name,
-            "config": _config(world.config),
-            "clock": world.clock.dump(),
-            "rng": _rng_state(world.rng.getstate()),
-            "catalogue": world.catalogue.to_doc(),
-            "accounts": [{"apikey": a.apikey, "balance": str(a.balance), "live": list(a.live),
-                          "archive": list(a.archive),
-                          "ledger": [[e.at, e.kind, str(e.amount), e.order] for e in a.ledger]}
-                         for a in world.accounts.values()],
-            # shallow copies (fields are scalars but for extra_services): asdict's deep copy is slow
-            "orders": [{**vars(o), "extra_services": list(o.extra_services)} for o in world.orders.values()],
-            "closures": [dict(vars(c)) for c in world.closures.values()],
-            "holders": {n: sorted(ids) for n, ids in world.holders.items()},
-            "pool": [[c, p, list(nums)] for (c, p), nums in world.pool.items()],
-            "sms": {n: [dict(vars(s)) for s in items] for n, items in world.sms.items()},
-            "events": [list(e) for e in sorted(world._events)],
-            "seq": world._seq,
-            "script": world.script.dump() if world.script is not None else None,
-        }
+        return {key: write(world) for key, _, write in PARTS}
 
 
 def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float],
@@ -76,6 +130,9 @@ def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Call
     """Rebuild a world called `name` from `dump_world` output (sharing what its catalogue has as `base` has it)."""
     if not isinstance(doc, dict) or doc.get("version") != VERSION:
         raise SnapshotError(f"snapshot version must be {VERSION}")
+    found = _CHECK.first(doc)
+    if found:
+        raise SnapshotError(found)
     try:
         world = _build(doc, name, next_id, wall, base)
     except SnapshotError:
@@ -111,7 +168,8 @@ def _build(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable
     """The world a snapshot describes (types and references are checked afterwards)."""
     config = config_from(doc["config"])
     config.accounts = {}  # accounts come from the snapshot itself, not re-created
-    world = World(name, config, parse(doc["catalogue"], base), load_clock(doc["clock"], wall), next_id)
+    world = World(name, config, parse(doc["catalogue"], base, checked=True), load_clock(doc["clock"], wall),
+                  next_id)
     world.config = config_from(doc["config"])
     version, internal, gauss = doc["rng"]
     world.rng.setstate((version, tuple(internal), gauss))
@@ -136,3 +194,8 @@ def _build(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable
     if doc.get("script") is not None:  # snapshots written before scenarios existed have none
         world.script = Script.load(doc["script"])
     return world
+
+
+if __name__ == "__main__":  # write the schema file the package ships
+    SCHEMA_FILE.write_text(json.dumps(SNAPSHOT_SCHEMA, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(f"wrote {SCHEMA_FILE}\n")
