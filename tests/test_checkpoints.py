@@ -80,8 +80,7 @@ def test_a_checkpoint_taken_while_requests_write_matches_the_log(tmp_path):
     keys = ["demo"] + [s.client.post("/_mock/worlds", json={"balance": "1000"}).get_json()["apikey"] for _ in range(3)]
     stop = threading.Event()
 
-    def writer(key):
-        client = create_app(s.hub, runtime=s.rt).test_client()
+    def writer(key, client):
         while not stop.is_set():
             body = client.get("/api/rent.php", query_string={"method": "create", "apikey": key, "dtype": "week",
                                                                "dcount": 1, "country": "RU", "service": "opt6"})
@@ -90,7 +89,8 @@ def test_a_checkpoint_taken_while_requests_write_matches_the_log(tmp_path):
                 client.get("/api/rent.php", query_string={"method": "delete", "apikey": key,
                                                            "id": body.get_json()["data"]["id"]})
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in keys]
+    # apps made here, one at a time (making Flask apps in parallel threads trips CPython 3.11's compiler)
+    threads = [threading.Thread(target=writer, args=(k, create_app(s.hub, runtime=s.rt).test_client())) for k in keys]
     for t in threads:
         t.start()
     try:
