@@ -2,6 +2,8 @@
 upstream (a mock, whose ledger is the truth) actually charged."""
 from __future__ import annotations
 
+import io
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -331,3 +333,34 @@ def test_a_price_moving_all_the_time_is_counted_in_full_and_bounds_the_overshoot
     assert any(a["status"] == 1 for a in answers)
     assert Decimal(summary["spent"]) >= spent_upstream == Decimal(summary["measured_spend"])
     assert spent_upstream <= Decimal("10") + Decimal(summary["charged_over_estimates"])
+
+
+@pytest.mark.parametrize("headers, why", [
+    ({"Sec-Fetch-Site": "cross-site"}, "a web page on another site made it (Sec-Fetch-Site: cross-site)"),
+    ({"Sec-Fetch-Site": "same-site"}, "a web page on another site made it (Sec-Fetch-Site: same-site)"),
+    ({"Origin": "http://evil.example"}, "a web page of another origin made it (Origin: http://evil.example)"),
+    ({"Origin": "null"}, "a web page of another origin made it (Origin: null)"),
+    ({"Host": "rebound.evil.example"}, "it was sent to the name 'rebound.evil.example', not to this machine's (a "
+                                       "page can point a name of its own here)"),
+])
+def test_a_web_page_cannot_spend_or_read_through_the_proxy(documented_upstream, headers, why):
+    # an <img src=".../api/rent.php?method=create&apikey=stand-in-key…"> needs no CORS grant; a page that
+    # points its own name at 127.0.0.1 can even read the answers (DNS rebinding)
+    base = documented_upstream
+    country, service, _ = offer(base)
+    record = io.StringIO()
+    guarded = proxy(base, record, allow_spend=True, max_spend=Decimal("1000"))
+    query = {"method": "create", "apikey": CLIENT_KEY, "dtype": "week", "dcount": "1", "country": country,
+             "service": service}
+    r = requests.get(f"{guarded.url}/api/rent.php", params=query, headers=headers, timeout=10)
+    read = requests.get(f"{guarded.url}/api/rent.php", params={"method": "orders", "apikey": CLIENT_KEY},
+                        headers=headers, timeout=10)
+    typed = requests.get(f"{guarded.url}/api/rent.php", params={"method": "orders", "apikey": CLIENT_KEY},
+                         headers={"Sec-Fetch-Site": "none"}, timeout=10)  # the user typed the URL
+    summary = guarded.close()
+    said = f"rent-mock proxy: refused: {why}; the proxy serves programs, not web pages"
+    assert (r.status_code, r.json()) == (403, {"status": 0, "msg": said}) == (read.status_code, read.json())
+    assert typed.json() == {"status": 1, "data": []}
+    assert "create" not in upstream_methods(base) and charged(base) == 0 and summary["spent"] == "0"
+    lines = [json.loads(line) for line in record.getvalue().splitlines()]
+    assert [line.get("refused") for line in lines] == [said[len("rent-mock proxy: "):]] * 2 + [None]

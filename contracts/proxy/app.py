@@ -13,6 +13,7 @@ from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from ..registry import ACCOUNT_METHODS, METHODS, PATHS
+from .browser import forged
 from .cost import Prices, ascii_digits
 from .diff import compare, walk
 from .guard import Guard
@@ -92,8 +93,9 @@ class ProxyApp:
     """WSGI: rent.php and /priemnik.php to the upstream (or the shadow), GET /_mock/proxy for the summary."""
 
     def __init__(self, upstream: Upstream, settings: Settings, recorder: Recorder, shadow: Shadow | None = None,
-                 prices: Prices | None = None):
+                 prices: Prices | None = None, loopback_only: bool = True):
         self.upstream, self.settings, self.recorder, self.shadow = upstream, settings, recorder, shadow
+        self.loopback_only = loopback_only  # listening on this machine only: a call must name it
         self.prices = prices or Prices(upstream)
         self.guard = Guard(upstream, self.prices, settings.allow_spend, settings.max_spend)
         standing = set(settings.apikey_map) | set(settings.apikey_map.values())
@@ -111,6 +113,9 @@ class ProxyApp:
         try:
             if path == "/_mock/proxy":
                 status, payload = "200 OK", self.summary()
+            elif (path in PATHS or path == BALANCE_PATH) and forged(environ, self.loopback_only):
+                why = f"refused: {forged(environ, self.loopback_only)}; the proxy serves programs, not web pages"
+                status, payload, entry = "403 FORBIDDEN", _refusal(why), self._entry(verb, path, query, refused=why)
             elif path in PATHS or path == BALANCE_PATH:
                 with call_deadline(self.upstream.timeout):  # --timeout bounds the whole call, not each read
                     status, payload, entry = self.handle(verb, path, query)
@@ -119,8 +124,7 @@ class ProxyApp:
         except Exception as exc:  # noqa: BLE001 - a fault of the proxy is a JSON 500 and a recorded line
             status = "500 INTERNAL SERVER ERROR"
             payload = _refusal(f"internal error ({type(exc).__name__}); the call may have reached the upstream")
-            entry = {"at": time.time(), "verb": verb, "path": path, "method": str(query.get("method", "-")),
-                     "query": query, "mode": self.settings.mode, "internal_error": type(exc).__name__}
+            entry = self._entry(verb, path, query, internal_error=type(exc).__name__)
         if isinstance(payload, Answer) and isinstance(payload.payload, (dict, list)) and \
                 self.redactor.holds(payload.payload, secrets):  # a key in any escape: the cleaned answer, re-encoded
             body, headers = json.dumps(self.redactor.clean(payload.payload, secrets), ensure_ascii=False).encode(), JSON
@@ -133,6 +137,11 @@ class ProxyApp:
             self.recorder.add(self.redactor.clean(entry, secrets))
         start_response(status, headers + [("Content-Length", str(len(body)))])
         return [body]
+
+    def _entry(self, verb: str, path: str, query: dict, **facts) -> dict:
+        """The recording entry of a call the proxy answered itself, before `handle` (refused or failed)."""
+        return {"at": time.time(), "verb": verb, "path": path, "method": str(query.get("method", "-")),
+                "query": query, "mode": self.settings.mode, **facts}
 
     def summary(self) -> dict:
         """The running summary: calls, verdicts, failures, and what the guard counted against its cap."""

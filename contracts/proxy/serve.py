@@ -5,6 +5,7 @@ import threading
 from typing import TextIO
 
 from .app import ProxyApp, Settings, Shadow
+from .browser import is_loopback
 from .record import Recorder
 from .upstream import MAX_ANSWER, Upstream
 
@@ -47,5 +48,6 @@ def build(upstream_url: str, settings: Settings, record: TextIO | None = None, s
           timeout: float = 20.0, host: str = "127.0.0.1", port: int = 0, max_bytes: int = MAX_ANSWER) -> Running:
     """A proxy in front of `upstream_url` (not started yet): `timeout` bounds each client call, `max_bytes`
     each answer the upstream sends."""
-    app = ProxyApp(Upstream(upstream_url, timeout, max_bytes), settings, Recorder(record), shadow)
+    app = ProxyApp(Upstream(upstream_url, timeout, max_bytes), settings, Recorder(record), shadow,
+                   loopback_only=is_loopback(host))
     return Running(app, host, port)
