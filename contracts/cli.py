@@ -4,12 +4,14 @@ Both meet the target the one way (contracts/target.py), name what they did not j
 and exit with the shared codes (contracts/verdict.py): 0 held, 1 broken, 2 could not run, 3 partial."""
 from __future__ import annotations
 
+import json
 import sys
 from decimal import Decimal
+from xml.etree import ElementTree as ET
 
 import click
 
-from .client import RentClient, SpendGuard
+from .client import RentClient, SpendGuard, speaks
 from .extras import require
 from .fetch import DEADLINE
 from .paths import OutputFile
@@ -67,15 +69,18 @@ def verify(base_url, admin_token, timeout, apikey, dialect, allow_spend, max_spe
 @click.command()
 @target_options
 @click.option("--apikey", help="Account for the methods that need one (against the mock: a fresh world's).")
-@click.option("--dialect", type=click.Choice(DIALECTS), default="documented", show_default=True,
-              help="Dialect to judge by; on the mock, the test world's dialect.")
+@click.option("--dialect", type=click.Choice(("auto",) + DIALECTS), default="auto", show_default=True,
+              help="Dialect to judge by (auto: the mock's, else the one the server's catalogue answers fit); on "
+                   "the mock, the test world's dialect.")
 @click.option("--examples", default=20, show_default=True, type=click.IntRange(1, 10_000),
               help="Generated calls per operation and mode.")
 @spend_options
 @click.option("--pace", type=click.FloatRange(0, 3600), help="Seconds between calls (default: 0 on loopback, else 3).")
+@click.option("--report", "report_path", type=OutputFile(), help="Write a report: *.xml for JUnit, else JSON.")
 @partial_ok_option
 @one_line_errors
-def fuzz(base_url, admin_token, timeout, apikey, dialect, examples, allow_spend, max_spend, pace, partial_ok):
+def fuzz(base_url, admin_token, timeout, apikey, dialect, examples, allow_spend, max_spend, pace, report_path,
+         partial_ok):
     """Property-based testing of a rent.php server with schemathesis and the in-band checks.
 
     On the mock every operation is fuzzed, the spending ones too (in a fresh world, with play money).
@@ -88,6 +93,8 @@ def fuzz(base_url, admin_token, timeout, apikey, dialect, examples, allow_spend,
 
     target = connect(base_url, admin_token, timeout)
     pace = default_pace(target.base) if pace is None else pace
+    if dialect == "auto":
+        dialect = target.mock_dialect or speaks(RentClient(target.base, fetcher=target.fetcher))[0]
 
     def go(base: str, key: str | None, spend: bool):
         with progress("fuzzing", None) as step:
@@ -110,4 +117,19 @@ def fuzz(base_url, admin_token, timeout, apikey, dialect, examples, allow_spend,
     click.echo(result.spending)
     click.echo(f"{result.calls} calls, {len(result.failures)} failures, {result.stopped} stopped by the spend guard")
     click.echo(result.ledger.verdict_line(partial_ok))
+    if report_path:
+        write_fuzz(result, target.base, dialect, report_path, partial_ok)
     sys.exit(result.ledger.exit_code(partial_ok))
+
+
+def write_fuzz(result, target: str, dialect: str, path: str, partial_ok: bool) -> None:
+    """The fuzz run as JSON (failures, spending, the ledger, the exit code), or JUnit XML for `*.xml`."""
+    if path.endswith(".xml"):
+        text = ET.tostring(result.ledger.junit(f"rent.php fuzz ({dialect})"), encoding="unicode")
+    else:
+        text = json.dumps({"target": target, "dialect": dialect, "calls": result.calls, "stopped": result.stopped,
+                           "failures": result.failures, "spending": result.spending,
+                           "coverage": result.ledger.as_json(), "exit_code": result.ledger.exit_code(partial_ok)},
+                          indent=2, ensure_ascii=False)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from .fetch import DEADLINE, BadJSON, FetchError, Fetcher
-from .registry import METHODS
+from .registry import DIALECTS, METHODS
 from .target import ControlRefused, TargetLost
+from .validate import check_response
 
 
 class SpendRefused(RuntimeError):
@@ -253,3 +254,21 @@ class RentClient:
             return r.json()
         except BadJSON as exc:
             raise ControlRefused(f"{verb} /_mock{path}: {exc}") from None
+
+
+def speaks(client: RentClient) -> tuple[str, list[str]]:
+    """The dialect a server's free catalogue answers fit (live first when several do) and every one that fits;
+    the closest when none does. It asks getcountries, get_default_services and getdata (one country)."""
+    start = len(client.exchanges)
+    countries = client.call("getcountries").payload
+    data = countries.get("data") if isinstance(countries, dict) else None
+    code = next((c.get("code") for c in data if isinstance(c, dict) and isinstance(c.get("code"), str)), None) \
+        if isinstance(data, list) else None
+    client.call("get_default_services")
+    if code:
+        client.call("getdata", country=code, dtype="week", dcount=1)
+    judged = [ex for ex in client.exchanges[start:] if ex.method and isinstance(ex.payload, dict)]
+    misses = {d: sum(len(check_response(ex.method, ex.payload, d)) for ex in judged) for d in DIALECTS}
+    order = ("live",) + tuple(d for d in DIALECTS if d != "live")
+    fits = [d for d in DIALECTS if misses[d] == 0]
+    return (next(d for d in order if d in fits) if fits else min(order, key=misses.get)), fits

@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 
 from . import shapes as S
-from .registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, METHODS, variant
+from .registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, DIALECTS, METHODS, variant
 
 
 def _strict_int(checker, instance) -> bool:
@@ -25,11 +25,41 @@ def _validator(name: str, variant_key: str) -> Any:
     return StrictValidator(schema)
 
 
+_KINDS = {"array": "a list", "object": "an object", "integer": "an integer", "number": "a number",
+          "string": "a string", "boolean": "a boolean", "null": "null"}
+SHORT = 120  # a reason longer than this is summarised: a whole answer never lands in a report
+
+
+def describe(value: Any) -> str:
+    """A value in a few words: `an object with keys services, totalAmount`, `a list of 40 items`."""
+    if isinstance(value, dict):
+        keys = [str(k)[:30] for k in list(value)[:6]]
+        return ("an object with keys " + ", ".join(keys) + (", …" if len(value) > 6 else "")) if value \
+            else "an empty object"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items" if value else "an empty list"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}" + (f" ({len(value)} characters)" if len(value) > 40 else "")
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return repr(value)[:40]
+
+
+def _message(error: Any) -> str:
+    """jsonschema's message, or a summary of it when it would carry a large part of the answer."""
+    if len(error.message) <= SHORT:
+        return error.message
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"expected {' or '.join(_KINDS.get(w, w) for w in wanted)}, got {describe(error.instance)}"
+    return f"{describe(error.instance)} fails {error.validator!r} ({str(error.validator_value)[:60]})"
+
+
 def _reasons(validator: Any, instance: Any, where: str) -> list[str]:
     out = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-        path = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path)
-        out.append(f"{where}{path}: {error.message}")
+        path = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in list(error.absolute_path)[:8])
+        out.append(f"{where}{path[:120]}: {_message(error)}")
     return out
 
 
@@ -62,7 +92,13 @@ def check_response(name: str, payload: Any, dialect: str = "documented",
         return ["body['data']: expected no data"] if "data" in payload else []
     if "data" not in payload:
         return ["body: missing 'data'"]
-    return _reasons(_validator(name, variant_key), payload["data"], "data")
+    reasons = _reasons(_validator(name, variant_key), payload["data"], "data")
+    if reasons and overrides is None:
+        others = [d for d in DIALECTS if METHODS[name].variant_for(d) != variant_key
+                  and not _reasons(_validator(name, METHODS[name].variant_for(d)), payload["data"], "data")]
+        if others:  # a server of another dialect: say which, it is the likely cause
+            reasons[0] += f" (the {' / '.join(others)} shape)"
+    return reasons
 
 
 

@@ -295,6 +295,8 @@ class Verifier:
         if self.client.apikey:
             self.account()
         else:
+            self.skip(spending + ["activate", "delete"], "needs an account and an order it paid for",
+                      _FLAG_SPEND if not self.mock else "")
             self.skip([m for m, spec in METHODS.items() if spec.apikey == "required"],
                       "needs an account and none was given", _FLAG_KEY if not self.mock else "")
         self.errors()

@@ -24,7 +24,7 @@ from .core.money import wire
 from .server import ServeOptions, default_apikey, make_server
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})  # every subcommand inherits -h
 @click.version_option(package_name="smspva-rent-mock", prog_name="rent-mock")
 def main() -> None:
     """A stateful fake of the SMSPVA number-rental API (rent.php), with contracts and a simulator."""

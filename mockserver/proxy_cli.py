@@ -20,6 +20,7 @@ from contracts.proxy.serve import build
 from contracts.proxy.upstream import MAX_ANSWER, Upstream
 from contracts.registry import DIALECTS
 from contracts.target import TargetError, budget, root_url
+from contracts.verdict import CannotRun
 
 from .core.catalogue import CatalogueError
 from .server import ServeOptions, make_server
@@ -148,9 +149,9 @@ def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend,
 
 @click.command("import")
 @click.argument("recording", type=click.Path(exists=True, dir_okay=False))
-@click.option("--catalogue", "catalogue_path", required=True, type=click.Path(dir_okay=False),
+@click.option("--catalogue", "catalogue_path", required=True, type=OutputFile(),
               help="Write the catalogue file (for `rent-mock serve --catalogue`) here.")
-@click.option("--evidence", "evidence_path", type=click.Path(dir_okay=False),
+@click.option("--evidence", "evidence_path", type=OutputFile(),
               help="Write proposed docs/evidence.md rows (Markdown) here.")
 def import_recording(recording, catalogue_path, evidence_path):
     """Turn a proxy recording into a catalogue file and proposed evidence rows."""
@@ -164,7 +165,7 @@ def import_recording(recording, catalogue_path, evidence_path):
     try:
         parse(doc)
     except CatalogueError as exc:
-        raise click.ClickException(f"the recording gives no usable catalogue: {exc}") from None
+        raise CannotRun(f"the recording gives no usable catalogue: {exc}") from None
     with open(catalogue_path, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, ensure_ascii=False, indent=1)
     click.echo(f"{catalogue_path}: {len(doc['countries'])} countries, {len(doc['services'])} services "

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from contracts.paths import OutputDir
+
 from .scenario import SHIPPED, ScenarioError, load
 
 
@@ -27,7 +29,8 @@ def _scenario_path(name: str) -> Path:
 @click.argument("scenario")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the run (same seed, same summary).")
 @click.option("--days", type=click.IntRange(1, 3650), help="Override the scenario's length.")
-@click.option("--out", "out_dir", default="simulation", show_default=True, help="Folder for the outputs.")
+@click.option("--out", "out_dir", default="simulation", show_default=True, type=OutputDir(),
+              help="Folder for the outputs (made when missing).")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots and the HTML report.")
 def simulate(scenario, seed, days, out_dir, no_plots):
     """Simulate renters over weeks or months in seconds (SCENARIO: a TOML file or a shipped name)."""

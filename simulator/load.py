@@ -16,14 +16,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from contracts.client import RentClient, SpendGuard
+from contracts.client import RentClient, SpendGuard, speaks
 from contracts.extras import require
 from contracts.paths import OutputFile
 from contracts.progress import progress
 from contracts.registry import DIALECTS
 from contracts.target import (Target, budget, connect, one_line_errors, spend_options, target_options,
                               temporary_world)
-from contracts.validate import check_response
 from contracts.verdict import NOT_JUDGED, Ledger, partial_ok_option
 from mockserver.core.accounts import CREDIT_KINDS
 
@@ -111,17 +110,6 @@ def _locust(base: str, config: dict, users: int, spawn_rate: float, seconds: flo
     if proc.returncode != 0 or not lines:
         raise click.ClickException(f"the load run failed: {''.join(tail)[-2000:]}")
     return json.loads(lines[-1])
-
-
-def speaks(client: RentClient) -> tuple[str, list[str]]:
-    """The dialect the server's catalogue answers fit (the live one first when several do), and all that fit;
-    the closest one when none fits (the run then reports the differences as failures)."""
-    client.call("get_default_services")
-    judged = [ex for ex in client.exchanges if ex.method and isinstance(ex.payload, dict)]
-    misses = {d: sum(len(check_response(ex.method, ex.payload, d)) for ex in judged) for d in DIALECTS}
-    fits = [d for d in DIALECTS if misses[d] == 0]
-    order = ("live",) + tuple(d for d in DIALECTS if d != "live")
-    return (next(d for d in order if d in fits) if fits else min(order, key=misses.get)), fits
 
 
 def run_load(base: str, apikey: str | None, users: int, spawn_rate: float, seconds: float, max_requests: int,

@@ -46,13 +46,22 @@ def test_the_mock_and_its_help_work_without_the_extras(live_server):
 
 
 def test_commands_that_need_an_extra_say_which_in_one_line(live_server, tmp_path):
+    # run from this checkout, the hint is the editable install that works here (exit 2: the tool cannot run)
     load = rent_mock_without_extras("load", "--base-url", live_server)
-    assert (load.returncode, load.stderr) == (1, "Error: rent-mock load needs the [load] extra: "
-                                                 "pip install 'smspva-rent-mock[load]'\n")
+    assert (load.returncode, load.stderr) == (2, "Error: rent-mock load needs the [load] extra: "
+                                                 f"pip install -e '.[load]' (in {ROOT})\n")
     fuzz = rent_mock_without_extras("fuzz", "--base-url", live_server)
-    assert fuzz.stderr == "Error: rent-mock fuzz needs the [fuzz] extra: pip install 'smspva-rent-mock[fuzz]'\n"
+    assert fuzz.stderr == f"Error: rent-mock fuzz needs the [fuzz] extra: pip install -e '.[fuzz]' (in {ROOT})\n"
     sim = rent_mock_without_extras("simulate", "small", "--days", "1", "--out", str(tmp_path))
     assert sim.stderr == ("Error: rent-mock simulate's plots needs the [sim] extra: "
-                          "pip install 'smspva-rent-mock[sim]' (or pass --no-plots)\n")
+                          f"pip install -e '.[sim]' (in {ROOT}) (or pass --no-plots)\n")
     plain = rent_mock_without_extras("simulate", "small", "--days", "1", "--out", str(tmp_path), "--no-plots")
     assert plain.returncode == 0, plain.stderr
+
+
+def test_installed_from_the_index_the_hint_names_the_package(monkeypatch, tmp_path):
+    from contracts import extras
+
+    assert extras.from_checkout() and extras.install_hint("fuzz") == f"pip install -e '.[fuzz]' (in {ROOT})"
+    monkeypatch.setattr(extras, "_CHECKOUT", tmp_path)  # site-packages: no pyproject.toml beside the package
+    assert not extras.from_checkout() and extras.install_hint("fuzz") == "pip install 'smspva-rent-mock[fuzz]'"

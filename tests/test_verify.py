@@ -48,7 +48,7 @@ def test_verify_passes_against_the_sdk_dialect_and_says_so(sdk_server):
     client = RentClient(sdk_server + made["base_path"], made["apikey"], SpendGuard(allow=True), control_base=sdk_server)
     forced = Verifier(client, "documented", mock=True).run()
     assert not forced.ok
-    assert ("restore_user", "data: True was expected") in forced.violations()
+    assert ("restore_user", "data: True was expected (the sdk / live shape)") in forced.violations()
     # asked for a dialect, the mock is verified in a world of that dialect (not the server's default)
     assert run_verify(sdk_server, None, "documented", False, None, 0.0).ok
 

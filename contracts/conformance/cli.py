@@ -20,7 +20,7 @@ from .target import Settings, Target
 @click.option("--apikey", help="Account for the account rules (not needed against the mock).")
 @click.option("--alt-apikey", help="A second account, for NOTOWNER and isolation (not needed against the mock).")
 @click.option("--dialect", type=click.Choice(("auto",) + DIALECTS), default="auto", show_default=True,
-              help="auto: the mock's default world's dialect, else documented.")
+              help="auto: the mock's default world's dialect, else the one the server's catalogue answers fit.")
 @spend_options
 @click.option("--pace", type=click.FloatRange(0, 3600), help="Seconds between calls (default 0).")
 @click.option("--examples", default=25, show_default=True, type=click.IntRange(0, 10_000),

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..client import SpendRefused
+from ..extras import install_hint
 from ..target import ControlRefused, TargetError
 from ..verdict import BROKEN, Ledger
 from . import scenarios_archive, scenarios_life, scenarios_model, scenarios_money  # noqa: F401  (they register scenarios)
@@ -102,7 +103,7 @@ def run(settings: Settings, console: Console | None = None, machine: bool = True
                 try:
                     from .machine import run_machine
                 except ImportError:  # hypothesis comes with the fuzz extra
-                    machine_note = "model-based machine skipped (needs hypothesis: pip install 'smspva-rent-mock[fuzz]')"
+                    machine_note = f"model-based machine skipped (needs hypothesis: {install_hint('fuzz')})"
                 else:
                     machine_note = run_machine(target, findings, settings.examples)
                 progress.advance(task)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..client import Exchange, RentClient, SpendGuard
+from ..client import Exchange, RentClient, SpendGuard, speaks
 from ..fetch import DEADLINE, FetchError
 from ..registry import DIALECTS
 from ..target import Target as Met, body_json, connect
@@ -45,7 +45,7 @@ class Target:
         self.root = self.met.base
         self.fetcher = self.met.fetcher
         self.mock_dialect = self.met.mock_dialect
-        self.dialect = settings.dialect if settings.dialect != "auto" else (self.mock_dialect or "documented")
+        self.dialect = settings.dialect if settings.dialect != "auto" else (self.mock_dialect or self._speaks())
         if self.dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {self.dialect!r} (known: {', '.join(DIALECTS)})")
         self.worlds: list[str] = []
@@ -55,6 +55,10 @@ class Target:
         self.caps = self._capabilities()
 
     # -- probing ----------------------------------------------------------------------------------
+    def _speaks(self) -> str:
+        """The dialect a server without the control extension speaks, from its free catalogue answers."""
+        return speaks(RentClient(self.root, fetcher=self.fetcher))[0]
+
     def _probe_world_key(self) -> str | None:
         made = self.new_world()
         return made["apikey"]

@@ -10,6 +10,7 @@ from typing import Iterable, Iterator
 
 import pycountry
 
+from ..fetch import BadJSON, parse_json
 from .upstream import Upstream
 
 DEFAULT_LEASE_DAYS = 120  # the recording cannot show a provider's lease; ours: above the 90-day guarantee
@@ -18,12 +19,12 @@ NON_ISO = {"UK": "GB", "EN": "GB"}  # the service's own country codes where they
 
 
 def read_recording(path: str | Path) -> Iterator[dict]:
-    """The entries of a JSON-lines recording (lines that are not JSON objects are skipped)."""
-    with open(path, encoding="utf-8") as fh:
+    """The entries of a JSON-lines recording (lines that are not JSON objects, parsed defensively, are skipped)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
-                entry = json.loads(line)
-            except ValueError:
+                entry = parse_json(line)
+            except BadJSON:  # also NaN, Infinity and nesting no answer has
                 continue
             if isinstance(entry, dict):
                 yield entry
@@ -70,8 +71,8 @@ class CatalogueBuilder:
 
     def add(self, entry: dict) -> None:
         """Learn from one recorded exchange."""
-        method, query, data = entry.get("method"), entry.get("query") or {}, _data(entry)
-        if data is None:
+        method, query, data = entry.get("method"), entry.get("query"), _data(entry)
+        if data is None or not isinstance(query, dict):
             return
         country = str(query.get("country", ""))
         if method == "getcountries" and isinstance(data, list):
@@ -151,16 +152,20 @@ def evidence_rows(entries: Iterable[dict]) -> list[str]:
     """Markdown rows proposed for docs/evidence.md: one per method and answer kind, first seen first."""
     rows, seen = [], set()
     for entry in entries:
-        answer, verdict = entry.get("answer"), entry.get("verdict") or {}
-        if not isinstance(answer, dict) or not entry.get("method"):
+        answer, verdict = entry.get("answer"), entry.get("verdict")
+        if not isinstance(answer, dict) or not isinstance(entry.get("method"), str):
             continue
         kind = "success" if answer.get("status") == 1 else f"refusal {str(answer.get('msg', ''))[:40]!r}"
-        key = (entry["method"], kind, tuple(verdict.get("fits", [])))
+        found = verdict.get("fits") if isinstance(verdict, dict) else None
+        fits = tuple(str(d) for d in found) if isinstance(found, list) else ()
+        key = (entry["method"], kind, fits)
         if key in seen:
             continue
         seen.add(key)
-        when = datetime.fromtimestamp(float(entry.get("at", 0)), timezone.utc).strftime("%Y-%m-%d")
-        fits = ", ".join(verdict.get("fits", [])) or "no dialect"
+        at = entry.get("at")
+        when = (datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d")
+                if isinstance(at, (int, float)) and 0 <= at < 253402300800 else "undated")
+        fits = ", ".join(fits) or "no dialect"
         recorded = json.dumps(answer, ensure_ascii=False)[:200].replace("|", "\\|")
         rows.append(f"| {entry['method']} {kind} | fits: {fits} | recording {when} | `{recorded}` |")
     return rows
