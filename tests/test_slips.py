@@ -215,6 +215,29 @@ def test_load_behind_a_proxy_validates_live_answers_prices_rentals_and_stalls_no
     assert doc["exit_code"] == 0 and doc["coverage"]["counts"]["NOT JUDGED"] == 0
 
 
+def test_load_tells_a_rental_over_the_budget_from_one_whose_cost_is_unknown(foreign, hostile, tmp_path):
+    over = tmp_path / "over.json"
+    done = rent_mock("load", "--base-url", foreign, "--apikey", CLIENT_KEY, "--allow-spend", "--max-spend", "0.01",
+                     "--users", "1", "--seconds", "2", "--think", "0.05", "--report", str(over))
+    no_traceback(done)
+    doc = json.loads(over.read_text())
+    assert done.returncode == 3 and doc["spent"] == "0" and doc["skipped_for_budget"] > 0
+    assert doc["skipped_cost_unknown"] == 0
+    assert {i["name"]: i["flag"] for i in doc["coverage"]["items"] if i["status"] == "NOT JUDGED"} == dict.fromkeys(
+        ("create", "activate", "orders", "sms", "prolong_max", "delete"), "--max-spend AMOUNT (more)")
+    assert "rentals skipped for lack of budget" in done.stdout
+    unknown = tmp_path / "unknown.json"  # a server whose catalogue is empty: nothing can be priced
+    done = rent_mock("load", "--base-url", hostile.url("ok"), "--apikey", "K", "--allow-spend", "--max-spend", "5",
+                     "--dialect", "documented", "--users", "1", "--seconds", "2", "--think", "0.05",
+                     "--report", str(unknown))
+    no_traceback(done)
+    doc = json.loads(unknown.read_text())
+    assert done.returncode == 3 and doc["skipped_cost_unknown"] > 0 and doc["skipped_for_budget"] == 0
+    assert next(i for i in doc["coverage"]["items"] if i["name"] == "create")["reason"] == (
+        "no rental ran: the offers' prices were not in the server's catalogue")
+    assert "rentals not tried: their cost is unknown (not in the catalogue read)" in " ".join(done.stdout.split())
+
+
 # -- a hostile server is a violation (or cannot be used), never a traceback, and never runs for ever -----
 CANNOT_USE = {"drip": "no complete answer within 2 s", "chunked": "no complete answer within 2 s",
               "silent": "no complete answer within 2 s", "close": "the server closed the connection without an answer",
