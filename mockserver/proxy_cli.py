@@ -23,7 +23,7 @@ from contracts.target import TargetError, budget, root_url
 from contracts.verdict import CannotRun
 
 from .core.catalogue import CatalogueError
-from .server import ServeOptions, make_server
+from .server import ServeOptions, is_loopback, make_server
 
 
 def _balance(upstream: Upstream, apikey: str | None) -> str:
@@ -78,6 +78,21 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+REMOTE_KEY_LENGTH = 20  # a client key other machines could guess in reach of the proxy guards a real account
+
+
+def _exposure(host: str, keys: dict[str, str]) -> None:
+    """Beyond loopback, mapped client keys are all that stands between other machines and the upstream account."""
+    if is_loopback(host):
+        return
+    weak = [k for k in keys if len(k) < REMOTE_KEY_LENGTH]
+    if weak:
+        raise click.UsageError(
+            f"--host {host} lets other machines reach the proxy, and a mapped client key then spends on the upstream "
+            f"account: give client keys of at least {REMOTE_KEY_LENGTH} random characters (python3 -c 'import "
+            f"secrets; print(secrets.token_hex(16))'), or listen on 127.0.0.1")
+
+
 def _root(ctx, param, value: str) -> str:
     return root_url(value, "--upstream")
 
@@ -110,6 +125,7 @@ def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend,
         raise click.UsageError("--spy and --diff exclude each other")
     cap = budget(allow_spend, max_spend)  # the same rule as every tool: spending only with a cap
     keys = _pairs(apikey_map)
+    _exposure(host, keys)
     settings = Settings(allow_spend=allow_spend, max_spend=cap, mode="spy" if spy else "diff" if diff else "forward",
                         apikey_map=keys)
     shadow = served = None

@@ -8,6 +8,7 @@ import json
 import threading
 from decimal import Decimal
 
+import click
 import pytest
 import requests
 from click.testing import CliRunner
@@ -281,12 +282,27 @@ def test_cli_refuses_uncapped_spending_and_bad_keys():
     (["--upstream", "http://127.0.0.1:9", "--apikey-map", "abc=upstream-key"],
      "Error: Invalid value for --apikey-map: a key of fewer than 6 characters cannot be kept out of what the proxy "
      "writes; use longer stand-in keys"),
+    (["--upstream", "http://127.0.0.1:9", "--host", "0.0.0.0", "--apikey-map", "client1=upstream-key-1"],
+     "Error: --host 0.0.0.0 lets other machines reach the proxy, and a mapped client key then spends on the upstream "
+     "account: give client keys of at least 20 random characters (python3 -c 'import secrets; "
+     "print(secrets.token_hex(16))'), or listen on 127.0.0.1"),
 ])
 def test_cli_refuses_a_wrong_upstream_or_path_before_any_work(tmp_path, args, said):
     result = CliRunner().invoke(main, ["proxy", *[a.format(tmp=tmp_path) for a in args]])
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == said.format(tmp=tmp_path)
     assert "rent-mock proxy on" not in result.output and list(tmp_path.iterdir()) == []
+
+
+def test_beyond_loopback_only_long_client_keys_are_accepted():
+    from mockserver.proxy_cli import _exposure
+
+    _exposure("127.0.0.1", {"client1": "upstream-key-1"})  # this machine only: any stand-in key
+    _exposure("::1", {"client1": "upstream-key-1"})
+    _exposure("0.0.0.0", {"c" * 20: "upstream-key-1"})
+    _exposure("192.0.2.7", {})  # clients bring their own upstream keys: nothing of ours to take
+    with pytest.raises(click.UsageError, match="at least 20 random characters"):
+        _exposure("192.0.2.7", {"c" * 20: "upstream-key-1", "c" * 19: "upstream-key-2"})
 
 
 def test_cli_proxy_serves_records_and_prints_its_summary_on_sigterm(documented_upstream, tmp_path):
