@@ -11,21 +11,19 @@ import heapq
 import http.client
 import itertools
 import json
-import math
-import re
 import select
 import socket
 import ssl
 import threading
 import time
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any, Mapping
 from urllib.parse import urlencode, urlsplit
 
+from .safejson import MAX_DEPTH, BadJSON, depth, parse_json  # noqa: F401  (callers import them from here too)
+
 DEADLINE = 20.0  # seconds for a whole call: connect, send, headers and body
 MAX_BYTES = 16 * 1024 * 1024  # the largest answer taken; rent.php's largest (a full catalogue) is far below
-MAX_DEPTH = 64  # nesting of a JSON answer; rent.php's deepest is 5
 _CHUNK = 64 * 1024
 _USER_AGENT = "smspva-rent-mock"
 
@@ -39,10 +37,6 @@ class FetchError(Exception):
     def __init__(self, kind: str, where: str, reason: str):
         super().__init__(f"{where}: {reason}")
         self.kind, self.where, self.reason = kind, where, reason
-
-
-class BadJSON(ValueError):
-    """An answer the contract cannot take as JSON: not JSON, NaN or Infinity, or nested too deep."""
 
 
 @dataclass
@@ -73,54 +67,6 @@ def where(url: str) -> str:
         host = f"[{host}]"
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{host}{port}{parts.path}"
-
-
-# -- JSON ---------------------------------------------------------------------------------------------
-def _no_constant(name: str) -> Any:
-    raise BadJSON(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise BadJSON(f"{text[:20]} overflows a number")
-    return value
-
-
-def depth(text: str) -> int:
-    """How deeply arrays and objects nest in valid JSON text."""
-    if '"' in text:
-        text = _STRINGS.sub("", text)
-    brackets = _NOT_BRACKET.sub("", text)
-    return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
-
-
-def parse_json(body: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON refusing NaN and Infinity, numbers that overflow, and nesting deeper than `max_depth`."""
-    if isinstance(body, bytes):
-        try:
-            body = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadJSON("not JSON: not UTF-8 text") from None
-    try:
-        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
-    except RecursionError:
-        raise BadJSON(f"JSON nested deeper than {max_depth} levels") from None
-    except BadJSON:
-        raise
-    except json.JSONDecodeError as exc:
-        raise BadJSON(f"not JSON: {exc.msg} at character {exc.pos}") from None
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise BadJSON(f"not JSON: {str(exc)[:80]}") from None
-    # only text with more openers than the bound can nest beyond it: most answers skip the scan
-    if body.count("[") + body.count("{") > max_depth and depth(body) > max_depth:
-        raise BadJSON(f"JSON nested deeper than {max_depth} levels")
-    return value
-
-
-# valid JSON only reaches these (after json.loads), so every string is closed and the scan is linear
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 # -- the watchdog ---------------------------------------------------------------------------------------
