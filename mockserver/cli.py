@@ -111,6 +111,8 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     click.echo(f"  balance   : {wire(world.accounts[key].balance)}")
     if state:
         click.echo(f"  state     : {state} ({served.replayed} logged calls replayed)")
+        if served.rt.catalogue_note:
+            click.echo(f"  catalogue : {served.rt.catalogue_note}")
     if world.script is not None:
         click.echo(f"  scenarios : {', '.join(world.script.names)} ({len(world.script.events)} events)")
     click.echo(f"  try       : curl '{base}/api/rent.php?method=orders&apikey={key}'")

@@ -8,6 +8,7 @@ import json
 from contracts.registry import METHODS
 
 from .control.ops import OPS, ControlError, run as run_control
+from .core.catalogue import CatalogueError, parse
 from .core.clock import ManualClock, load_clock
 from .core.hub import DEFAULT, Hub
 from .core.snapshot import SnapshotError, load_world
@@ -40,9 +41,63 @@ def _load(store: Store, hub: Hub, name: str, doc: dict) -> World:
         raise StateError(f"{store.path}: checkpoint of world {name!r}: {exc}") from None
 
 
-def restore(rt, store: Store) -> int:
-    """Load the checkpoint and replay the log into `rt.hub`; returns how many entries were replayed."""
+def difference(given: dict, kept: dict) -> str | None:
+    """The first way two catalogue documents differ, in words (None when they do not)."""
+    services = ({s["code"]: s for s in given["services"]}, {s["code"]: s for s in kept["services"]})
+    for code in sorted(services[0].keys() | services[1].keys()):
+        if services[0].get(code) != services[1].get(code):
+            return f"service {code}: {services[0].get(code)} given, {services[1].get(code)} in the file"
+    countries = ({c["code"]: c for c in given["countries"]}, {c["code"]: c for c in kept["countries"]})
+    for code in sorted(countries[0].keys() | countries[1].keys()):
+        ours, theirs = countries[0].get(code), countries[1].get(code)
+        if ours is None or theirs is None:
+            return f"country {code}: {'not ' if ours is None else ''}in the one given, " \
+                   f"{'not ' if theirs is None else ''}in the file"
+        for key in sorted((ours.keys() | theirs.keys()) - {"services"}):
+            if ours.get(key) != theirs.get(key):
+                return f"country {code}: {key} {ours.get(key)!r} given, {theirs.get(key)!r} in the file"
+        offers = ours.get("services", {}), theirs.get("services", {})
+        for service in sorted(offers[0].keys() | offers[1].keys()):
+            a, b = offers[0].get(service), offers[1].get(service)
+            if a is None or b is None:
+                return f"country {code}, service {service}: {'not ' if a is None else ''}offered in the one given, " \
+                       f"{'not ' if b is None else ''}in the file"
+            for key in sorted(a.keys() | b.keys()):
+                if a.get(key) != b.get(key):
+                    return f"country {code}, service {service}: {key} {a.get(key)} given, {b.get(key)} in the file"
+    return None if given.get("paypal") == kept.get("paypal") else "the PayPal tables differ"
+
+
+def settle_catalogue(rt, store: Store, given: str | None) -> str | None:
+    """Make the hub's catalogue the one the file's worlds were made with (a logged creation or reset is
+    rebuilt from it, so it is part of the state): a file that keeps none keeps the hub's from now on; a
+    --catalogue `given` that differs is refused, naming the first difference; a shipped catalogue that
+    differs (another release) gives way to the file's, and the returned note says so."""
     hub = rt.hub
+    ours, kept = hub.catalogue.to_doc(), store.catalogue()
+    if kept is None:
+        store.keep_catalogue(ours)
+        return None
+    what = difference(ours, kept)
+    if what is None:
+        return None
+    if given is not None:
+        raise StateError(f"{store.path} keeps the catalogue its worlds were made with, and --catalogue {given} "
+                         f"differs ({what}); start without --catalogue to use the file's, or use a new --state file")
+    try:
+        hub.catalogue = parse(kept)
+    except CatalogueError as exc:
+        raise StateError(f"{store.path}: its catalogue: {exc}") from None
+    hub.reset(DEFAULT)  # built from the shipped one a moment ago; a checkpoint row, if any, replaces it
+    return f"the state file's own (the shipped one differs: {what})"
+
+
+def restore(rt, store: Store, catalogue: str | None = None) -> int:
+    """Load the checkpoint and replay the log into `rt.hub`; returns how many entries were replayed.
+
+    `catalogue` is the --catalogue file given, if one was: see `settle_catalogue`."""
+    hub = rt.hub
+    rt.catalogue_note = settle_catalogue(rt, store, catalogue)
     meta = store.meta()
     covered: dict[str, int] = {}
     for name, last, doc in store.world_rows():

@@ -183,7 +183,7 @@ def make_server(opts: ServeOptions) -> Served:
         # waits behind busy threads (the convoy effect). A shorter interval keeps writes prompt.
         sys.setswitchinterval(0.0005)
         try:
-            replayed = restore(rt, store)
+            replayed = restore(rt, store, opts.catalogue)
             store.checkpoint(hub)  # the file now holds the default world from its first start on
             load_scenarios(rt, opts.scenarios)
         except BaseException:

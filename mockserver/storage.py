@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS log (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS worlds (gen INTEGER NOT NULL, name TEXT NOT NULL, last_seq INTEGER NOT NULL,
     doc TEXT NOT NULL, PRIMARY KEY (gen, name));
+CREATE TABLE IF NOT EXISTS catalogue (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
 """
 BATCH_BYTES = 4 << 20  # checkpoint rows are committed in batches of about this size
 
@@ -144,6 +145,19 @@ class Store:
                             (seq, *row))
             self.seq = seq
             self.pending += 1
+
+    def catalogue(self) -> dict | None:
+        """The catalogue the file's worlds are made from (what creations and resets in the log rebuild
+        with), or None for a file written before it was kept."""
+        with self.lock:
+            row = self.db.execute("SELECT doc FROM catalogue WHERE id = 1").fetchone()
+        return self._json(row[0], "the catalogue") if row else None
+
+    def keep_catalogue(self, doc: dict) -> None:
+        """Keep `doc` as the file's catalogue (written once, before any log entry made from it)."""
+        with self.lock:
+            self.db.execute("INSERT OR IGNORE INTO catalogue (id, doc) VALUES (1, ?)",
+                            (json.dumps(doc, separators=(",", ":"), ensure_ascii=False),))
 
     def world_rows(self) -> Iterator[tuple[str, int, dict]]:
         """(name, last_seq, snapshot) of every world in the checkpoint in force, one at a time."""

@@ -67,7 +67,7 @@ class InProcess:
         self.store = Store(path)
         self.rt = Runtime(self.hub, self.store)
         try:
-            self.replayed = restore(self.rt, self.store)
+            self.replayed = restore(self.rt, self.store, opts.get("catalogue"))
             self.store.checkpoint(self.hub)
         except BaseException:
             self.store.close()

@@ -37,6 +37,7 @@ class Runtime:
         self.max_worlds, self.journal_max, self.max_snapshot = MAX_WORLDS, JOURNAL_MAX, MAX_SNAPSHOT
         self.retired: list[tuple[World, Journal | None]] | None = None  # a list keeps deleted worlds (check-client)
         self.failed: str | None = None  # set when an unlogged change could not be undone: writes stop
+        self.catalogue_note: str | None = None  # where the catalogue came from, when not from the options
         self.request_log = None  # a http.request_log.RequestLog with `serve --log-requests`
 
     def journal(self, world: str) -> Journal:
