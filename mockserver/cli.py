@@ -9,18 +9,19 @@ import click
 
 from contracts.cli import fuzz, verify
 from contracts.conformance.cli import conform
+from contracts.proxy.cli import import_recording, proxy
+from contracts.registry import DEFAULT_DIALECT, DIALECTS
 from simulator.cli import simulate
 from simulator.load import load_command
-from contracts.registry import DEFAULT_DIALECT, DIALECTS
 
+from . import shadow  # noqa: F401  (offers the proxy its shadow mock: contracts cannot import it)
+from .check_client_cli import check_client
 from .core.catalogue import CatalogueError
 from .core.clock import MAX_TIME
-from .proxy_cli import import_recording, proxy
-from .check_client_cli import check_client
-from .replay_cli import replay
-from .scenario_cli import scenarios
 from .core.hub import DEFAULT
 from .core.money import wire
+from .replay_cli import replay
+from .scenario_cli import scenarios
 from .server import ServeOptions, default_apikey, make_server
 
 

@@ -17,7 +17,7 @@ from contracts.proxy import importer
 from contracts.proxy.upstream import Upstream
 from mockserver.cli import main
 from mockserver.core.catalogue import parse
-from mockserver.proxy_cli import start_shadow
+from mockserver.shadow import start_shadow
 from mockserver.server import ServeOptions, make_server, stop_waitress
 from tests.broken_server import make_app
 from tests.proxy_helpers import REAL_KEY, START, balance, documented_upstream, mock_upstream, offer, proxy, rent, serve
@@ -295,7 +295,7 @@ def test_cli_refuses_a_wrong_upstream_or_path_before_any_work(tmp_path, args, sa
 
 
 def test_beyond_loopback_only_long_client_keys_are_accepted():
-    from mockserver.proxy_cli import _exposure
+    from contracts.proxy.cli import _exposure
 
     _exposure("127.0.0.1", {"client1": "upstream-key-1"})  # this machine only: any stand-in key
     _exposure("::1", {"client1": "upstream-key-1"})
@@ -390,3 +390,22 @@ def test_spy_answers_the_balance_api_from_the_mock_world(documented_upstream):
     assert balance(base) == Decimal("200")
 
 
+
+
+def test_without_a_mock_the_proxy_says_spy_and_diff_need_it(monkeypatch):
+    from contracts.proxy import backing
+    from contracts.verdict import CannotRun
+
+    monkeypatch.setattr(backing, "_start", None)
+    monkeypatch.setattr(backing, "_check", None)
+    with pytest.raises(CannotRun, match="--spy and --diff need the mock"):
+        backing.start_shadow(None, "live", None, None)
+    assert backing.check_catalogue({"countries": "nonsense"}) is None  # nothing to ask: import writes it as read
+
+
+def test_the_mock_offers_the_proxy_its_shadow_and_catalogue_check():
+    import mockserver.shadow
+    from contracts.proxy import backing
+
+    assert backing._start is mockserver.shadow.start_shadow
+    assert "countries" in backing.check_catalogue({"services": {}})

@@ -1,63 +1,25 @@
-"""`rent-mock proxy` and `rent-mock import`: the proxy from contracts/, with an in-process shadow mock."""
+"""`rent-mock proxy` and `rent-mock import`. The mock that --spy and --diff use comes from `backing` (the mock
+offers it when installed: contracts never import it)."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import signal
 import sys
-import tempfile
-import threading
-from decimal import Decimal, InvalidOperation
 
 import click
 import requests
 
-from contracts.paths import OutputFile
-from contracts.proxy import importer
-from contracts.proxy.app import Settings, Shadow
-from contracts.proxy.redact import MIN_LENGTH
-from contracts.proxy.report import print_summary
-from contracts.proxy.serve import build
-from contracts.proxy.upstream import MAX_ANSWER, Upstream
-from contracts.registry import DIALECTS
-from contracts.target import TargetError, budget, root_url
-from contracts.verdict import CannotRun
-
-from .core.catalogue import CatalogueError
-from .server import ServeOptions, is_loopback, make_server
-
-
-def _balance(upstream: Upstream, apikey: str | None) -> str:
-    """The upstream account's balance (the shadow world starts with it), or 100 when it cannot be read."""
-    if apikey:
-        answer = upstream.get("/priemnik.php", {"metod": "get_balance", "service": "opt4", "apikey": apikey})
-        if isinstance(answer.payload, dict) and answer.payload.get("response") == "1":
-            try:
-                return str(Decimal(str(answer.payload["balance"])))
-            except (InvalidOperation, KeyError):
-                pass
-    return "100"
-
-
-def start_shadow(upstream: Upstream, dialect: str, countries: list[str] | None, apikey: str | None):
-    """An in-process mock seeded with the upstream's catalogue and prices; returns (Shadow, served mock)."""
-    builder = importer.CatalogueBuilder()
-    entries = importer.fetch(upstream, countries, apikey)
-    for entry in entries:
-        builder.add(entry)
-    doc = builder.document()
-    if not doc["countries"]:
-        first = entries[0]
-        said = first.get("upstream_error") or f"it answered {json.dumps(first['answer'], ensure_ascii=False)[:80]}"
-        raise TargetError(f"the upstream {upstream.base} showed no catalogue to seed the mock from "
-                          f"(getcountries: {said})")
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump(doc, fh, ensure_ascii=False)
-    served = make_server(ServeOptions(port=0, catalogue=fh.name, clock="real", dialect=dialect))
-    threading.Thread(target=served.server.run, daemon=True, name="rent-mock-shadow").start()
-    base = f"http://127.0.0.1:{served.server.effective_port}"
-    made = requests.post(base + "/_mock/worlds", json={"dialect": dialect, "clock": "real",
-                                                       "balance": _balance(upstream, apikey)}, timeout=10).json()
-    return Shadow(Upstream(base + made["base_path"]), made["apikey"]), served
+from ..paths import OutputFile
+from ..registry import DIALECTS
+from ..target import budget, root_url
+from ..verdict import CannotRun
+from . import backing, importer
+from .app import Settings
+from .redact import MIN_LENGTH
+from .report import print_summary
+from .serve import build
+from .upstream import MAX_ANSWER, Upstream
 
 
 def _interrupt(*_args) -> None:
@@ -79,6 +41,16 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 REMOTE_KEY_LENGTH = 20  # a client key other machines could guess in reach of the proxy guards a real account
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` only listens on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _exposure(host: str, keys: dict[str, str]) -> None:
@@ -131,10 +103,10 @@ def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend,
     shadow = served = None
     if spy or diff:
         try:
-            shadow, served = start_shadow(Upstream(upstream, timeout), shadow_dialect,
+            shadow, served = backing.start_shadow(Upstream(upstream, timeout), shadow_dialect,
                                           countries.split(",") if countries else None,
                                           next(iter(keys.values()), None))
-        except (CatalogueError, requests.RequestException, ValueError) as exc:
+        except (requests.RequestException, ValueError) as exc:
             raise click.ClickException(f"cannot seed the shadow mock from {upstream}: {exc}") from None
     try:
         record = open(record_path, "a", encoding="utf-8") if record_path else None
@@ -176,12 +148,9 @@ def import_recording(recording, catalogue_path, evidence_path):
     for entry in entries:
         builder.add(entry)
     doc = builder.document()
-    from .core.catalogue import parse
-
-    try:
-        parse(doc)
-    except CatalogueError as exc:
-        raise CannotRun(f"the recording gives no usable catalogue: {exc}") from None
+    unusable = backing.check_catalogue(doc)
+    if unusable:
+        raise CannotRun(f"the recording gives no usable catalogue: {unusable}")
     with open(catalogue_path, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, ensure_ascii=False, indent=1)
     click.echo(f"{catalogue_path}: {len(doc['countries'])} countries, {len(doc['services'])} services "
