@@ -146,7 +146,7 @@ class Differ:
             self.clients[key] = RentClient(base, self.keys.get(who), SpendGuard(allow=True), fetcher=self.t.fetcher)
         return self.clients[key]
 
-    def call(self, method: str, who: str = "main", scope: str = "main", **params) -> Any:
+    def call(self, method: str, who: str = "main", scope: str = "main", verb: str = "GET", **params) -> Any:
         """One rent.php call judged against the model; returns the received answer."""
         query = {"method": method, **{k: str(v) for k, v in params.items()}}
         if who in self.keys:
@@ -154,11 +154,13 @@ class Differ:
         world = self.world_of(scope)
         if scope == "root" and who not in self.keys:
             raise ValueError("a keyless call on the root path reads the default world, which the model does not follow")
-        pred = self.service.rent(None if scope == "root" else world.name, query)
-        ex = self.client(who, scope).call(method, with_key=who in self.keys, **{k: str(v) for k, v in params.items()})
+        pred = self.service.rent(None if scope == "root" else world.name, query, verb)
+        ex = self.client(who, scope).call(method, verb, with_key=who in self.keys,
+                                          **{k: str(v) for k, v in params.items()})
         shown_q = "&".join(f"{k}={v}" for k, v in params.items())
         received = ex.payload if ex.payload is not None else ex.error
-        self.steps.append(f"t+{world.now - self.t0}s {who}@{scope} {method}?{shown_q} → {shown(received)[:200]}")
+        line = f"{'' if verb == 'GET' else verb + ' '}{who}@{scope} {method}?{shown_q} → {shown(received)[:200]}"
+        self.steps.append(f"t+{world.now - self.t0}s {line}")
         got = self._judge(pred, received, f"{method}?{shown_q}")
         if method in ("create", "create_multi") and isinstance(got, dict) and got.get("status") == 1:
             self._pin(who)

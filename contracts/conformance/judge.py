@@ -75,21 +75,21 @@ class Ctx:
         """One rent.php call."""
         return self.s.call(method, who, **params)
 
-    def prolong_to_lease(self, oid: int, rule: str, what: str) -> dict:
-        """prolong_max up to the lease limit, in steps no longer than the dialect's cap (live: 90 days),
-        each within the prolongation window; returns the order's row at the end."""
+    def prolong_to_lease(self, oid: int, rule: str, what: str, leave: int = 0) -> dict:
+        """prolong_max up to the lease limit (or to `leave` days short of it), in steps no longer than the
+        dialect's cap (live: 90 days), each within the prolongation window; returns the order's row at the end."""
         cap = self.p.max_rental_days
         row = self.order(oid, rule=rule) or {}
         for _ in range(50):  # a lease of up to 50 steps; a server whose until does not move stops it below
-            if row.get("canprolongmax", 0) < 1:
+            if row.get("canprolongmax", 0) - leave < 1:
                 break
-            step = min(row["canprolongmax"], cap) if cap else row["canprolongmax"]
+            step = min(row["canprolongmax"] - leave, cap) if cap else row["canprolongmax"] - leave
             until = row.get("until", 0)
             self.ok(rule, self.call("prolong_max", id=oid, dtype="day", dcount=step), f"{what}: prolong_max by {step} days")
             row = self.order(oid, rule=rule) or {}
             if not self.equal("PROLONG-EXTENDS", until + step * DAY, row.get("until"), f"until after prolong_max {step}"):
                 raise Abort("PROLONG-EXTENDS")
-            if row.get("canprolongmax", 0) >= 1:
+            if row.get("canprolongmax", 0) - leave >= 1:
                 self.s.set_clock(row.get("until", 0) - DAY)
                 row = self.order(oid, rule=rule) or {}
         return row

@@ -147,10 +147,13 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
                 params["id"] = data.draw(st.sampled_from(self.ids() or [1]))
             self.d.call(method, who, scope, **params)
 
-        @rule(kind=st.sampled_from(["no id", "bad id", "bad dtype", "unknown method", "unknown country", "poor"]))
+        @rule(kind=st.sampled_from(["no id", "bad id", "bad dtype", "unknown method", "unknown country", "poor",
+                                    "post"]))
         def bad_call(self, kind):
             country = where.countries[0]
-            if kind == "unknown method":
+            if kind == "post":
+                self.d.call("orders", verb="POST")
+            elif kind == "unknown method":
                 self.d.call("nosuch")
             elif kind == "unknown country":
                 self.d.call("getcount", country="XX")

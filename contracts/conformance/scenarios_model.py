@@ -126,6 +126,7 @@ def model_tour(ctx: Ctx) -> None:
         d.call("prolong", id=multi[0], dtype="year", dcount="x")
         d.call("sms", "alt", id=multi[0])
         d.call("nosuch")
+        d.call("orders", verb="POST")
         # expiry, the hold, an archived order's SMS, the stock back when the hold ends
         d.advance(15 * DAY)  # past its until (prolonged by a week above)
         d.look()
