@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.errors import Flaky
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from ..target import ControlRefused
@@ -218,6 +219,17 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
     return Differential
 
 
+def first_broke(exc: BaseException) -> Broke | None:
+    """The first difference inside an exception (hypothesis groups the failures of inconsistent replays)."""
+    seen: list[BaseException] = [exc]
+    while seen:
+        e = seen.pop(0)
+        if isinstance(e, Broke):
+            return e
+        seen += list(getattr(e, "exceptions", ())) + [c for c in (e.__cause__, e.__context__) if c is not None]
+    return None
+
+
 @contextmanager
 def shrink_budget(seconds: int) -> Iterator[None]:
     """Bound the time hypothesis spends shrinking a difference (each try replays calls over HTTP)."""
@@ -253,6 +265,13 @@ def run_machine(target: Target, findings: list[Finding], examples: int, seed: in
     except Broke as exc:
         findings.append(exc.finding)
         return (f"model-based machine: {exc.finding.rule} differs from the model after "
-                f"{sum(1 for c in exc.finding.calls if c.startswith('t+'))} steps (shrunk)")
+                f"{sum(1 for c in exc.finding.calls if c.startswith('t+'))} calls (shrunk)")
+    except Flaky as exc:  # a replay of the same calls got other answers: the target is not deterministic
+        broke = first_broke(exc)
+        if broke is None:
+            raise
+        findings.append(broke.finding)
+        return (f"model-based machine: {broke.finding.rule} differs from the model (not shrunk: the target "
+                "answered the same calls differently when they were replayed)")
     findings.extend(Finding(rule, True, "the model's prediction", "the same answer") for rule in sorted(held))
     return f"model-based machine: {examples} random sequences agreed with the model"

@@ -99,10 +99,10 @@ def main(only, dialect, examples):
             started = time.monotonic()
             try:
                 outcome = judge(v, d, examples)
-            except RuntimeError as exc:  # a variant that does not even start counts as missed: it proves nothing
+            except Exception as exc:  # noqa: BLE001  (a variant that does not start, or breaks the run: missed)
                 missed.append(f"{v.id}/{d}")
-                table.add_row(v.id, d, v.rule, v.bug, "[red]error[/red]", str(exc))
-                console.print(f"{v.id} {d} {v.rule}: ERROR {exc}", highlight=False)
+                table.add_row(v.id, d, v.rule, v.bug, "[red]error[/red]", f"{type(exc).__name__}: {exc}"[:200])
+                console.print(f"{v.id} {d} {v.rule}: ERROR {type(exc).__name__}: {exc}"[:300], highlight=False)
                 continue
             broken = [r.rule for r in outcome.results if r.status == "broken"]
             if not broken:
