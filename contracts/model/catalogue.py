@@ -125,11 +125,21 @@ def learn_extension(cat: Catalogue, doc: dict) -> list[str]:
         land.form = entry.get("number_form") or "national"
         if land.switch is None:
             land.switch = entry.get("rent_switch_type")
+        shown = {"name": land.name, "rent_switch_type": land.switch, "url_country_name": land.url_name,
+                 "rent_avail_prolong": land.avail_prolong}
+        for key, value in shown.items():
+            if value is not None and entry.get(key) not in (None, value):
+                disagree.append(f"{land.code}: getcountries says {key} {value!r}, /_mock/catalogue {entry.get(key)!r}")
         land.leases = {p["name"]: int(p["lease_days"]) for p in entry.get("providers", [])}
         for scode, offer in (entry.get("services") or {}).items():
             mine = land.offers.get(scode)
             if mine is None or cents(offer["price_day"]) != mine.price_day or offer.get("stock") != mine.stock:
                 disagree.append(f"{land.code} {scode}: /_mock/catalogue and getdataWithProviders differ")
+    for entry in doc.get("services", []):
+        mine = cat.services.get(entry.get("code"))
+        if mine is not None and (mine[0], mine[1]) != (entry.get("name"), entry.get("img", "")):
+            disagree.append(f"{entry.get('code')}: rent.php names it {mine!r}, /_mock/catalogue "
+                            f"{(entry.get('name'), entry.get('img', ''))!r}")
     return disagree
 
 
