@@ -7,7 +7,7 @@ request = function()
     pending = nil
     return wrk.format("GET", path)
   end
-  return wrk.format("GET", "/api/rent.php?method=create&apikey=" .. key .. "&dtype=week&dcount=1&country=RU&service=opt59")
+  return wrk.format("GET", "/api/rent.php?method=create&apikey=" .. key .. "&dtype=week&dcount=1&country=RU&service=opt59")  -- RU: the benchmark serves --dialect documented
 end
 response = function(status, headers, body)
   local id = string.match(body, '"data":{"id":(%d+)')

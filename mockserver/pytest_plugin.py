@@ -5,7 +5,7 @@ sees the traffic; RENT_MOCK_ADMIN_TOKEN is sent when set), else one the plugin s
 
     def test_my_client(rent_mock):
         client = MyClient(base_url=rent_mock.base_url, apikey=rent_mock.apikey)
-        order = client.rent("RU", "opt16")
+        order = client.rent("KZ", "opt16")
         client.activate(order.id)
         rent_mock.advance(15 * 60)
         rent_mock.sms(order.id, "code 1234")

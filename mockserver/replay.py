@@ -161,7 +161,7 @@ def _apply(rt, kind: str, name: str, world_name: str | None, body: dict, now: in
 def rebuild(rt, name: str) -> World | None:
     """World `name` as the state file holds it (its checkpoint row, then its log), or None if it has none."""
     live, store = rt.hub, rt.store
-    scratch = Hub(live.catalogue, live.wall, live.worlds[DEFAULT].config)
+    scratch = Hub(live.catalogues, live.wall, live.worlds[DEFAULT].config)
     scratch_rt = type(rt)(scratch, None)
     meta = store.meta()
     covered: dict[str, int] = {}

@@ -112,7 +112,7 @@ def journal_max(opts: ServeOptions) -> int:
 
 def build_hub(opts: ServeOptions) -> Hub:
     """The hub with its default world configured from `opts`."""
-    cat = catalogue.load(opts.catalogue)
+    cat = catalogue.load(opts.catalogue) if opts.catalogue else catalogue.shipped()
     start = opts.start if opts.start is not None else int(wall_time())
     try:
         balance = parse_amount(opts.balance)

@@ -45,7 +45,8 @@ class Simulation:
         self.sc, self.seed = scenario, seed
         self.days = days or scenario.days
         w = scenario.world
-        cat = (catalogue or catalogue_mod.load()).copy()
+        # ours: the simulator drives the domain, not a dialect; its scenarios name the reference countries (RU)
+        cat = (catalogue or catalogue_mod.load(which="reference")).copy()
         if scenario.supply.stock is not None:
             for country in cat.countries.values():
                 for offer in country.offers.values():

@@ -29,8 +29,15 @@ OTHER = "k-bob"
 
 @pytest.fixture(scope="session")
 def shipped_catalogue():
-    """The shipped catalogue, parsed once; each hub copies it."""
-    return catalogue_mod.load()
+    """The shipped catalogues by dialect, parsed once; each hub copies its world's (live, or the reference one
+    for documented and sdk worlds)."""
+    return catalogue_mod.shipped()
+
+
+@pytest.fixture(scope="session")
+def reference_catalogue(shipped_catalogue):
+    """The reference catalogue (documented and sdk worlds), which keeps the reference page's RU and opt59."""
+    return shipped_catalogue["documented"]
 
 
 def make_hub(cat, **config) -> Hub:

@@ -19,9 +19,10 @@ START = 1_700_000_000
 
 
 def serve_cmd(path: str, *extra: str) -> list[str]:
-    """The command line of a manual-clock server on a free port keeping its state in `path`."""
+    """The command line of a manual-clock server on a free port keeping its state in `path` (documented: its worlds
+    start from the reference catalogue, whose RU the state tests rent)."""
     return [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--clock", "manual", "--start",
-            str(START), "--state", path, "--apikey", "demo", "--balance", "1000", *extra]
+            str(START), "--state", path, "--apikey", "demo", "--balance", "1000", "--dialect", "documented", *extra]
 
 
 def serve(path: str, *extra: str) -> tuple[subprocess.Popen, str]:
@@ -62,7 +63,7 @@ class InProcess:
     """A hub restored from `path`, its runtime and a Flask test client; `crash()` drops it unclean."""
 
     def __init__(self, path: str, **opts):
-        opts = {"clock": "manual", "start": START, "apikey": "demo", "balance": "1000", **opts}
+        opts = {"clock": "manual", "start": START, "apikey": "demo", "balance": "1000", "dialect": "documented", **opts}
         self.hub = build_hub(ServeOptions(**opts))
         self.store = Store(path)
         self.rt = Runtime(self.hub, self.store)
@@ -99,7 +100,7 @@ class Forked:
             try:
                 os.close(read)
                 served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="demo", balance="1000",
-                                                  state=path))
+                                                  state=path, dialect="documented"))
                 os.write(write, f"{served.server.effective_port}\n".encode())
                 try:
                     served.server.run()  # waitress returns from here on Ctrl-C

@@ -8,11 +8,13 @@ import pytest
 from mockserver.core import rental
 from mockserver.core.catalogue import CatalogueError, load, parse
 from mockserver.core.numbers import draw_mobile, is_mobile
+from mockserver.core.world import WorldConfig
+from mockserver.server import ServeOptions, build_hub
 from tests.conftest import KEY, make_hub
 
 
-def test_shipped_catalogue_covers_the_reference(shipped_catalogue):
-    cat = shipped_catalogue
+def test_shipped_catalogue_covers_the_reference(reference_catalogue):
+    cat = reference_catalogue
     assert len(cat.countries) >= 12 and {"RU", "AT", "US", "UK", "RO", "AR"} <= set(cat.countries)
     assert len(cat.services) >= 30
     names = {"opt46": "Airbnb", "opt16": "Instagram (+Threads)", "opt59": "Avito"}  # the recorded list (evidence C1)
@@ -25,15 +27,17 @@ def test_shipped_catalogue_covers_the_reference(shipped_catalogue):
 
 
 def test_dial_codes_come_from_phonenumbers(shipped_catalogue):
-    for country in shipped_catalogue.countries.values():
-        assert country.dial == phonenumbers.country_code_for_region(country.iso)
-    assert shipped_catalogue.countries["UK"].iso == "GB" and shipped_catalogue.countries["UK"].ccode == "+44"
-    assert shipped_catalogue.countries["RU"].ccode == "+7"
+    for cat in shipped_catalogue.values():
+        for country in cat.countries.values():
+            assert country.dial == phonenumbers.country_code_for_region(country.iso)
+        assert cat.countries["UK"].iso == "GB" and cat.countries["UK"].ccode == "+44"
+    assert shipped_catalogue["documented"].countries["RU"].ccode == "+7"
+    assert shipped_catalogue["live"].countries["KZ"].ccode == "+7"
 
 
 @pytest.mark.parametrize("code", ["RU", "AT", "US", "UK", "RO", "AR", "DE", "BR"])
-def test_numbers_are_valid_mobiles_of_their_country(shipped_catalogue, code):
-    country = shipped_catalogue.countries[code]
+def test_numbers_are_valid_mobiles_of_their_country(reference_catalogue, code):
+    country = reference_catalogue.countries[code]
     rng, taken = random.Random(3), set()
     for _ in range(50):
         full, national = draw_mobile(country.iso, rng, taken)
@@ -63,6 +67,10 @@ def test_a_user_catalogue_replaces_the_shipped_one(tmp_path):
     assert list(cat.countries) == ["EN"] and cat.countries["EN"].ccode == "+44"
     assert cat.countries["EN"].leases == {"Vodafone_UK": 180}
     assert str(cat.countries["EN"].offers["x1"].price_day) == "1.50"
+    hub = build_hub(ServeOptions(catalogue=str(path), clock="manual", start=1_700_000_000))
+    for dialect in ("live", "documented", "sdk"):  # C10: a user's file serves worlds of every dialect
+        world = hub.create_world(WorldConfig(dialect=dialect, accounts={f"k-{dialect}": 1}))
+        assert list(world.catalogue.countries) == ["EN"], dialect
 
 
 @pytest.mark.parametrize("doc,msg", [

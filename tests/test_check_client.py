@@ -43,8 +43,8 @@ def test_check_client_cli_exit_codes(tmp_path):
 
 
 def test_plugin_fixture_drives_a_fresh_world(rent_mock):
-    """Without a marker the world speaks the default dialect, live (SMS under SmsList)."""
-    made = rent_mock.call("create", dtype="week", dcount=1, country="RU", service="opt16")
+    """Without a marker the world speaks the default dialect, live (SMS under SmsList; the live catalogue: KZ)."""
+    made = rent_mock.call("create", dtype="week", dcount=1, country="KZ", service="opt16")
     oid = made["data"]["id"]
     assert rent_mock.sms(oid, "early") == {"delivered": False, "reason": "number is not active (state 0); the SMS is lost"}
     rent_mock.call("activate", id=oid)
@@ -52,7 +52,7 @@ def test_plugin_fixture_drives_a_fresh_world(rent_mock):
     assert rent_mock.sms(oid, "code 1")["delivered"] is True
     assert [s["text"] for s in rent_mock.call("sms", id=oid)["data"]["SmsList"]] == ["code 1"]
     assert rent_mock.offline(oid)["state"] == -1
-    assert rent_mock.balance() == 96.57  # RU opt16: 100 − 0.49 · 7
+    assert rent_mock.balance() == 97.90  # KZ opt16: 100 − 0.30 · 7
     rent_mock.fault("status0", method="orders", msg="BUSY", times=1)
     assert rent_mock.call("orders") == {"status": 0, "msg": "BUSY"}
     assert [e["method"] for e in rent_mock.journal(method="orders")] == ["orders"]
@@ -78,7 +78,7 @@ def test_plugin_helpers_raise_the_servers_reason(rent_mock):
 SUITE = '''
 def test_rents_twice(rent_mock):
     for service in ("opt16", "opt6"):
-        made = rent_mock.call("create", dtype="week", dcount=1, country="RU", service=service)
+        made = rent_mock.call("create", dtype="week", dcount=1, country="KZ", service=service)
         assert made["status"] == 1, made
 
 
@@ -94,8 +94,8 @@ def test_check_client_sees_a_suite_that_uses_the_rent_mock_fixture_and_prices_it
     assert run.exit_code == 0
     assert run.report.requests == 3  # the fixture used check-client's mock, and deleted worlds still count
     assert run.report.calls["create"] == 2 and run.report.calls["orders"] == 1
-    assert run.cost == {"methods": {"create / create_multi": {"calls": 2, "amount": "5.74"}},  # (0.49 + 0.33) × 7
-                        "refunds": "0.00", "total": "5.74"}
+    assert run.cost == {"methods": {"create / create_multi": {"calls": 2, "amount": "3.50"}},  # KZ (0.30 + 0.20) × 7
+                        "refunds": "0.00", "total": "3.50"}
 
 
 def test_check_client_reports_the_cost_in_its_table_and_json(tmp_path):
@@ -106,7 +106,7 @@ def test_check_client_reports_the_cost_in_its_table_and_json(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 rent.php requests seen" in done.stdout and "what these calls would have cost" in done.stdout
-    assert json.loads(out.read_text())["cost"]["total"] == "5.74"
+    assert json.loads(out.read_text())["cost"]["total"] == "3.50"
 
 
 def test_check_client_with_a_missing_command_is_one_line():

@@ -42,7 +42,7 @@ def test_real_clock_never_goes_backwards_when_the_wall_does():
 
 def test_a_world_on_the_real_clock_activates_lazily():
     with freeze_time("2026-03-01 12:00:00") as frozen:
-        hub = Hub(load(), wall_time, WorldConfig(clock="real", start=int(time.time()), speed=10,
+        hub = Hub(load(which="reference"), wall_time, WorldConfig(clock="real", start=int(time.time()), speed=10,
                                                  activation_delay=(600, 600), accounts={"k": Decimal(50)}))
         world = hub.worlds["default"]
         order = rental.create(world, "k", "week", 1, "RU", ["opt16"])[0]

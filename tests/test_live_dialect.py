@@ -55,10 +55,10 @@ def test_serve_with_no_flags_speaks_live():
         rent = f"{base}/api/rent.php"
         countries = requests.get(rent, params={"method": "getcountries"}, timeout=10).json()["data"]
         assert {"name", "code", "rent_switch_type"} <= set(countries[0])
-        counts = requests.get(rent, params={"method": "getcount", "country": "RU"}, timeout=10).json()["data"]
+        counts = requests.get(rent, params={"method": "getcount", "country": "KZ"}, timeout=10).json()["data"]
         service = next(code for code, n in counts.items() if n > 0)
         made = requests.get(rent, params={"method": "create", "apikey": key, "dtype": "week", "dcount": 1,
-                                          "country": "RU", "service": service}, timeout=10).json()["data"]
+                                          "country": "KZ", "service": service}, timeout=10).json()["data"]
         sms = requests.get(rent, params={"method": "sms", "apikey": key, "id": made["id"]}, timeout=10).json()
         assert sms == {"status": 1, "data": {"SmsList": [], "OtherSms": []}}
         world = requests.post(f"{base}/_mock/worlds", json={}, timeout=10).json()["world"]
@@ -69,8 +69,8 @@ def test_serve_with_no_flags_speaks_live():
 
 
 def test_create_answers_one_object_with_integer_id_and_until(live, live_hub):
-    one, _ = _stock(live, live_hub, "RU")
-    body = live.call("create", dtype="week", dcount=1, country="RU", service=one)
+    one, _ = _stock(live, live_hub, "KZ")
+    body = live.call("create", dtype="week", dcount=1, country="KZ", service=one)
     data = body["data"]
     assert set(data) == {"id", "pnumber", "ccode", "service", "until"}
     assert type(data["id"]) is int and type(data["until"]) is int and data["ccode"] == "+7"
@@ -94,8 +94,8 @@ def test_full_form_country_numbers_carry_the_dial_code_everywhere(live, live_hub
 
 
 def test_national_form_countries_keep_ccode_and_the_national_number(live, live_hub):
-    one, _ = _stock(live, live_hub, "RU")
-    created = live.ok("create", dtype="week", dcount=1, country="RU", service=one)
+    one, _ = _stock(live, live_hub, "KZ")
+    created = live.ok("create", dtype="week", dcount=1, country="KZ", service=one)
     order = live_hub.worlds["default"].orders[created["id"]]
     assert created["ccode"] == "+7" and "7" + created["pnumber"] == order.number
 
@@ -112,8 +112,8 @@ def test_documented_and_sdk_keep_the_national_form_for_full_countries(shipped_ca
 
 
 def test_sms_answers_smslist_and_othersms(live, live_hub):
-    one, two = _stock(live, live_hub, "RU")
-    created = live.ok("create", dtype="week", dcount=1, country="RU", service=one)
+    one, two = _stock(live, live_hub, "KZ")
+    created = live.ok("create", dtype="week", dcount=1, country="KZ", service=one)
     live.ok("activate", id=created["id"])
     live.control("/clock", {"advance": 900})
     assert live.control("/sms", {"order": created["id"], "text": "own 1"})["delivered"]
@@ -124,11 +124,11 @@ def test_sms_answers_smslist_and_othersms(live, live_hub):
 
 
 def test_getdata_answers_services_and_total_and_the_recorded_list_is_a_variant(live, live_hub):
-    data = live.ok("getdata", country="RU")
+    data = live.ok("getdata", country="KZ")
     assert set(data) == {"services", "totalAmount"}
     assert data["totalAmount"] == sum(s["count"] for s in data["services"])
     live_hub.worlds["default"].config.overrides["getdata"] = "list"
-    flat = live.call("getdata", country="RU")
+    flat = live.call("getdata", country="KZ")
     assert set(flat["data"][0]) == {"name", "service", "price_day", "count", "img"}
     assert check_response("getdata", flat, "live", {"getdata": "list"}) == []
     assert check_response("getdata", flat, "live") != []
@@ -143,7 +143,7 @@ def test_getdata_with_providers_counts_per_provider(live):
 
 def test_getcountries_carries_the_switch_type(live):
     countries = {c["code"]: c for c in live.ok("getcountries")}
-    assert countries["RU"]["name"] == "Россия"
+    assert countries["DE"]["name"] == "Germany" and "RU" not in countries  # C4, C10
     assert all(c["rent_switch_type"] in ("FAST", "NORMAL") for c in countries.values())
 
 
@@ -159,27 +159,27 @@ def _broke(api, hub, balance="1"):
 def test_create_without_money_says_the_dialects_text_and_changes_nothing(shipped_catalogue, dialect, text):
     hub = make_hub(shipped_catalogue, dialect=dialect)
     api = _api(hub)
-    one, _ = _stock(api, hub, "RU")  # price_day 1: a week costs 7
+    one, _ = _stock(api, hub, "KZ")  # price_day 1: a week costs 7
     poor = _broke(api, hub)
-    body = poor.call("create", dtype="week", dcount=1, country="RU", service=one)
+    body = poor.call("create", dtype="week", dcount=1, country="KZ", service=one)
     assert body == {"status": 0, "msg": text.format(need=7)}
     assert poor.ok("orders") == [] and hub.worlds["default"].accounts[poor.apikey].balance == 1
 
 
 @pytest.mark.parametrize("dtype,dcount", [("week", 13), ("month", 4)])
 def test_live_refuses_a_period_over_90_days_with_the_live_text(live, live_hub, dtype, dcount):
-    one, _ = _stock(live, live_hub, "RU")
+    one, _ = _stock(live, live_hub, "KZ")
     before = live_hub.worlds["default"].accounts[KEY].balance
-    body = live.call("create", dtype=dtype, dcount=dcount, country="RU", service=one)
+    body = live.call("create", dtype=dtype, dcount=dcount, country="KZ", service=one)
     assert body == {"status": 0, "msg": "Incorrect duration count. Min 7 days. Max 90 days."}
     assert live.ok("orders") == [] and live_hub.worlds["default"].accounts[KEY].balance == before
     assert check_response("create", body, "live") == []
 
 
 def test_live_accepts_90_days_and_refuses_a_longer_prolong(live, live_hub):
-    one, _ = _stock(live, live_hub, "RU")
-    assert live.ok("create", dtype="month", dcount=3, country="RU", service=one)["id"]
-    week = live.ok("create", dtype="week", dcount=1, country="RU", service=one)
+    one, _ = _stock(live, live_hub, "KZ")
+    assert live.ok("create", dtype="month", dcount=3, country="KZ", service=one)["id"]
+    week = live.ok("create", dtype="week", dcount=1, country="KZ", service=one)
     live.control("/clock", {"advance": 86_400})  # inside the prolong window
     live.control(f"/accounts/{KEY}/balance", {"amount": "1000"})
     refused = live.call("prolong", id=week["id"], dtype="week", dcount=13)
@@ -192,5 +192,32 @@ def test_live_accepts_90_days_and_refuses_a_longer_prolong(live, live_hub):
 def test_documented_has_no_90_day_refusal(shipped_catalogue):
     hub = make_hub(shipped_catalogue, dialect="documented")
     api = _api(hub)
-    one, _ = _stock(api, hub, "RU")
-    assert api.ok("create", dtype="week", dcount=13, country="RU", service=one)["until"] == 1_700_000_000 + 91 * 86_400
+    one, _ = _stock(api, hub, "KZ")
+    assert api.ok("create", dtype="week", dcount=13, country="KZ", service=one)["until"] == 1_700_000_000 + 91 * 86_400
+
+
+def test_a_world_starts_from_its_dialects_catalogue(shipped_catalogue):
+    """C10: live worlds start from the live catalogue (no RU, the newest names), documented and sdk worlds from
+    the reference one, which keeps the reference page's examples."""
+    hub = make_hub(shipped_catalogue, dialect="live")
+    live = hub.worlds["default"].catalogue
+    made = {d: hub.create_world(WorldConfig(dialect=d, accounts={f"k-{d}": 1})).catalogue for d in ("documented", "sdk")}
+    assert "RU" not in live.countries and "opt59" not in live.services and live.services["opt9"].name == "T1nder"
+    for dialect, cat in made.items():
+        assert "RU" in cat.countries and cat.services["opt59"].name == "Avito", dialect
+        assert cat.services["opt9"].name == "Tinder", dialect
+    api = _api(hub)
+    assert api.call("create", dtype="week", dcount=1, country="RU", service="opt16") == \
+        {"status": 0, "msg": "Unknown country: RU"}
+
+
+def test_orders_of_what_left_the_live_catalogue_keep_their_restore_codes(live, live_hub):
+    """C10: an archived live order whose service, then country, left the catalogue: the documented codes."""
+    oid = live.ok("create", dtype="week", dcount=1, country="RO", service="opt29")["id"]
+    live.control("/clock", {"advance": 8 * 86_400})
+    client = create_app(live_hub).test_client()
+    assert client.delete("/_mock/catalogue/offers", json={"country": "RO", "service": "opt29"}).status_code == 200
+    assert live.call("restore_user_precalc", id=oid) == {"status": 0, "msg": "NOSERVICEDATA"}
+    assert live.call("restore_user", id=oid) == {"status": 0, "msg": "Service not found"}
+    assert client.delete("/_mock/catalogue/countries/RO").get_json() == {"deleted": True}
+    assert live.call("restore_user_precalc", id=oid) == {"status": 0, "msg": "NOORDERCOUNTRY"}

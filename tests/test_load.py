@@ -38,7 +38,8 @@ def test_audit_finds_broken_books():
     from mockserver.server import ServeOptions, make_server
 
     # the mock refuses a snapshot with broken books (#9 item 12), so the books are broken in its memory
-    served = make_server(ServeOptions(port=0, clock="manual", start=1_700_000_000, apikey="k-audit"))
+    served = make_server(ServeOptions(port=0, clock="manual", start=1_700_000_000, apikey="k-audit",
+                                      dialect="documented"))
     threading.Thread(target=served.server.run, daemon=True).start()
     base, key = f"http://127.0.0.1:{served.server.effective_port}", "k-audit"
     try:

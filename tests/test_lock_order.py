@@ -74,7 +74,7 @@ def test_the_table_names_every_control_route():
     from mockserver.http.app import create_app
     from mockserver.server import build_hub
 
-    app = create_app(build_hub(ServeOptions(clock="manual")))
+    app = create_app(build_hub(ServeOptions(clock="manual", dialect="documented")))  # the reference catalogue: RU
     routes = {f"{verb} {rule.rule.removeprefix('/_mock')}" for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("control.") for verb in rule.methods - {"HEAD", "OPTIONS"}}
     table = {name for name in calls({"order": 1, "rule": 1, "snapshot": {}}) if not name.startswith("rent.php")}
@@ -83,7 +83,8 @@ def test_the_table_names_every_control_route():
 
 @pytest.fixture
 def server():
-    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey=KEY, balance="1000000"))
+    served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey=KEY, balance="1000000",
+                                      dialect="documented"))
     thread = threading.Thread(target=served.server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{served.server.effective_port}"

@@ -51,7 +51,7 @@ def scripted(client):
 
 def test_replaying_the_log_rebuilds_every_world_exactly(tmp_path):
     path = str(tmp_path / "state.db")
-    opts = ServeOptions(clock="manual", start=START, apikey="demo")
+    opts = ServeOptions(clock="manual", start=START, apikey="demo", dialect="documented")  # reference catalogue: RU
     with freeze_time("2026-05-01 10:00:00") as frozen:
         hub = build_hub(opts)
         store = Store(path)
@@ -64,7 +64,7 @@ def test_replaying_the_log_rebuilds_every_world_exactly(tmp_path):
         before = {name: dump_world(w) for name, w in hub.worlds.items()}
         store.close()
 
-        again = build_hub(ServeOptions(clock="manual", start=START + 999, apikey="other", seed=9))
+        again = build_hub(ServeOptions(clock="manual", start=START + 999, apikey="other", seed=9, dialect="documented"))
         store2 = Store(path)
         replayed = restore(Runtime(again, store2), store2)
         after = {name: dump_world(w) for name, w in again.worlds.items()}

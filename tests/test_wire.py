@@ -35,18 +35,18 @@ def exercise(api: Api) -> dict:
         call(m)
     call("get_country_by_service", service="opt16", dtype="week")
     for m in ("getdata", "getdataWithProviders", "getcount", "getCountWithProviders"):
-        call(m, country="RU", dtype="week", dcount=1)
-    call("get_count_multi", country="RU", services="opt6,opt7", dtype="week", dcount=1)
-    created = call("create", dtype="week", dcount=1, country="RU", service="opt16")
+        call(m, country="KZ", dtype="week", dcount=1)
+    call("get_count_multi", country="KZ", services="opt6,opt7", dtype="week", dcount=1)
+    created = call("create", dtype="week", dcount=1, country="KZ", service="opt16")
     oid = (created[0] if isinstance(created, list) else created)["id"]
-    multi = call("create_multi", dtype="week", dcount=1, country="RU", services="opt6,opt7")
+    multi = call("create_multi", dtype="week", dcount=1, country="KZ", services="opt6,opt7")
     if isinstance(multi, dict):  # live and sdk answer the first order; the second shares its number (W16)
         multi = [multi] + [o for o in call("orders") if o["pnumber"] == multi["pnumber"] and o["id"] != multi["id"]]
     call("activate", id=oid)
     api.control("/clock", {"apikey": api.apikey, "advance": 900})
     assert api.control("/sms", {"order": oid, "text": "code 1", "sender": "IG"})["delivered"]
     number = "7" + multi[0]["pnumber"]
-    call("add_service_to_order", id=multi[0]["id"], service="opt89", pnumber=number)
+    call("add_service_to_order", id=multi[0]["id"], service="opt1", pnumber=number)
     call("orders")
     call("sms", id=oid)
     api.control("/clock", {"apikey": api.apikey, "advance": 6 * DAY})
@@ -73,7 +73,7 @@ def test_the_dialects_differ_where_documented(client):
     doc, sdk = exercise(world_api(client, dialect="documented")), exercise(world_api(client, dialect="sdk"))
     live = exercise(world_api(client, dialect="live"))
     assert set(live["sms"]["data"]) == {"SmsList", "OtherSms"}
-    assert live["getdata"]["data"] == sdk["getdata"]["data"]
+    assert set(live["getdata"]["data"]) == set(sdk["getdata"]["data"]) == {"services", "totalAmount"}  # C10: catalogues differ
     assert live["restore_user"]["data"] == {"id": live["restore_user_precalc"]["data"]["orderid"]}  # W16
     assert isinstance(live["get_rent_history"]["data"][0]["isAvailForRestore"], bool)
     assert isinstance(live["create_multi"]["data"], dict) and isinstance(doc["create_multi"]["data"], list)

@@ -302,11 +302,17 @@ def parse(doc: dict, base: Catalogue | None = None, checked: bool = False) -> Ca
                      owned=owned if shares else None, own_services_dict=not shares or services is not base.services)
 
 
-def load(path: str | Path | None = None) -> Catalogue:
-    """Load the user's catalogue file, or the one shipped with the package."""
+SHIPPED = {"live": "data/catalogue.json", "reference": "data/catalogue-reference.json"}
+# Which shipped catalogue a world of each dialect starts from (docs/evidence.md C10): live worlds the newest list,
+# documented and sdk worlds the reference one, which keeps the reference page's examples (RU, opt59, opt89).
+DIALECT_CATALOGUE = {"live": "live", "documented": "reference", "sdk": "reference"}
+
+
+def load(path: str | Path | None = None, which: str = "live") -> Catalogue:
+    """Load the user's catalogue file, or the shipped one named `which` ("live" or "reference")."""
     if path is None:
-        text = files("mockserver.core").joinpath("data/catalogue.json").read_text(encoding="utf-8")
-        where = "shipped catalogue"
+        text = files("mockserver.core").joinpath(SHIPPED[which]).read_text(encoding="utf-8")
+        where = f"shipped {which} catalogue"
     else:
         where = str(path)
         text = Path(path).read_text(encoding="utf-8")
@@ -316,3 +322,16 @@ def load(path: str | Path | None = None) -> Catalogue:
         raise CatalogueError(f"{where}: not JSON ({exc})") from None
     except CatalogueError as exc:
         raise CatalogueError(f"{where}: {exc}") from None
+
+
+def shipped() -> dict[str, Catalogue]:
+    """The shipped catalogues by dialect (the reference one shared by documented and sdk)."""
+    loaded = {which: load(which=which) for which in SHIPPED}
+    return {dialect: loaded[which] for dialect, which in DIALECT_CATALOGUE.items()}
+
+
+def by_dialect(catalogue: "Catalogue | dict[str, Catalogue]") -> dict[str, Catalogue]:
+    """Catalogues by dialect: a single catalogue (a user's file) serves every dialect."""
+    if isinstance(catalogue, Catalogue):
+        return {dialect: catalogue for dialect in DIALECT_CATALOGUE}
+    return dict(catalogue)

@@ -29,7 +29,7 @@ from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from typing import Callable, Iterator
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, by_dialect
 from .clock import make_clock
 from .money import money
 from .world import REFUND_POLICIES, World, WorldConfig
@@ -56,8 +56,10 @@ def new_apikey() -> str:
 class Hub:
     """Owns the worlds; the default world always exists."""
 
-    def __init__(self, catalogue: Catalogue, wall: Callable[[], float], default: WorldConfig | None = None):
-        self.catalogue = catalogue
+    def __init__(self, catalogue: Catalogue | dict[str, Catalogue], wall: Callable[[], float],
+                 default: WorldConfig | None = None):
+        self.catalogues = by_dialect(catalogue)  # a world starts from its dialect's (docs/evidence.md C10)
+        self.catalogue = self.catalogues["live"]
         self.wall = wall  # the wall-time source real clocks read; injected so tests can freeze it
         self.lock = threading.RLock()
         self.worlds: dict[str, World] = {}
@@ -113,7 +115,8 @@ class Hub:
         if config.refund not in REFUND_POLICIES:
             raise ValueError(f"refund must be one of {', '.join(REFUND_POLICIES)}")
         clock = make_clock(config.clock, config.start, self.wall, config.speed)
-        return World(name, config, self.catalogue.shared(), clock, self._next_id)  # shared until it changes
+        catalogue = self.catalogues.get(config.dialect, self.catalogue)  # its dialect's (docs/evidence.md C10)
+        return World(name, config, catalogue.shared(), clock, self._next_id)  # shared until it changes
 
     @contextmanager
     def unpublished(self) -> Iterator[None]:

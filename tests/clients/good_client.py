@@ -14,7 +14,7 @@ def get(method, **params):
     return body
 
 
-order = get("create", dtype="week", dcount=1, country="RU", service="opt16")["data"]
+order = get("create", dtype="week", dcount=1, country="KZ", service="opt16")["data"]
 get("activate", id=order["id"])
 requests.post(CONTROL + "/clock", json={"advance": 900}, timeout=10)
 requests.post(CONTROL + "/sms", json={"order": order["id"], "text": "code"}, timeout=10)

@@ -13,8 +13,8 @@ def get(method, **params):
 
 def main():
     assert get("getcountries", apikey=KEY)["status"] == 1  # fine: an apikey where none is needed
-    get("create", apikey=KEY, dtype="weeks", dcount=1, country="RU", service="opt16")  # bug 1: dtype
-    order = get("create", apikey=KEY, dtype="week", dcount=1, country="RU", service="opt16")["data"]
+    get("create", apikey=KEY, dtype="weeks", dcount=1, country="KZ", service="opt16")  # bug 1: dtype
+    order = get("create", apikey=KEY, dtype="week", dcount=1, country="KZ", service="opt16")["data"]
     get("orders")  # bug 2: no apikey
     requests.post(API, params={"method": "activate", "apikey": KEY, "id": order["id"]}, timeout=10)  # bug 3: POST
     get("getBalance", apikey=KEY)  # bug 4: no such method
