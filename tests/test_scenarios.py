@@ -14,6 +14,7 @@ from mockserver.scenarios import ScenarioError, format as fmt
 from tests.conftest import KEY, START, make_hub
 
 RU = {"method": "create", "dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"}
+KZ = {**RU, "country": "KZ"}  # live worlds start from the live catalogue, which has no RU (docs/evidence.md C10)
 
 
 class Mock:
@@ -129,7 +130,7 @@ def test_ten_minutes_after_an_order_comes_online_a_code_arrives_from_telegram(mo
 
 def test_an_sms_for_another_service_of_the_number_lands_in_other_sms(live):
     live.load(scenario({"on": "online", "do": "sms", "service": "other", "text": "G-123456"}))
-    oid = live.rent(**RU)["data"]["id"]
+    oid = live.rent(**KZ)["data"]["id"]
     live.rent(method="activate", id=oid)
     live.advance(900)
     data = live.rent(method="sms", id=oid)["data"]
@@ -158,8 +159,8 @@ def test_the_number_is_lost_a_day_after_create(mock):
 
 def test_the_balance_runs_out_after_the_first_rental(live):
     live.load(scenario({"on": "call", "method": "create", "nth": 1, "do": "drain"}))
-    assert live.rent(**RU)["status"] == 1
-    assert live.rent(**RU) == {"status": 0, "msg": "Balance is not enough"}
+    assert live.rent(**KZ)["status"] == 1
+    assert live.rent(**KZ) == {"status": 0, "msg": "Balance is not enough"}
     ledger = [(e.kind, e.amount) for e in live.world.accounts[KEY].ledger]
     assert ledger == [("initial", Decimal("100")), ("create", Decimal("3.43")), ("withdrawal", Decimal("96.57"))]
 
