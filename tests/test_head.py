@@ -72,7 +72,7 @@ def mock():
     """A fresh server with an order and a fault rule, so that every path has something to show."""
     with serving(ServeOptions(port=0, clock="manual", start=START, apikey=KEY)) as (base, served):
         sock = socket.create_connection(("127.0.0.1", served.server.effective_port), timeout=WAIT)
-        sock.sendall(request("GET", f"/api/rent.php?method=create&apikey={KEY}&dtype=week&dcount=1&country=RU"
+        sock.sendall(request("GET", f"/api/rent.php?method=create&apikey={KEY}&dtype=week&dcount=1&country=KZ"
                                     "&service=opt16"))
         order = json.loads(receive_answer(sock)[2])["data"]["id"]
         sock.close()

@@ -15,12 +15,12 @@ from tests.conftest import serving
 from tests.state_helpers import InProcess, kill, refused, serve, stop
 
 J = {"timeout": 10}
-CREATE = {"method": "create", "apikey": "demo", "dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"}
+CREATE = {"method": "create", "apikey": "demo", "dtype": "week", "dcount": 1, "country": "KZ", "service": "opt16"}  # in both catalogues (C10)
 
 
 def test_serve_loads_scenarios_and_a_state_file_keeps_them(tmp_path):
     path = str(tmp_path / "state.db")
-    proc, base = serve(path, "--scenario", "happy-path")
+    proc, base = serve(path, "--scenario", "happy-path", "--dialect", "live")
     try:
         listing = requests.get(f"{base}/_mock/scenarios", **J).json()
         assert listing["loaded"] == ["happy-path"]
@@ -28,7 +28,7 @@ def test_serve_loads_scenarios_and_a_state_file_keeps_them(tmp_path):
         requests.get(f"{base}/api/rent.php", params={**CREATE, "method": "activate", "id": oid}, **J)
     finally:
         kill(proc)
-    proc, base = serve(path, "--scenario", "happy-path")  # the same options: loaded from the file, not twice
+    proc, base = serve(path, "--scenario", "happy-path", "--dialect", "live")  # the same options: loaded from the file, not twice
     try:
         assert requests.get(f"{base}/_mock/scenarios", **J).json()["loaded"] == ["happy-path"]
         requests.post(f"{base}/_mock/clock", json={"advance": 1800}, **J)
@@ -63,7 +63,7 @@ def test_a_replay_applies_scripted_events_at_the_very_moments_they_had(tmp_path,
     # the real clock moves between any two reads: the triggers and the call must see one "now", the logged one
     monkeypatch.setattr("mockserver.server.wall_time", ticking(0.37))
     path = str(tmp_path / "state.db")
-    first = InProcess(path, clock="real", speed=60)
+    first = InProcess(path, clock="real", speed=60, dialect="live")
     assert first.client.post("/_mock/scenarios", json={"scenario": DRAIN_BEFORE_THE_2ND}).status_code == 200
     oid = first.rent(**CREATE)["data"]["id"]
     assert first.rent(**CREATE) == {"status": 0, "msg": "Balance is not enough"}  # live, the default dialect
@@ -72,7 +72,7 @@ def test_a_replay_applies_scripted_events_at_the_very_moments_they_had(tmp_path,
         first.rent(method=method, id=oid)
     before = dump_world(first.hub.worlds["default"])
     first.crash()
-    again = InProcess(path, clock="real", speed=60)
+    again = InProcess(path, clock="real", speed=60, dialect="live")
     after = dump_world(again.hub.worlds["default"])
     again.stop()
     assert [e for e in before["accounts"][0]["ledger"] if e[1] == "withdrawal"]
@@ -98,7 +98,7 @@ def test_scenario_faults_cut_the_sms_answer_once_and_limit_the_account_api():
         answers = [requests.get(account, params={"metod": m, **key}, **J).json()
                    for m in ("get_userinfo", "get_balance", "get_balance", "get_balance")]
         # the karma ban once; two calls a minute (the banned one counts), then "5"
-        assert answers == [{"response": "6"}, {"response": "1", "balance": "96.57"}, {"response": "5"},
+        assert answers == [{"response": "6"}, {"response": "1", "balance": "97.90"}, {"response": "5"},
                            {"response": "5"}]
         listed = requests.get(f"{base}/_mock/faults", **J).json()["faults"]
         assert [(f["kind"], f["method"], f.get("per_minute")) for f in listed] == [("rate_limit", "priemnik.php", 2)]
@@ -128,7 +128,7 @@ def test_fixture_loads_a_scenario_and_asserts_calls(rent_mock, tmp_path):
     (tmp_path / "sms.toml").write_text('name = "codes"\ndescription = "x"\n'
                                        '[[events]]\non = "online"\ndo = "sms"\ntext = "code 77"\n')
     assert rent_mock.scenario(tmp_path / "sms.toml")["scenarios"] == ["lose", "codes"]
-    oid = rent_mock.call("create", dtype="week", dcount=1, country="RU", service="opt16")["data"]["id"]
+    oid = rent_mock.call("create", dtype="week", dcount=1, country="KZ", service="opt16")["data"]["id"]
     rent_mock.call("activate", id=oid)
     rent_mock.advance(86_400)
     assert rent_mock.call("activate", id=oid)["msg"] == "Phone number is not in the system"
@@ -137,12 +137,12 @@ def test_fixture_loads_a_scenario_and_asserts_calls(rent_mock, tmp_path):
     assert [c["method"] for c in rent_mock.calls()] == ["create", "activate", "activate", "delete"]
     rent_mock.assert_not_called("prolong")
     rent_mock.assert_not_called("activate", id=oid + 1)
-    assert rent_mock.spent() == Decimal("0.49")  # 3.43 paid; lost after a day: 6 unused days (2.94) refunded
+    assert rent_mock.spent() == Decimal("0.30")  # KZ: 2.10 paid; lost after a day: 6 unused days (1.80) refunded
     with pytest.raises(AssertionError) as missing:
         rent_mock.assert_called("prolong", id=oid)
     assert str(missing.value) == (
         f"expected prolong(id={oid}) at least once, it was called 0 times; this world's calls: create(dtype=week, "
-        f"dcount=1, country=RU, service=opt16), activate(id={oid}), activate(id={oid}), delete(id={oid})")
+        f"dcount=1, country=KZ, service=opt16), activate(id={oid}), activate(id={oid}), delete(id={oid})")
     with pytest.raises(AssertionError, match=rf"^expected no delete\(id={oid}\), it was called 1 times"):
         rent_mock.assert_not_called("delete", id=oid)
     with pytest.raises(AssertionError, match=r"^expected activate\(\) 1 times, it was called 2 times"):
@@ -152,6 +152,6 @@ def test_fixture_loads_a_scenario_and_asserts_calls(rent_mock, tmp_path):
 def test_fixture_spent_counts_what_rentals_cost(rent_mock):
     rent_mock.scenario("happy-path")
     for _ in range(2):
-        rent_mock.call("create", dtype="week", dcount=1, country="RU", service="opt16")
-    assert rent_mock.spent() == Decimal("6.86")
+        rent_mock.call("create", dtype="week", dcount=1, country="KZ", service="opt16")
+    assert rent_mock.spent() == Decimal("4.20")  # KZ opt16 in the live catalogue: 0.30 a day
 

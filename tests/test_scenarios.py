@@ -162,7 +162,7 @@ def test_the_balance_runs_out_after_the_first_rental(live):
     assert live.rent(**KZ)["status"] == 1
     assert live.rent(**KZ) == {"status": 0, "msg": "Balance is not enough"}
     ledger = [(e.kind, e.amount) for e in live.world.accounts[KEY].ledger]
-    assert ledger == [("initial", Decimal("100")), ("create", Decimal("3.43")), ("withdrawal", Decimal("96.57"))]
+    assert ledger == [("initial", Decimal("100")), ("create", Decimal("2.10")), ("withdrawal", Decimal("97.90"))]
 
 
 def test_stock_sells_out_in_the_asked_country_before_the_create_runs(mock):

@@ -67,7 +67,7 @@ def _with_procent(doc: dict, procent: int) -> dict:
 def test_a_discount_over_100_is_refused_by_a_control_body_a_catalogue_file_and_a_snapshot(client, hub, tmp_path):
     r = client.post("/_mock/catalogue/offers", json={"country": "RU", "service": "opt16", "procent": 101})
     assert r.status_code == 400 and r.get_json()["error"] == "procent: 101 is greater than the maximum of 100"
-    doc = json.loads(catalogue.files("mockserver.core").joinpath("data/catalogue.json").read_text())
+    doc = json.loads(catalogue.files("mockserver.core").joinpath("data/catalogue-reference.json").read_text())
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(_with_procent(doc, 101)))
     with pytest.raises(catalogue.CatalogueError) as caught:

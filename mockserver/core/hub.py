@@ -59,7 +59,8 @@ class Hub:
     def __init__(self, catalogue: Catalogue | dict[str, Catalogue], wall: Callable[[], float],
                  default: WorldConfig | None = None):
         self.catalogues = by_dialect(catalogue)  # a world starts from its dialect's (docs/evidence.md C10)
-        self.catalogue = self.catalogues["live"]
+        default = default or WorldConfig(accounts={"demo": Decimal("100")})
+        self.catalogue = self.catalogues.get(default.dialect, self.catalogues["live"])  # the default world's
         self.wall = wall  # the wall-time source real clocks read; injected so tests can freeze it
         self.lock = threading.RLock()
         self.worlds: dict[str, World] = {}
@@ -71,7 +72,7 @@ class Hub:
         self._capture = threading.local()
         self._publishing = threading.local()  # worlds this thread put in place and holds until logged
         self._names = itertools.count(1)
-        self.create_world(default or WorldConfig(accounts={"demo": Decimal("100")}), name=DEFAULT)
+        self.create_world(default, name=DEFAULT)
 
     def _next_id(self, world: World) -> int:
         with self._ids_lock:
