@@ -16,7 +16,7 @@ POLLING = '''
 import os, sys, time, requests
 api, key = os.environ["RENT_MOCK_API_URL"], os.environ["RENT_MOCK_APIKEY"]
 get = lambda **p: requests.get(api, params={"apikey": key, **p}, timeout=10).json()
-order = get(method="create", dtype="week", dcount=1, country="RU", service="opt16")["data"]
+order = get(method="create", dtype="week", dcount=1, country="KZ", service="opt16")["data"]
 get(method="activate", id=order["id"])
 limit = time.monotonic() + float(sys.argv[1])
 while time.monotonic() < limit:

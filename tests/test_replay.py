@@ -29,7 +29,7 @@ def recording(tmp_path_factory):
     try:
         rent(guarded.url, method="getcountries")
         requests.get(f"{guarded.url}/priemnik.php", params={"metod": "get_balance", "apikey": CLIENT_KEY}, timeout=10)
-        made = rent(guarded.url, method="create", apikey=CLIENT_KEY, dtype="week", dcount="1", country="RU",
+        made = rent(guarded.url, method="create", apikey=CLIENT_KEY, dtype="week", dcount="1", country="KZ",
                     service="opt16").json()["data"]
         rent(guarded.url, method="activate", apikey=CLIENT_KEY, id=str(made["id"]))
         rent(guarded.url, method="orders", apikey=CLIENT_KEY)

@@ -39,7 +39,7 @@ def test_serve_logs_every_call_on_the_console(tmp_path):
     base = next(line.split(": ", 1)[1].strip() for line in lines if "base URL" in line)
     try:
         api = f"{base}/api/rent.php"
-        requests.get(api, params={"method": "create", "apikey": KEY, "dtype": "week", "dcount": 1, "country": "RU",
+        requests.get(api, params={"method": "create", "apikey": KEY, "dtype": "week", "dcount": 1, "country": "KZ",
                                   "service": "opt16"}, timeout=10)
         requests.get(api, params={"method": "sms", "apikey": KEY, "id": 1}, timeout=10)
         requests.post(f"{base}/_mock/faults", json={"method": "orders", "kind": "http", "times": 1}, timeout=10)
