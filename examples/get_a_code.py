@@ -16,7 +16,7 @@ def call(method, **params):
     return answer.get("data")
 
 
-order = call("create", dtype="week", dcount=1, country="RU", service="opt16")
+order = call("create", dtype="week", dcount=1, country="KZ", service="opt16")
 call("activate", id=order["id"])
 deadline = time.monotonic() + 20  # seconds of wall time
 while time.monotonic() < deadline:
