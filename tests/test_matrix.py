@@ -31,16 +31,16 @@ def test_the_example_client_survives_some_scenarios_and_not_others(tmp_path):
     assert list(rows) == SIX and body["exit_code"] == 1 and body["speed"] == 600
     assert [n for n, r in rows.items() if r["survived"]] == ["happy-path", "slow-activation", "sms-other-service"]
     for name in ("happy-path", "slow-activation", "sms-other-service"):
-        assert rows[name]["verdict"] == "survived" and rows[name]["cost"]["total"] == "3.43"
+        assert rows[name]["verdict"] == "survived" and rows[name]["cost"]["total"] == "2.10"
         assert rows[name]["left"]["running"] == [] and rows[name]["output_tail"][0].startswith("code: Your code: ")
     # each scenario had a mock of its own: the first order is 40000 in every one
     assert rows["number-lost"]["verdict"] == (
         "failed as expected (--xfail): the client exited 1; left order 40000 running in state -1 (number lost): "
-        "2.94 of refund unclaimed (delete refunds a lost number's unused days)")
+        "1.8 of refund unclaimed (delete refunds a lost number's unused days)")
     assert rows["transport-truncated"]["verdict"] == (
-        "failed as expected (--xfail): the client exited 1; paid 3.43 for order 40000, whose create answer was cut "
+        "failed as expected (--xfail): the client exited 1; paid 2.1 for order 40000, whose create answer was cut "
         "or slow, and never named it again (a create retried blindly? list orders first)")
-    assert rows["transport-truncated"]["calls"] == 1 and rows["transport-truncated"]["left"]["unaccounted"] == "3.43"
+    assert rows["transport-truncated"]["calls"] == 1 and rows["transport-truncated"]["left"]["unaccounted"] == "2.10"
     assert rows["rate-limited"]["verdict"] == "FAILED: the client exited 1"
     assert rows["rate-limited"]["output_tail"][-1] == "orders refused: Too many requests"
     assert body["coverage"]["counts"] == {"held": 3, "broken": 1, "not applicable": 2, "NOT JUDGED": 0}

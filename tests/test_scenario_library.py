@@ -14,7 +14,7 @@ from mockserver.scenarios import format as fmt
 from mockserver.scenarios.docs import render
 from mockserver.server import ServeOptions
 from tests.conftest import KEY, serving
-from tests.test_scenarios import RU, Mock
+from tests.test_scenarios import KZ as RU, Mock  # KZ: in the live and the reference catalogue (C10)
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN = 60
@@ -22,7 +22,7 @@ MIN = 60
 
 @pytest.fixture
 def rented(shipped_catalogue, request):
-    """A live world with the scenario named by the test's parameter, one RU order activated."""
+    """A live world with the scenario named by the test's parameter, one KZ order activated."""
     def make(name: str, activate: bool = True):
         m = Mock(shipped_catalogue, dialect="live")
         assert m.load(name)[0] == 200
@@ -148,7 +148,7 @@ def test_balance_runs_out_after_the_first_rental(rented):
 def test_no_stock_in_the_asked_country(shipped_catalogue):
     m = Mock(shipped_catalogue, dialect="live")
     m.load("no-stock")
-    assert m.rent(**RU) == {"status": 0, "msg": "No free numbers for opt16 in RU"}
+    assert m.rent(**RU) == {"status": 0, "msg": "No free numbers for opt16 in KZ"}
     assert m.rent(**RU)["status"] == 0
     assert m.rent(**{**RU, "country": "UA", "service": "opt29"})["status"] == 1
 

@@ -60,7 +60,7 @@ class Hub:
                  default: WorldConfig | None = None):
         self.catalogues = by_dialect(catalogue)  # a world starts from its dialect's (docs/evidence.md C10)
         default = default or WorldConfig(accounts={"demo": Decimal("100")})
-        self.catalogue = self.catalogues.get(default.dialect, self.catalogues["live"])  # the default world's
+        self._dialect = default.dialect if default.dialect in self.catalogues else "live"
         self.wall = wall  # the wall-time source real clocks read; injected so tests can freeze it
         self.lock = threading.RLock()
         self.worlds: dict[str, World] = {}
@@ -73,6 +73,15 @@ class Hub:
         self._publishing = threading.local()  # worlds this thread put in place and holds until logged
         self._names = itertools.count(1)
         self.create_world(default, name=DEFAULT)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The server's catalogue: its default world's dialect's (a state file keeps it)."""
+        return self.catalogues[self._dialect]
+
+    @catalogue.setter
+    def catalogue(self, value: Catalogue) -> None:
+        self.catalogues[self._dialect] = value
 
     def _next_id(self, world: World) -> int:
         with self._ids_lock:
