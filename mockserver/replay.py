@@ -101,12 +101,14 @@ def restore(rt, store: Store, catalogue: str | None = None) -> int:
     meta = store.meta()
     covered: dict[str, int] = {}
     for name, last, doc in store.world_rows():
+        covered[name] = last
+        if doc is None:  # dropped while the checkpoint ran: its drop (and all before it) is covered
+            continue
         world = _load(store, hub, name, doc)
         try:
             hub.install(world)
         except ValueError as exc:
             raise StateError(f"{store.path}: checkpoint of world {name!r}: {exc}") from None
-        covered[name] = last
     hub.force_ids([])
     hub.install_counter(meta["next_id"])
     for seq, kind, name in store.kinds(meta["hub_seq"]):
@@ -163,15 +165,15 @@ def rebuild(rt, name: str) -> World | None:
     live, store = rt.hub, rt.store
     scratch = Hub(live.catalogues, live.wall, live.worlds[DEFAULT].config)
     scratch_rt = type(rt)(scratch, None)
-    meta = store.meta()
+    row, entries = store.history(name)  # one read: a checkpoint finishing meanwhile cannot split it
     covered: dict[str, int] = {}
-    row = store.world_row(name)
     if row is not None:
-        scratch.install(_load(store, scratch, name, row[1]))
         covered[name] = row[0]
+    if row is not None and row[1] is not None:
+        scratch.install(_load(store, scratch, name, row[1]))
     elif name != DEFAULT:
         scratch.worlds.pop(name, None)
-    _replay(scratch_rt, store, store.entries(meta["hub_seq"], world=name), covered)
+    _replay(scratch_rt, store, entries, covered)
     world = scratch.worlds.get(name)
     if world is not None:
         world.next_id = live._next_id

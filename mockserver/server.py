@@ -184,7 +184,8 @@ def make_server(opts: ServeOptions) -> Served:
         sys.setswitchinterval(0.0005)
         try:
             replayed = restore(rt, store, opts.catalogue)
-            store.checkpoint(hub)  # the file now holds the default world from its first start on
+            if replayed or not store.meta()["gen"]:  # else the checkpoint in force holds it all already
+                store.checkpoint(hub)  # the file holds the default world from its first start on
             load_scenarios(rt, opts.scenarios)
         except BaseException:
             store.close()  # let go of the file and its lock

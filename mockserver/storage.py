@@ -2,14 +2,20 @@
 
 Lock order (the hub's, extended): hub lock, then a world's lock, then the store's lock. Requests log
 under their world's lock; hub-wide operations (creating, dropping, replacing worlds) under the hub
-lock; a checkpoint holds the hub lock for its whole run and each world's lock while it copies it.
+lock, the world they put in place locked until they are logged (core/hub.py). A checkpoint never holds
+the hub lock for more than a moment: it notes the worlds and the log's end under it, then copies each
+world under that world's own lock alone, and writes outside both.
 
-Checkpoint consistency: a checkpoint starts at `hub_seq` (the log's last seq when it took the hub
-lock) and stores each world with `last_seq`, the log's last seq while that world's lock was held,
-so the row holds exactly that world's entries up to `last_seq`. Replay applies the entries after
-`hub_seq` whose world has no row or a row with a smaller `last_seq`. Rows are written one world at
-a time under a new generation number; the switch to it is one small transaction, so a crash in
-the middle leaves the previous checkpoint in force.
+Checkpoint consistency: a checkpoint starts at `hub_seq`, the log's last seq while it held the hub lock
+(every hub-wide operation up to it is logged and in place), with the names of the worlds then. It
+stores each of them with `last_seq`, the log's last seq while that world's lock was held, so the row
+holds exactly that world's entries up to `last_seq` (they are logged under that lock). A world replaced
+meanwhile (reset, snapshot PUT) is copied as it is in place; one dropped meanwhile is stored as a
+tombstone (doc `null`) with the log's last seq read under the hub lock, so its drop is covered. Replay
+applies the entries after `hub_seq` whose world has no row or a row with a smaller `last_seq`: worlds
+created after `hub_seq` come from the log. Rows are written a batch at a time under a new generation
+number; the switch to it is one small transaction, so a crash in the middle leaves the previous
+checkpoint in force. Each row's catalogue is written as what differs from the file's own (item 7).
 """
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ CREATE TABLE IF NOT EXISTS worlds (gen INTEGER NOT NULL, name TEXT NOT NULL, las
     doc TEXT NOT NULL, PRIMARY KEY (gen, name));
 CREATE TABLE IF NOT EXISTS catalogue (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
 """
-BATCH_BYTES = 4 << 20  # checkpoint rows are committed in batches of about this size
+BATCH_BYTES = 1 << 20  # checkpoint rows are committed in batches of about this size (a log write waits for one)
 
 
 class StateError(ValueError):
@@ -159,8 +165,9 @@ class Store:
             self.db.execute("INSERT OR IGNORE INTO catalogue (id, doc) VALUES (1, ?)",
                             (json.dumps(doc, separators=(",", ":"), ensure_ascii=False),))
 
-    def world_rows(self) -> Iterator[tuple[str, int, dict]]:
-        """(name, last_seq, snapshot) of every world in the checkpoint in force, one at a time."""
+    def world_rows(self) -> Iterator[tuple[str, int, dict | None]]:
+        """(name, last_seq, snapshot) of every world in the checkpoint in force, one at a time (snapshot
+        None: the world was dropped while that checkpoint ran)."""
         if self._legacy is not None:
             last, doc = self._legacy
             for data in doc.get("worlds", []):
@@ -170,21 +177,27 @@ class Store:
         for name, last, text in cursor:
             yield name, last, self._json(text, f"the checkpoint of world {name!r}")
 
-    def world_row(self, name: str) -> tuple[int, dict] | None:
-        """(last_seq, snapshot) of one world in the checkpoint in force, or None."""
+    def history(self, name: str) -> tuple[tuple[int, dict | None] | None, list[tuple]]:
+        """World `name`'s row in the checkpoint in force (or None) and the log entries after that
+        checkpoint naming it, read together (a checkpoint switching meanwhile cannot split them)."""
         with self.lock:
+            hub_seq = self.meta()["hub_seq"]
             row = self.db.execute("SELECT last_seq, doc FROM worlds WHERE gen = ? AND name = ?",
                                   (self.gen, name)).fetchone()
-        return (row[0], self._json(row[1], f"the checkpoint of world {name!r}")) if row else None
+            entries = self._entries(hub_seq, name)
+        return (row[0], self._json(row[1], f"the checkpoint of world {name!r}")) if row else None, entries
 
     def entries(self, after: int, world: str | None = None) -> list[tuple]:
         """Log entries with seq above `after` (only those naming `world` when given), in order."""
+        with self.lock:
+            return self._entries(after, world)
+
+    def _entries(self, after: int, world: str | None) -> list[tuple]:
         query = "SELECT seq, kind, name, world, body, now, ids, clock FROM log WHERE seq > ?"
         args: tuple = (after,)
         if world is not None:
             query, args = query + " AND world = ?", (after, world)
-        with self.lock:
-            return self.db.execute(query + " ORDER BY seq", args).fetchall()
+        return self.db.execute(query + " ORDER BY seq", args).fetchall()
 
     def kinds(self, after: int) -> list[tuple[int, str, str]]:
         """(seq, kind, name) of every log entry above `after`, to check replay can apply them all."""
@@ -192,19 +205,19 @@ class Store:
             return self.db.execute("SELECT seq, kind, name FROM log WHERE seq > ? ORDER BY seq", (after,)).fetchall()
 
     def checkpoint(self, hub: Hub) -> int:
-        """Write every world, one row each, and drop the log entries they cover; returns entries dropped."""
-        with self._checkpointing, hub.lock:
+        """Write every world, one row each, and drop the log entries they cover; returns entries dropped.
+        Other calls go on meanwhile (see the module's docstring for why the rows stay consistent)."""
+        with self._checkpointing:
+            with hub.lock:  # a moment: the worlds there are, and the log's end
+                with self.lock:
+                    hub_seq, covered, gen = self.seq, self.pending, self.gen + 1
+                names = sorted(hub.worlds)
             with self.lock:
-                hub_seq, covered, gen = self.seq, self.pending, self.gen + 1
                 self.db.execute("DELETE FROM worlds WHERE gen >= ?", (gen,))  # left by a checkpoint cut short
             batch: list[tuple] = []
             size = 0
-            for name in sorted(hub.worlds):
-                world = hub.worlds[name]
-                with world.lock:
-                    with self.lock:
-                        last = self.seq
-                    data = dump_world(world)
+            for name in names:
+                last, data = self._copy(hub, name)
                 text = json.dumps(data, separators=(",", ":"))
                 del data  # keep one world's copy in memory at a time
                 batch.append((gen, name, last, text))
@@ -218,11 +231,38 @@ class Store:
                 meta["high_seq"] = self.seq
                 self._transaction(
                     ("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items())),
-                    ("DELETE FROM worlds WHERE gen <> ?", [(gen,)]), ("DELETE FROM log WHERE seq <= ?", [(hub_seq,)]),
-                    ("DROP TABLE IF EXISTS checkpoint", None))
+                    ("DELETE FROM log WHERE seq <= ?", [(hub_seq,)]), ("DROP TABLE IF EXISTS checkpoint", None))
                 self.gen, self._legacy = gen, None
                 self.pending -= covered
+            self._drop_rows_before(gen)
         return covered
+
+    def _drop_rows_before(self, gen: int) -> None:
+        """Delete the rows of checkpoints before `gen` a few at a time (deleting thousands at once held the
+        file's lock, and every log write with it, for a fifth of a second)."""
+        while True:
+            with self.lock:
+                gone = self.db.execute("DELETE FROM worlds WHERE rowid IN (SELECT rowid FROM worlds WHERE gen < ? "
+                                       "LIMIT 100)", (gen,)).rowcount
+            if not gone:
+                return
+
+    def _copy(self, hub: Hub, name: str) -> tuple[int, dict | None]:
+        """(last_seq, the world as JSON data) of the world called `name` now; data None once it is dropped."""
+        while True:
+            world = hub.worlds.get(name)
+            if world is None:
+                with hub.lock:  # its drop is logged by the time the hub lock is free
+                    if name not in hub.worlds:
+                        with self.lock:
+                            return self.seq, None
+                continue
+            with world.lock:
+                if world.retired:  # replaced meanwhile: copy the one in place
+                    continue
+                with self.lock:
+                    last = self.seq
+                return last, dump_world(world, hub.catalogue)
 
     def _write_rows(self, rows: list[tuple]) -> None:
         if rows:

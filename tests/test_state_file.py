@@ -183,7 +183,7 @@ def test_when_the_file_cannot_be_read_back_either_every_later_write_is_refused(t
     s = InProcess(str(tmp_path / "state.db"))
     world = s.hub.worlds["default"]
     _failing(s.store, sqlite3.OperationalError("disk I/O error"))
-    s.store.world_row = lambda name: (_ for _ in ()).throw(sqlite3.DatabaseError("database disk image is malformed"))
+    s.store.history = lambda name: (_ for _ in ()).throw(sqlite3.DatabaseError("database disk image is malformed"))
     r = s.client.get("/api/rent.php", query_string=CREATE)
     assert r.status_code == 500
     assert r.get_json()["msg"] == (

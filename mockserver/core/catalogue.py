@@ -49,6 +49,12 @@ CATALOGUE_SCHEMA = obj({
     "paypal": obj({"canada_days": array({"type": "object"}), "min_days": WHOLE}, closed=False),
 }, ["services", "countries"], closed=False)
 CATALOGUE_CHECK = Checker(CATALOGUE_SCHEMA)
+# A catalogue as a state file's row keeps it: what differs from the server's (`Catalogue.compact_doc`).
+COMPACT_SCHEMA = obj({"base": {"const": True}, "codes": array(NAME, uniqueItems=True),
+                      "services": {"anyOf": [{"type": "null"}, CATALOGUE_SCHEMA["properties"]["services"]]},
+                      "countries": mapping(CATALOGUE_SCHEMA["properties"]["countries"]["items"]),
+                      "paypal": CATALOGUE_SCHEMA["properties"]["paypal"]},
+                     ["base", "codes", "services", "countries", "paypal"])
 
 
 class CatalogueError(ValueError):
@@ -195,17 +201,42 @@ class Catalogue:
         return {
             "version": 1,
             "services": [{"code": s.code, "name": s.name, "img": s.img} for s in self.services.values()],
-            "countries": [{
-                "code": c.code, "iso": c.iso, "name": c.name, "rent_switch_type": c.switch_type,
-                "rent_avail_prolong": c.avail_prolong, "url_country_name": c.url_name,
-                "number_form": c.number_form,
-                "providers": [{"name": p, "lease_days": d} for p, d in c.leases.items()],
-                "services": {code: {"price_day": str(o.price_day), "procent_days": o.procent_days,
-                                    "procent": o.procent, "day_step": o.day_step, "stock": dict(o.stock)}
-                             for code, o in c.offers.items()},
-            } for c in self.countries.values()],
+            "countries": [_country_doc(c) for c in self.countries.values()],
             "paypal": {"canada_days": [dict(d) for d in self.paypal_days], "min_days": self.paypal_min_days},
         }
+
+    def compact_doc(self, base: "Catalogue") -> dict:
+        """What differs from `base` (the server's catalogue): countries and services this catalogue still
+        shares with it are named, not written (a state file's rows; `expand_doc` puts them back)."""
+        base.freeze()
+        return {"base": True, "codes": list(self.countries),
+                "services": None if self.services is base.services else self.to_doc()["services"],
+                "countries": {code: _country_doc(c) for code, c in self.countries.items()
+                              if base.countries.get(code) is not c},
+                "paypal": {"canada_days": [dict(d) for d in self.paypal_days], "min_days": self.paypal_min_days}}
+
+
+def _country_doc(c: Country) -> dict:
+    return {
+        "code": c.code, "iso": c.iso, "name": c.name, "rent_switch_type": c.switch_type,
+        "rent_avail_prolong": c.avail_prolong, "url_country_name": c.url_name, "number_form": c.number_form,
+        "providers": [{"name": p, "lease_days": d} for p, d in c.leases.items()],
+        "services": {code: {"price_day": str(o.price_day), "procent_days": o.procent_days, "procent": o.procent,
+                            "day_step": o.day_step, "stock": dict(o.stock)} for code, o in c.offers.items()},
+    }
+
+
+def expand_doc(compact: dict, base: Catalogue) -> dict:
+    """The whole document of a `compact_doc` (checked against COMPACT_SCHEMA), with `base`'s entries."""
+    docs = base.freeze()
+    countries = []
+    for code in compact["codes"]:
+        entry = compact["countries"].get(code) or docs["countries"].get(code)
+        if entry is None:
+            raise CatalogueError(f"codes: {code!r} is neither written nor a country of the server's catalogue")
+        countries.append(entry)
+    services = docs["services"] if compact["services"] is None else compact["services"]
+    return {"version": 1, "services": services, "countries": countries, "paypal": compact["paypal"]}
 
 
 def _need(entry: dict, key: str, where: str):
@@ -290,7 +321,8 @@ def parse(doc: dict, base: Catalogue | None = None, checked: bool = False) -> Ca
     for entry in _need(doc, "countries", "catalogue"):
         code = entry.get("code") if isinstance(entry, dict) else None
         same = isinstance(code, str) and known["countries"].get(code) == entry
-        if same and all(s in services for s in entry["services"]):
+        # an entry of the base's with the base's own services needs no check that its services exist
+        if same and (services is base.services or all(s in services for s in entry["services"])):
             countries[code] = base.countries[code]
             continue
         country = _country(entry, services)

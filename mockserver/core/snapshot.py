@@ -19,7 +19,7 @@ from typing import Callable
 from contracts.registry import DIALECTS, METHODS
 
 from .accounts import CREDIT_KINDS, DEBIT_KINDS, Account, Entry
-from .catalogue import CATALOGUE_SCHEMA, Catalogue, CatalogueError, parse
+from .catalogue import CATALOGUE_SCHEMA, COMPACT_SCHEMA, Catalogue, CatalogueError, expand_doc, parse
 from .clock import load_clock
 from .invariants import EVENT_KINDS, STATES, problems
 from .money import parse_amount
@@ -113,27 +113,37 @@ PARTS: tuple[tuple[str, dict, Callable[[World], object]], ...] = (
 SNAPSHOT_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": f"smspva-rent-mock world snapshot, version {VERSION}",
-    "description": "GET/PUT /_mock/worlds/<world>/snapshot, and each world of a --state file's checkpoint.",
+    "description": "GET/PUT /_mock/worlds/<world>/snapshot, and each world of a --state file's checkpoint (whose "
+                   "catalogue is written as $defs/compact_catalogue: what differs from the file's own).",
     **obj({key: schema for key, schema, _ in PARTS}, [key for key, _, _ in PARTS if key not in OPTIONAL]),
+    "$defs": {"compact_catalogue": COMPACT_SCHEMA},
 }
 _CHECK = Checker(SNAPSHOT_SCHEMA)
+_COMPACT_CHECK = Checker({**SNAPSHOT_SCHEMA, "properties": {**SNAPSHOT_SCHEMA["properties"],
+                                                            "catalogue": {"$ref": "#/$defs/compact_catalogue"}}})
 
 
-def dump_world(world: World) -> dict:
-    """Everything in a world, clock and RNG included, as JSON-ready data (the parts of PARTS)."""
+def dump_world(world: World, base: Catalogue | None = None) -> dict:
+    """Everything in a world, clock and RNG included, as JSON-ready data (the parts of PARTS); with `base`
+    (the server's catalogue), the catalogue as what differs from it (a state file's row)."""
     with world.lock:
-        return {key: write(world) for key, _, write in PARTS}
+        return {key: world.catalogue.compact_doc(base) if key == "catalogue" and base is not None else write(world)
+                for key, _, write in PARTS}
 
 
 def load_world(doc: dict, name: str, next_id: Callable[[World], int], wall: Callable[[], float],
                base: Catalogue | None = None) -> World:
-    """Rebuild a world called `name` from `dump_world` output (sharing what its catalogue has as `base` has it)."""
+    """Rebuild a world called `name` from `dump_world` output (sharing what its catalogue has as `base` has it;
+    with `base`, a catalogue written as what differs from it is read too)."""
     if not isinstance(doc, dict) or doc.get("version") != VERSION:
         raise SnapshotError(f"snapshot version must be {VERSION}")
-    found = _CHECK.first(doc)
+    compact = base is not None and isinstance(doc.get("catalogue"), dict) and "base" in doc["catalogue"]
+    found = (_COMPACT_CHECK if compact else _CHECK).first(doc)
     if found:
         raise SnapshotError(found)
     try:
+        if compact:
+            doc = {**doc, "catalogue": expand_doc(doc["catalogue"], base)}
         world = _build(doc, name, next_id, wall, base)
     except SnapshotError:
         raise
