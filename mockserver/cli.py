@@ -23,6 +23,7 @@ from .core.money import wire
 from .replay_cli import replay
 from .scenario_cli import scenarios
 from .server import ServeOptions, default_apikey, make_server
+from .storage import StateError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})  # every subcommand inherits -h
@@ -94,14 +95,41 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     except (CatalogueError, ValueError, OSError, sqlite3.Error) as exc:
         click.echo(f"rent-mock: {exc}", err=True)
         sys.exit(2)
+    world = served.hub.worlds[DEFAULT]
+    clash = _state_clash(click.get_current_context(), world.config, dialect, clock_mode)
+    if clash:
+        _close(served)
+        click.echo(f"rent-mock: {clash}", err=True)
+        sys.exit(2)
+    # docker stop sends SIGTERM: stop as cleanly as on Ctrl-C (set before the banner tells anyone it runs)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _banner(served, host, state)
+        served.server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stopped = _close(served)
+    if stopped is not None:
+        click.echo(f"rent-mock: {stopped}", err=True)
+        sys.exit(1)
+    click.echo("rent-mock stopped.")
+
+
+def _close(served) -> str | None:
+    """Stop the server; why its state file could not be closed cleanly, in one line (None when it could)."""
+    try:
+        served.close()
+    except StateError as exc:
+        return str(exc)
+    return None
+
+
+def _banner(served, host: str, state: str | None) -> None:
+    """What the server serves, and how to reach it."""
     server, hub = served.server, served.hub
     key = default_apikey(hub)
     world = hub.worlds[DEFAULT]
-    clash = _state_clash(click.get_current_context(), world.config, dialect, clock_mode)
-    if clash:
-        served.close()
-        click.echo(f"rent-mock: {clash}", err=True)
-        sys.exit(2)
     base = f"http://{host}:{server.effective_port}"
     # the truth, which with --state is the file's default world, not the options' defaults
     click.echo(f"smspva-rent-mock serving {base}/api/rent.php ({world.config.dialect} dialect, "
@@ -119,15 +147,6 @@ def serve(host, port, seed, clock_mode, speed, dialect, catalogue, apikey, balan
     click.echo(f"  try       : curl '{base}/api/rent.php?method=orders&apikey={key}'")
     click.echo("Ctrl-C stops it.", nl=True)
     sys.stdout.flush()
-    # docker stop sends SIGTERM: stop as cleanly as on Ctrl-C.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        served.close()
-        click.echo("rent-mock stopped.")
 
 
 def _state_clash(ctx: click.Context, config, dialect: str, clock: str) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import sqlite3
 import sys
 import threading
 import time
@@ -17,8 +18,9 @@ from .core.world import WorldConfig
 from .http.app import MAX_BODY, create_app
 from .http.runtime import JOURNAL_MAX, JOURNAL_TOTAL, MAX_SNAPSHOT, MAX_WORLDS, Runtime
 from .listener import create_server, waitress_options
+from .checkpoints import Checkpoints
 from .replay import restore
-from .storage import Store
+from .storage import StateError, Store
 
 
 DEFAULT_SEED = 1  # the default world's seed when --seed is not given
@@ -124,6 +126,16 @@ def build_hub(opts: ServeOptions) -> Hub:
     return Hub(cat, wall_time, config)
 
 
+def start_checkpoint(store: Store, hub: Hub) -> None:
+    """The checkpoint after a replay (and the first one: the file then holds the default world); a failure
+    is a StateError naming the file."""
+    try:
+        store.checkpoint(hub)
+    except sqlite3.Error as exc:
+        raise StateError(f"{store.path}: the checkpoint after loading could not be written ({type(exc).__name__}: "
+                         f"{exc}); the file is as it was: every acknowledged write is in its log") from None
+
+
 class Served:
     """A running server's parts: the waitress server, the hub, the runtime, the store (or None)."""
 
@@ -132,21 +144,31 @@ class Served:
         self._stop = threading.Event()
         self._compactor = None
         if self.store is not None:
-            self._compactor = threading.Thread(target=self._compact, daemon=True, name="rent-mock-checkpoint")
+            self.checkpoints = Checkpoints(self.store, self.hub, rt.checkpoint_every, _to_stderr)
+            self._compactor = threading.Thread(target=self.checkpoints.run, args=(self._stop,), daemon=True,
+                                               name="rent-mock-checkpoint")
             self._compactor.start()
 
-    def _compact(self, every: float = 2.0) -> None:
-        while not self._stop.wait(every):
-            if self.store.pending >= self.rt.checkpoint_every:
-                self.store.checkpoint(self.hub)
-
     def close(self) -> None:
-        """Stop serving; with a store, write a final checkpoint."""
+        """Stop serving; with a store, write a final checkpoint. Raises StateError, naming the file, when
+        that checkpoint cannot be written (the file is closed anyway: its log holds every write)."""
         self._stop.set()
         stop_waitress(self.server)
-        if self.store is not None:
+        if self.store is None:
+            return
+        self._compactor.join()  # a checkpoint it runs now finishes first
+        try:
             self.store.checkpoint(self.hub)
+        except Exception as exc:  # noqa: BLE001 - one line for whoever stopped the server
+            raise StateError(f"{self.store.path}: the final checkpoint could not be written ({type(exc).__name__}: "
+                             f"{exc}); every acknowledged write is in its log and is replayed at the next start") \
+                from None
+        finally:
             self.store.close()
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def stop_waitress(server) -> None:
@@ -185,7 +207,7 @@ def make_server(opts: ServeOptions) -> Served:
         try:
             replayed = restore(rt, store, opts.catalogue)
             if replayed or not store.meta()["gen"]:  # else the checkpoint in force holds it all already
-                store.checkpoint(hub)  # the file holds the default world from its first start on
+                start_checkpoint(store, hub)
             load_scenarios(rt, opts.scenarios)
         except BaseException:
             store.close()  # let go of the file and its lock

@@ -279,7 +279,8 @@ class Store:
                 else:
                     self.db.executemany(sql, rows)
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have rolled back by itself (a full disk): keep the cause
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
