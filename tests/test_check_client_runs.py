@@ -78,3 +78,20 @@ def test_paths_and_options_are_checked_before_the_client_runs(tmp_path):
     done = check("--scenario", "no-such", "--", *touch)
     assert done.returncode == 2 and "unknown scenario 'no-such'" in done.stderr
     assert not marker.exists()
+
+
+def test_one_run_with_a_scenario_scripts_its_world(tmp_path):
+    from mockserver.check_client import RunOptions, run_client
+
+    client = tmp_path / "twice.py"
+    client.write_text(
+        "import os, requests\n"
+        "api, key = os.environ['RENT_MOCK_API_URL'], os.environ['RENT_MOCK_APIKEY']\n"
+        "rent = dict(method='create', apikey=key, dtype='week', dcount=1, country='RU', service='opt16')\n"
+        "print(os.environ['RENT_MOCK_SCENARIO'])\n"
+        "for _ in range(2):\n"
+        "    print(requests.get(api, params=rent, timeout=10).json().get('msg', 'rented'))\n")
+    run = run_client([sys.executable, str(client)], RunOptions(clock="manual", scenarios=("balance-runs-out",),
+                                                               capture=True))
+    assert run.output.splitlines() == ["balance-runs-out", "rented", "Balance is not enough"]
+    assert run.cost["total"] == "3.43" and run.exit_code == 0 and run.problems() == []
