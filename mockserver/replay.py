@@ -11,7 +11,7 @@ from .control.ops import OPS, ControlError, run as run_control
 from .core.catalogue import CatalogueError, parse
 from .core.clock import ManualClock, load_clock
 from .core.hub import DEFAULT, Hub
-from .core.snapshot import SnapshotError, load_world
+from .core.snapshot import SnapshotError, dialect_of, load_world
 from .core.world import World
 from .http.rent import dispatch
 from .storage import StateError, Store
@@ -36,7 +36,7 @@ def _reason(exc: Exception) -> str:
 
 def _load(store: Store, hub: Hub, name: str, doc: dict) -> World:
     try:
-        return load_world(doc, name, hub._next_id, hub.wall, hub.catalogue)
+        return load_world(doc, name, hub._next_id, hub.wall, hub.catalogue_for(dialect_of(doc)))
     except SnapshotError as exc:
         raise StateError(f"{store.path}: checkpoint of world {name!r}: {exc}") from None
 
@@ -69,27 +69,47 @@ def difference(given: dict, kept: dict) -> str | None:
 
 
 def settle_catalogue(rt, store: Store, given: str | None) -> str | None:
-    """Make the hub's catalogue the one the file's worlds were made with (a logged creation or reset is
-    rebuilt from it, so it is part of the state): a file that keeps none keeps the hub's from now on; a
-    --catalogue `given` that differs is refused, naming the first difference; a shipped catalogue that
-    differs (another release) gives way to the file's, and the returned note says so."""
+    """Make the hub's catalogues the ones the file's worlds were made with, dialect by dialect (a logged
+    creation or reset is rebuilt from its dialect's, so they are part of the state): a dialect the file
+    keeps none for keeps the hub's from now on; a --catalogue `given` that differs is refused, naming the
+    first difference; a shipped one that differs (another release) gives way to the file's, and the
+    returned note says so."""
     hub = rt.hub
-    ours, kept = hub.catalogue.to_doc(), store.catalogue()
-    if kept is None:
-        store.keep_catalogue(ours)
+    kept, old = store.catalogues()
+    if old is not None:  # an earlier version kept the server's one alone (for every dialect sharing it)
+        kept = {**{d: old for d, c in hub.catalogues.items() if c is hub.catalogue}, **kept}
+    docs: dict[int, dict] = {}
+    fresh, differ = {}, {}
+    for dialect, catalogue in sorted(hub.catalogues.items()):
+        if id(catalogue) not in docs:  # dialects sharing one catalogue write it once
+            docs[id(catalogue)] = catalogue.to_doc()
+        ours = docs[id(catalogue)]
+        if dialect not in kept:
+            fresh[dialect] = ours
+        elif (what := difference(ours, kept[dialect])) is not None:
+            differ[dialect] = what
+    if fresh:
+        store.keep_catalogues(fresh)
+    if not differ:
         return None
-    what = difference(ours, kept)
-    if what is None:
-        return None
+    what = next(iter(differ.values()))
+    dialects = "" if len(differ) == len(hub.catalogues) else f"{', '.join(differ)} worlds: "  # say which, if not all
     if given is not None:
         raise StateError(f"{store.path} keeps the catalogue its worlds were made with, and --catalogue {given} "
-                         f"differs ({what}); start without --catalogue to use the file's, or use a new --state file")
-    try:
-        hub.catalogue = parse(kept)
-    except CatalogueError as exc:
-        raise StateError(f"{store.path}: its catalogue: {exc}") from None
-    hub.reset(DEFAULT)  # built from the shipped one a moment ago; a checkpoint row, if any, replaces it
-    return f"the state file's own (the shipped one differs: {what})"
+                         f"differs ({dialects}{what}); start without --catalogue to use the file's, or use a new "
+                         "--state file")
+    parsed: dict[str, object] = {}  # dialects whose kept catalogues are alike share one, as the shipped ones do
+    for dialect in differ:
+        text = json.dumps(kept[dialect], sort_keys=True)
+        if text not in parsed:
+            try:
+                parsed[text] = parse(kept[dialect])
+            except CatalogueError as exc:
+                raise StateError(f"{store.path}: its {dialect} catalogue: {exc}") from None
+        hub.catalogues[dialect] = parsed[text]
+    if hub.worlds[DEFAULT].config.dialect in differ:
+        hub.reset(DEFAULT)  # built from the shipped one a moment ago; a checkpoint row, if any, replaces it
+    return f"the state file's own (the shipped one differs: {dialects}{what})"
 
 
 def restore(rt, store: Store, catalogue: str | None = None) -> int:

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS log (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS worlds (gen INTEGER NOT NULL, name TEXT NOT NULL, last_seq INTEGER NOT NULL,
     doc TEXT NOT NULL, PRIMARY KEY (gen, name));
-CREATE TABLE IF NOT EXISTS catalogue (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS catalogues (dialect TEXT PRIMARY KEY, doc TEXT NOT NULL);
 """
 BATCH_BYTES = 1 << 20  # checkpoint rows are committed in batches of about this size (a log write waits for one)
 
@@ -152,18 +152,23 @@ class Store:
             self.seq = seq
             self.pending += 1
 
-    def catalogue(self) -> dict | None:
-        """The catalogue the file's worlds are made from (what creations and resets in the log rebuild
-        with), or None for a file written before it was kept."""
+    def catalogues(self) -> tuple[dict[str, dict], dict | None]:
+        """The catalogues the file's worlds are made from, by dialect (what creations and resets in the
+        log rebuild with), and the single one files of an earlier version kept (or None)."""
         with self.lock:
-            row = self.db.execute("SELECT doc FROM catalogue WHERE id = 1").fetchone()
-        return self._json(row[0], "the catalogue") if row else None
+            rows = self.db.execute("SELECT dialect, doc FROM catalogues").fetchall()
+            old = None
+            if self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='catalogue'").fetchone():
+                old = self.db.execute("SELECT doc FROM catalogue WHERE id = 1").fetchone()
+        kept = {dialect: self._json(text, f"the {dialect} catalogue") for dialect, text in rows}
+        return kept, self._json(old[0], "the catalogue") if old else None
 
-    def keep_catalogue(self, doc: dict) -> None:
-        """Keep `doc` as the file's catalogue (written once, before any log entry made from it)."""
+    def keep_catalogues(self, docs: dict[str, dict]) -> None:
+        """Keep these catalogues for their dialects (each written once, before any log entry made from it)."""
         with self.lock:
-            self.db.execute("INSERT OR IGNORE INTO catalogue (id, doc) VALUES (1, ?)",
-                            (json.dumps(doc, separators=(",", ":"), ensure_ascii=False),))
+            self._transaction(("INSERT OR IGNORE INTO catalogues (dialect, doc) VALUES (?, ?)",
+                               [(d, json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
+                                for d, doc in docs.items()]))
 
     def world_rows(self) -> Iterator[tuple[str, int, dict | None]]:
         """(name, last_seq, snapshot) of every world in the checkpoint in force, one at a time (snapshot
@@ -262,7 +267,7 @@ class Store:
                     continue
                 with self.lock:
                     last = self.seq
-                return last, dump_world(world, hub.catalogue)
+                return last, dump_world(world, hub.catalogue_for(world.config.dialect))
 
     def _write_rows(self, rows: list[tuple]) -> None:
         if rows:

@@ -4,9 +4,11 @@ logged creation or reset is rebuilt from it after a crash, whatever catalogue th
 import json
 import sqlite3
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
+from mockserver.core import catalogue
 from mockserver.storage import StateError
 from tests.state_helpers import InProcess, refused
 
@@ -14,8 +16,8 @@ WEEK = {"method": "create", "dtype": "week", "dcount": 1, "country": "RU", "serv
 
 
 def _catalogue(tmp_path, name: str, price: str) -> str:
-    """The shipped catalogue with RU opt16 at `price` a day, as a file."""
-    doc = json.loads(files("mockserver.core").joinpath("data/catalogue.json").read_text(encoding="utf-8"))
+    """The shipped reference catalogue with RU opt16 at `price` a day, as a file."""
+    doc = json.loads(files("mockserver.core").joinpath("data/catalogue-reference.json").read_text(encoding="utf-8"))
     ru = next(c for c in doc["countries"] if c["code"] == "RU")
     ru["services"]["opt16"]["price_day"] = price
     path = tmp_path / name
@@ -60,19 +62,59 @@ def test_a_crashed_file_replays_with_the_catalogue_its_worlds_were_made_with(tmp
     s.stop()
 
 
-def test_a_file_from_before_the_catalogue_was_kept_keeps_the_one_it_starts_with(tmp_path):
-    path = str(tmp_path / "state.db")
-    s = InProcess(path)
-    s.stop()
+def _sql(path: str, *statements) -> None:
     db = sqlite3.connect(path)
-    assert db.execute("SELECT COUNT(*) FROM catalogue").fetchone() == (1,)
-    db.execute("DROP TABLE catalogue")
+    for statement in statements:
+        db.execute(*statement)
     db.commit()
     db.close()
-    mine = _catalogue(tmp_path, "mine.json", "10.01")
+
+
+def test_a_file_from_before_the_catalogues_were_kept_keeps_the_ones_it_starts_with(tmp_path):
+    path = str(tmp_path / "state.db")
+    mine, other = _catalogue(tmp_path, "mine.json", "10.01"), _catalogue(tmp_path, "other.json", "3.00")
+    s = InProcess(path)
+    s.stop()
+    assert sqlite3.connect(path).execute("SELECT dialect FROM catalogues ORDER BY dialect").fetchall() == [
+        ("documented",), ("live",), ("sdk",)]
+    _sql(path, ("DROP TABLE catalogues",))
     s = InProcess(path, catalogue=mine)
     assert s.rt.catalogue_note is None
     s.stop()
     with pytest.raises(StateError) as caught:
-        InProcess(path, catalogue=_catalogue(tmp_path, "other.json", "3.00"))
-    assert "price_day 3.00 given, 10.01 in the file" in str(caught.value)
+        InProcess(path, catalogue=other)
+    assert "(country RU, service opt16: price_day 3.00 given, 10.01 in the file)" in str(caught.value)
+    # the version before kept one catalogue, in a table of its own
+    _sql(path, ("DROP TABLE catalogues",), ("CREATE TABLE catalogue (id INTEGER PRIMARY KEY, doc TEXT NOT NULL)",),
+         ("INSERT INTO catalogue VALUES (1, ?)", (json.dumps(catalogue.load(mine).to_doc()),)))
+    with pytest.raises(StateError) as caught:
+        InProcess(path, catalogue=other)
+    assert "(country RU, service opt16: price_day 3.00 given, 10.01 in the file)" in str(caught.value)
+
+
+def test_worlds_of_another_dialect_keep_their_dialect_s_catalogue(tmp_path, monkeypatch):
+    # live worlds start from the live catalogue, documented ones (the helpers' default world) from the
+    # reference one: the file keeps both
+    path = str(tmp_path / "state.db")
+    s = InProcess(path)
+    assert s.client.post("/_mock/worlds", json={"world": "l", "apikey": "kl", "balance": "100",
+                                                "dialect": "live"}).status_code == 201
+    kz = {"method": "create", "dtype": "week", "dcount": 1, "country": "KZ", "service": "opt51"}
+    assert s.rent(**kz, apikey="kl")["status"] == 1
+    acknowledged = _balance(s, "kl")
+    s.crash()
+    shipped = catalogue.shipped
+
+    def newer():  # a release whose live catalogue raised KZ opt51
+        out = shipped()
+        doc = out["live"].to_doc()
+        next(c for c in doc["countries"] if c["code"] == "KZ")["services"]["opt51"]["price_day"] = "5.55"
+        out["live"] = catalogue.parse(doc)
+        return out
+
+    monkeypatch.setattr(catalogue, "shipped", newer)
+    s = InProcess(path)
+    assert s.rt.catalogue_note == ("the state file's own (the shipped one differs: live worlds: country KZ, "
+                                   "service opt51: price_day 5.55 given, 0.79 in the file)")
+    assert _balance(s, "kl") == acknowledged == 94.47  # 100 - 7 x 0.79
+    s.stop()

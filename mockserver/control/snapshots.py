@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..core.hub import name_problem
-from ..core.snapshot import SnapshotError, dump_world, load_world
+from ..core.snapshot import SnapshotError, dialect_of, dump_world, load_world
 from .ops import ControlError, check_dialect, op, room_for_a_world
 
 
@@ -22,7 +22,8 @@ def put_snapshot(rt, body):
     if name not in rt.hub.worlds:
         room_for_a_world(rt)
     try:
-        world = load_world(body.get("snapshot"), name, rt.hub._next_id, rt.hub.wall, rt.hub.catalogue)
+        doc = body.get("snapshot")
+        world = load_world(doc, name, rt.hub._next_id, rt.hub.wall, rt.hub.catalogue_for(dialect_of(doc)))
     except SnapshotError as exc:
         raise ControlError(400, f"snapshot: {exc}") from None
     check_dialect(world.config.dialect, world.config.overrides)

@@ -125,8 +125,12 @@ class Hub:
         if config.refund not in REFUND_POLICIES:
             raise ValueError(f"refund must be one of {', '.join(REFUND_POLICIES)}")
         clock = make_clock(config.clock, config.start, self.wall, config.speed)
-        catalogue = self.catalogues.get(config.dialect, self.catalogue)  # its dialect's (docs/evidence.md C10)
+        catalogue = self.catalogue_for(config.dialect)
         return World(name, config, catalogue.shared(), clock, self._next_id)  # shared until it changes
+
+    def catalogue_for(self, dialect: object) -> Catalogue:
+        """The catalogue a world of `dialect` starts from (docs/evidence.md C10); the server's for another."""
+        return self.catalogues.get(dialect, self.catalogue) if isinstance(dialect, str) else self.catalogue
 
     @contextmanager
     def unpublished(self) -> Iterator[None]:

@@ -123,6 +123,12 @@ _COMPACT_CHECK = Checker({**SNAPSHOT_SCHEMA, "properties": {**SNAPSHOT_SCHEMA["p
                                                             "catalogue": {"$ref": "#/$defs/compact_catalogue"}}})
 
 
+def dialect_of(doc: object) -> object:
+    """The dialect a snapshot document says its world speaks (None where it does not say)."""
+    config = doc.get("config") if isinstance(doc, dict) else None
+    return config.get("dialect") if isinstance(config, dict) else None
+
+
 def dump_world(world: World, base: Catalogue | None = None) -> dict:
     """Everything in a world, clock and RNG included, as JSON-ready data (the parts of PARTS); with `base`
     (the server's catalogue), the catalogue as what differs from it (a state file's row)."""
