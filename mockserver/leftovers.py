@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .core.money import money, wire
+from .core.money import money
 from .core.orders import LOST
 from .core.rental import refund_due
 
@@ -31,10 +31,10 @@ class Leftovers:
         """Each way money went unaccounted, in a line."""
         out = []
         if self.lost:
-            out.append(f"left {_ids(self.lost)} running in state -1 (number lost): {wire(self.unclaimed)} of "
+            out.append(f"left {_ids(self.lost)} running in state -1 (number lost): {money(self.unclaimed):.2f} of "
                        "refund unclaimed (delete refunds a lost number's unused days)")
         if self.unnamed:
-            out.append(f"paid {wire(self.unnamed_cost)} for {_ids(self.unnamed)}, whose create answer was cut or "
+            out.append(f"paid {money(self.unnamed_cost):.2f} for {_ids(self.unnamed)}, whose create answer was cut or "
                        "slow, and never named it again (a create retried blindly? list orders first)")
         return out
 

@@ -36,9 +36,9 @@ def test_the_example_client_survives_some_scenarios_and_not_others(tmp_path):
     # each scenario had a mock of its own: the first order is 40000 in every one
     assert rows["number-lost"]["verdict"] == (
         "failed as expected (--xfail): the client exited 1; left order 40000 running in state -1 (number lost): "
-        "1.8 of refund unclaimed (delete refunds a lost number's unused days)")
+        "1.80 of refund unclaimed (delete refunds a lost number's unused days)")
     assert rows["transport-truncated"]["verdict"] == (
-        "failed as expected (--xfail): the client exited 1; paid 2.1 for order 40000, whose create answer was cut "
+        "failed as expected (--xfail): the client exited 1; paid 2.10 for order 40000, whose create answer was cut "
         "or slow, and never named it again (a create retried blindly? list orders first)")
     assert rows["transport-truncated"]["calls"] == 1 and rows["transport-truncated"]["left"]["unaccounted"] == "2.10"
     assert rows["rate-limited"]["verdict"] == "FAILED: the client exited 1"
