@@ -70,6 +70,7 @@ def _json_figures(out: str, cpu: float, wall: float, work: Path) -> dict[str, st
 SOURCES: tuple[Source, ...] = (
     Source("simulate", "rent-mock simulate large --no-plots --out {work}", _simulate),
     Source("memory", "python benchmarks/memory.py --json", _json_figures),
+    Source("state", "python benchmarks/state.py --json", _json_figures),
 )
 
 
