@@ -144,6 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--json", action="store_true", help="end with the figures as one JSON object")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -153,6 +154,7 @@ def main() -> None:
     bare = measure_bare(memory.pop("_getcountries_body"), args.seconds, args.connections)
     stored.pop("_getcountries_body")
     print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, waitress 8 threads, 127.0.0.1")
+    figures = {"bare Flask getcountries (the baseline)": f"{bare['rps']:.0f} req/s, p99 {bare['p99']}"}
     print(f"{'endpoint':<28}{'mode':<10}{'req/s':>9}{'p50':>10}{'p99':>10}{'vs bare':>9}")
     print(f"{'bare Flask getcountries':<28}{'-':<10}{bare['rps']:>9.0f}{bare['p50']:>10}{bare['p99']:>10}{1:>9.2f}")
     for mode, results in (("memory", memory), ("--state", stored)):
@@ -160,8 +162,13 @@ def main() -> None:
             ratio = r["rps"] / bare["rps"]
             flag = "" if not r["non2xx"] else f"  ({r['non2xx']} non-2xx)"
             print(f"{name:<28}{mode:<10}{r['rps']:>9.0f}{r['p50']:>10}{r['p99']:>10}{ratio:>9.2f}{flag}")
-    print(f"reset of a world with 1,000 orders: {measure_reset():.2f} ms (median of 5)")
-    print(json.dumps({"bare": bare, "memory": memory, "state": stored}))
+            figures[f"{name}, {'in memory' if mode == 'memory' else 'with --state'}"] = \
+                f"{r['rps']:.0f} req/s ({ratio:.2f}x the bare baseline), p99 {r['p99']}"
+    reset = measure_reset()
+    print(f"reset of a world with 1,000 orders: {reset:.2f} ms (median of 5)")
+    figures["reset of a world with 1,000 orders"] = f"{reset:.2f} ms (median of 5)"
+    if args.json:
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

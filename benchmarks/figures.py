@@ -67,10 +67,21 @@ def _json_figures(out: str, cpu: float, wall: float, work: Path) -> dict[str, st
     return {str(k): str(v) for k, v in json.loads(out.strip().splitlines()[-1]).items()}
 
 
+def _fetch(out: str, cpu: float, wall: float, work: Path) -> dict[str, str]:
+    """fetch_bench.py prints a JSON line per client, then the ratio."""
+    lines = [json.loads(line) for line in out.strip().splitlines()]
+    figures = {f"{row['client']}: calls per second against the mock": f"{row['calls_per_second']:,.0f}"
+               for row in lines if "client" in row}
+    figures["contracts.fetch over requests.Session (the baseline, same run)"] = f"{lines[-1]['fetch_over_requests']}x"
+    return figures
+
+
 SOURCES: tuple[Source, ...] = (
     Source("simulate", "rent-mock simulate large --no-plots --out {work}", _simulate),
     Source("memory", "python benchmarks/memory.py --json", _json_figures),
     Source("state", "python benchmarks/state.py --json", _json_figures),
+    Source("speed", "python benchmarks/bench.py --json", _json_figures),
+    Source("fetch", "python benchmarks/fetch_bench.py --calls 2000", _fetch),
 )
 
 

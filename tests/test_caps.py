@@ -156,13 +156,12 @@ def test_defaults_fit_within_each_other():
     assert option_problem(ServeOptions(journal_size=3000, journal_total=2500)) is not None
 
 
-def test_the_readme_limits_quote_every_memory_figure_as_measured():
+def test_the_limits_page_quotes_every_memory_figure_as_measured():
     from benchmarks.figures import PAGE, ROOT, read_rows
 
     memory = [r for r in read_rows(PAGE.read_text(encoding="utf-8"))
               if r["command"] == "python benchmarks/memory.py --json"]
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Durability and limits"):]
-    section = section[:section.index("\n## ", 1)]
+    page = (ROOT / "docs" / "state.md").read_text(encoding="utf-8")
+    section = page[page.index("## Durability and limits"):]
     assert len(memory) >= 8 and "`python benchmarks/memory.py`" in section
     assert [f"{r['figure']}: {r['value']}" for r in memory if f" {r['value']}" not in section] == []

@@ -45,3 +45,21 @@ def test_validators_return_reasons_and_are_strict_about_integers():
                                              "data['until']: 1.5 is not of type 'integer'"]
     assert check_response("create", {"status": True, "data": {}}) == ["body['status']: expected an integer, got True"]
     assert check_response("orders", {"status": 0}) == ["body: 'msg' is a required property"]
+
+
+def test_the_project_stands_alone():
+    """Nothing in the repository points at files outside it (a build machine's paths, the design notes the
+    project started from): the rules it follows are docs/rules.md, its sources are cited by public address."""
+    import subprocess
+
+    outside = ["/" + "work/", "../" + "shared", "DESIGN" + " §", "DESIGN" + " section", "DESIGN" + "'s",
+               "rent-api-" + "seed"]
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    found = []
+    for name in files:
+        path = ROOT / name
+        if path.suffix in {".png", ".db"} or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found += [f"{name}: {word}" for word in outside if word in text]
+    assert found == []

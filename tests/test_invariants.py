@@ -1,4 +1,4 @@
-"""A hypothesis state machine over the domain: DESIGN's invariants hold after every step."""
+"""A hypothesis state machine over the domain: the invariants of docs/rules.md hold after every step."""
 from decimal import Decimal
 
 from hypothesis import HealthCheck, settings

@@ -1,4 +1,4 @@
-"""`rent-mock check-client --matrix`: the README's example client against six scenarios (a fresh mock
+"""`rent-mock check-client --matrix`: the example client of docs/testing-clients.md against six scenarios (a fresh mock
 each, two at a time), its verdicts, JSON and JUnit reports and --xfail marks; usage errors before any run."""
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ CLI = [sys.executable, "-m", "mockserver.cli", "check-client"]
 SIX = ["happy-path", "slow-activation", "sms-other-service", "number-lost", "transport-truncated", "rate-limited"]
 
 
-def test_the_readme_shows_the_example_client_as_it_is():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert CLIENT.read_text(encoding="utf-8") in readme
+def test_the_docs_show_the_example_client_as_it_is():
+    page = (ROOT / "docs" / "testing-clients.md").read_text(encoding="utf-8")
+    assert CLIENT.read_text(encoding="utf-8") in page
 
 
 def test_the_example_client_survives_some_scenarios_and_not_others(tmp_path):

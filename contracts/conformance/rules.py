@@ -1,5 +1,5 @@
 """The rules of rent.php as one table: each rule an id, its area, a one-line statement and what a target
-must offer for the rule to be judged. Written from the reference page, DESIGN §2 and docs/rules.md."""
+must offer for the rule to be judged. Written from the reference page and docs/rules.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass

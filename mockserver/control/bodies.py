@@ -30,7 +30,7 @@ _WORLD = {"world_name": True}  # see core.hub.name_problem
 
 
 def _obj(props: dict, required: tuple = ()) -> dict:
-    # every call may name the world it acts on (DESIGN section 3); unknown fields are refused
+    # every call may name the world it acts on (docs/control.md); unknown fields are refused
     props = {"world": _WORLD, "apikey": {"type": "string", "maxLength": 128}, **props}
     return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
 

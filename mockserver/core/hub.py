@@ -1,6 +1,6 @@
 """The hub: every world of a server, the apikey and order-id indexes, and server-wide unique ids.
 
-Lock order (DESIGN section 5), the one order every thread takes locks in:
+Lock order (docs/rules.md, "Invariants and principles"), the one order every thread takes locks in:
 
 1. `Hub.lock` (creating, replacing or dropping worlds; the apikey index),
 2. then one `World.lock` (everything inside a world); two or more world locks only with the hub lock held,
