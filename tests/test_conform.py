@@ -160,6 +160,7 @@ def test_every_rule_has_an_id_an_area_and_one_line():
     assert len(BY_ID) == len(RULES) >= 40
     assert all("\n" not in r.statement and r.area for r in RULES)
     assert WorldParams.from_world({}, "live").max_rental_days == 90
-    assert WorldParams.from_world({"dialect": "live"}, "live").max_rental_days is None
+    assert WorldParams.from_world({"dialect": "live", "max_rental_days": 91}, "live").max_rental_days == 90  # W6
+    assert WorldParams.from_world({"max_rental_days": 120}, "documented").max_rental_days == 120
     assert WorldParams.from_world({"max_rental_days": 90}, "live").max_rental_days == 90
     assert WorldParams.from_world({"hold_days": 5}, "documented").hold_days == 5

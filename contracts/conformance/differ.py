@@ -193,6 +193,7 @@ class Differ:
 
     @property
     def t0(self) -> int:
+        """The world's time when the differ began (steps are shown relative to it)."""
         return getattr(self, "_t0", 0)
 
     def account(self, metod: str, who: str = "main", scope: str = "main", **params) -> Any:

@@ -33,6 +33,8 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
     countries = st.sampled_from(where.countries)
 
     class Differential(RuleBasedStateMachine):
+        """One example: a fresh world of the target and the model of it, side by side."""
+
         def __init__(self):
             super().__init__()
             self.session = target.session()
@@ -40,22 +42,27 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
             self.d.call("getcountries", "nokey")
 
         def teardown(self):
+
+            """Delete the example's world."""
             target.control("DELETE", f"/worlds/{self.session.world}")
             target.worlds.remove(self.session.world)
 
         # -- what there is to act on ------------------------------------------------------------
         def ids(self, live: bool | None = None, who: str = "main") -> list[int]:
+            """The order ids of `who` (running, archived, or both)."""
             key = self.d.keys[who]
             return sorted(i for i, o in self.d.w.orders.items()
                           if o.apikey == key and (live is None or o.live == live))
 
         def pick(self, data, live: bool | None = True, who: str = "main") -> int:
+            """One of `who`'s order ids, drawn."""
             return data.draw(st.sampled_from(self.ids(live, who)))
 
         # -- renting ----------------------------------------------------------------------------
         @rule(country=countries, i=st.integers(0, 3), period=st.sampled_from(PERIODS), who=st.sampled_from(
             ["main", "main", "main", "alt"]), provider=st.booleans())
         def create(self, country, i, period, who, provider):
+            """Rent a number (sometimes from a named provider, for the other account, or too long)."""
             services = where.services[country]
             extra = {}
             if provider:
@@ -65,6 +72,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
 
         @rule(country=countries, n=st.integers(2, 3), dup=st.booleans())
         def create_multi(self, country, n, dup):
+            """Rent one number for two or three services (sometimes one listed twice)."""
             services = list(where.services[country][:n])
             if dup and n == 3:
                 services[2] = services[0]
@@ -73,6 +81,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: self.ids(True))
         @rule(data=st.data(), i=st.integers(0, 3), right=st.booleans(), rent_days=st.sampled_from([None, 3]))
         def add_service(self, data, i, right, rent_days):
+            """Add a service to a running order (the right number or a wrong one; days left or rent_days)."""
             order = self.d.w.orders[self.pick(data)]
             services = where.services.get(order.country) or (order.service,)
             extra = {"rent_days": rent_days} if rent_days else {}
@@ -82,6 +91,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: self.ids(True))
         @rule(data=st.data())
         def activate(self, data):
+            """Ask a running order's number to come online."""
             self.d.call("activate", id=self.pick(data))
 
         @precondition(lambda self: self.ids(True))
@@ -89,27 +99,32 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
                                                    ("prolong", "month", 4), ("prolong_max", "day", 2),
                                                    ("prolong_max", "day", 200)]))
         def prolong(self, data, how):
+            """prolong or prolong_max by weeks, months or days."""
             method, dtype, dcount = how
             self.d.call(method, id=self.pick(data), dtype=dtype, dcount=dcount)
 
         @precondition(lambda self: self.ids(True))
         @rule(data=st.data())
         def delete(self, data):
+            """Close a running order."""
             self.d.call("delete", id=self.pick(data))
 
         @precondition(lambda self: self.ids())
         @rule(data=st.data())
         def read_sms(self, data):
+            """Read an order's SMS (running or archived)."""
             self.d.call("sms", id=self.pick(data, None))
 
         @precondition(lambda self: self.ids(False) or self.ids(False, "alt"))
         @rule(data=st.data(), do=st.booleans(), who=st.sampled_from(["main", "alt"]))
         def restore(self, data, do, who):
+            """restore_user or its precalculation, by the renter or the other account."""
             oid = data.draw(st.sampled_from(self.ids(False) + self.ids(False, "alt")))
             self.d.call("restore_user" if do else "restore_user_precalc", who, id=oid)
 
         @rule(skip=st.sampled_from([0, 1, 3]), take=st.sampled_from([None, 1, 2, 5]))
         def history(self, skip, take):
+            """A page of the archive."""
             self.d.call("get_rent_history", skip=skip, **({"take": take} if take else {}))
 
         # -- reading the catalogue and the account ----------------------------------------------
@@ -119,6 +134,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
               country=countries, scope=st.sampled_from(["main", "main", "foreign"]),
               who=st.sampled_from(["nokey", "main", "foreign"]))
         def catalogue_read(self, method, country, scope, who):
+            """A catalogue method, in this world, the foreign one, with or without an apikey."""
             services = where.services[country]
             params = {"getdata": {"country": country}, "getdataWithProviders": {"country": country},
                       "getcount": {"country": country}, "getCountWithProviders": {"country": country},
@@ -132,6 +148,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
               who=st.sampled_from(["main", "foreign", "nokey"]), scope=st.sampled_from(["main", "foreign"]),
               country=countries, i=st.integers(0, 3))
         def account(self, metod, who, scope, country, i):
+            """The account API (/priemnik.php) with this, another world's or no apikey."""
             services = where.services[country] + ("opt999999",)
             extra = {"country": country, "service": services[i]} if metod == "get_service_price" else {}
             self.d.account(metod, who, scope, **extra)
@@ -151,6 +168,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
         @rule(kind=st.sampled_from(["no id", "bad id", "bad dtype", "unknown method", "unknown country", "poor",
                                     "post"]))
         def bad_call(self, kind):
+            """A call the service must refuse (parameters, method, money, verb)."""
             country = where.countries[0]
             if kind == "post":
                 self.d.call("orders", verb="POST")
@@ -168,11 +186,13 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
         # -- what the service does on its own (the mock's control extension) --------------------
         @rule(seconds=st.sampled_from(MOVES))
         def time_passes(self, seconds):
+            """Move the world's clock."""
             self.d.advance(seconds)
 
         @precondition(lambda self: self.ids())
         @rule(data=st.data(), whose=st.sampled_from(["own", "added", "other"]))
         def sms_arrives(self, data, whose):
+            """An SMS for the order's own service, an added one, or another service of the number."""
             order = self.d.w.orders[self.pick(data, None)]
             country = where.services.get(order.country, ())
             service = {"own": None, "added": order.extra[-1] if order.extra else None,
@@ -182,11 +202,13 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: self.ids(True))
         @rule(data=st.data(), state=st.sampled_from([LOST, NOT_ACTIVE, 1]))
         def state_changes(self, data, state):
+            """The provider loses the number, or it goes offline or online (control API)."""
             self.d.set_state(self.pick(data), state)
 
         @rule(country=countries, i=st.integers(0, 3), kind=st.sampled_from(["price", "stock", "discount", "drop",
                                                                              "rename", "empty"]))
         def catalogue_changes(self, country, i, kind):
+            """A price, discount, stock, offer or service name changes (control API)."""
             land = self.d.w.catalogue.countries.get(country)
             services = where.services[country]
             service = services[i % len(services)]
@@ -210,6 +232,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
         # -- the state reads that follow every step ---------------------------------------------
         @invariant()
         def agrees(self):
+            """After every step: orders, balance and history (of both accounts when the other has rented)."""
             self.d.look()
             if self.ids(None, "alt"):
                 self.d.look("alt")

@@ -107,8 +107,9 @@ class WorldParams:
     def from_world(cls, doc: dict, dialect: str) -> "WorldParams":
         """Parameters from the control API's world description (GET /_mock/worlds/<w>)."""
         base = cls()
-        # a world that describes itself says its cap (or has none); elsewhere the dialect's evidence decides
-        cap = doc.get("max_rental_days") if doc else max_rental_days(dialect)
+        # the live dialect's cap is the evidence's (90 days, W6), whatever a world says of itself; in the other
+        # dialects a world that describes itself says its cap (or has none)
+        cap = max_rental_days(dialect) if dialect == "live" or not doc else doc.get("max_rental_days")
         return cls(tuple(doc.get("activation_delay", base.activation_delay)),
                    tuple(doc.get("active_window", base.active_window)),
                    int(doc.get("hold_days", base.hold_days)), str(doc.get("refund", base.refund)),

@@ -76,10 +76,12 @@ def model_tour(ctx: Ctx) -> None:
         where = plan(d.w.catalogue)
         d.look()
         first = where.countries[0]
+        rented = {}
         for country in where.countries:  # one rental in each: plain, FAST, full-form
             services = where.services[country]
             d.call("getCountWithProviders", "nokey", country=country)
-            d.call("create", dtype="week", dcount=1, country=country, service=services[0])
+            made = d.call("create", dtype="week", dcount=1, country=country, service=services[0])
+            rented[country] = (made["data"][0] if isinstance(made["data"], list) else made["data"])["id"]
             d.look()
         services = where.services[first]
         made = d.call("create_multi", dtype="week", dcount=1, country=first, services=",".join(services[:2]))
@@ -132,6 +134,9 @@ def model_tour(ctx: Ctx) -> None:
         d.look()
         d.call("sms", id=multi[0])
         d.call("restore_user_precalc", id=multi[0])
+        for country, oid in rented.items():  # back in orders: a FAST country's in state 1 again
+            d.call("restore_user", id=oid)
+        d.look()
         d.advance(d.w.params.hold_days * DAY)
         d.look()
         d.call("getCountWithProviders", "nokey", country=first)

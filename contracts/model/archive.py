@@ -96,7 +96,8 @@ def restore(w: World, apikey: str, v: dict, variant: str) -> Prediction:
         order.days += RESTORE_PREPAID_DAYS
         order.presence = Presence.fixed(ACTIVE, Span.at(w.now)) if fast else \
             Presence.fixed(NOT_ACTIVE, order.presence.last)
-        order.state_rule = order.until_rule = "RESTORE-DOES"
+        order.state_rule = "STATE-FAST" if fast else "RESTORE-DOES"
+        order.until_rule = "RESTORE-DOES"
         w.open(order)
         w.money_rule = "RESTORE-DOES"
         return []
