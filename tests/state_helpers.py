@@ -13,7 +13,7 @@ from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
 from mockserver.replay import restore
 from mockserver.server import ServeOptions, build_hub, make_server
-from mockserver.storage import Store
+from mockserver.storage import StateError, Store
 
 START = 1_700_000_000
 
@@ -92,7 +92,7 @@ class InProcess:
 class Forked:
     """A server process forked from this one (no interpreter start-up: rounds stay fast); SIGKILL it or stop it."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, catalogue: str | None = None):
         read, write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the server: it never returns into the test
@@ -100,7 +100,7 @@ class Forked:
             try:
                 os.close(read)
                 served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="demo", balance="1000",
-                                                  state=path, dialect="documented"))
+                                                  state=path, dialect="documented", catalogue=catalogue))
                 os.write(write, f"{served.server.effective_port}\n".encode())
                 try:
                     served.server.run()  # waitress returns from here on Ctrl-C
@@ -108,6 +108,8 @@ class Forked:
                     pass
                 served.close()
                 code = 0
+            except StateError:
+                code = 2  # refused to start (the file in use, another catalogue): what `refused()` expects
             except BaseException:
                 traceback.print_exc()
             finally:
@@ -126,6 +128,16 @@ class Forked:
         base = f"http://127.0.0.1:{port}"
         requests.get(f"{base}/_mock/health", timeout=10).raise_for_status()
         return base
+
+    def refused(self) -> int:
+        """The exit status of a server expected not to start (2 when the state file refused it); one that
+        started anyway is killed at once (its status then says so), never waited for."""
+        started = os.read(self._ready, 64)  # the port if it listens; nothing once it has exited
+        os.close(self._ready)
+        if started:
+            os.kill(self.pid, signal.SIGKILL)
+        self.wait()
+        return self.status
 
     def kill(self) -> None:
         """SIGKILL, then reap."""

@@ -1,12 +1,16 @@
 """The hard way: one state file, a server killed with SIGKILL at random (seeded) moments over many rounds,
 with rent calls, control calls, catalogue changes, snapshot PUTs, world creations and snapshot PUTs raced
-by threads renting in the new world, and clean restarts in between; after every restart each
-acknowledged write is checked. RENT_MOCK_KILL_ROUNDS sets the rounds (CI: 15)."""
+by threads renting in the new world, balances taken to their bound, and clean restarts in between; the
+file is started through a symlink too, a second server on its other name and a start with another
+catalogue are refused; after every restart each acknowledged write is checked. RENT_MOCK_KILL_ROUNDS
+sets the rounds (CI: 15)."""
 from __future__ import annotations
 
 import json
 import os
 import random
+from importlib.resources import files
+from pathlib import Path
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +22,7 @@ from tests.state_helpers import Forked
 ROUNDS = int(os.environ.get("RENT_MOCK_KILL_ROUNDS", "15"))
 SEED = int(os.environ.get("RENT_MOCK_KILL_SEED", "20261130"))
 T = 10
+BOUND = Decimal(1_000_000_000)  # the most a balance holds (core/money.py MAX_AMOUNT)
 
 
 class Killed(Exception):
@@ -45,6 +50,8 @@ class Harness:
 
     def __init__(self, path: str, rng: random.Random):
         self.path, self.rng = path, rng
+        self.link = self.catalogue = ""  # the file by another name (a symlink); a catalogue it was not made with
+        self.started = False  # once a server has started on the file, it keeps its catalogues
         self.base = ""
         self.worlds: dict[str, World] = {"default": World("default", ["demo"])}
         self.ids_seen: set[int] = set()
@@ -148,8 +155,8 @@ class Harness:
         w = self.worlds[rng.choice(sorted(self.worlds))]
         key = rng.choice(w.keys)
         kind = rng.choices(["create", "multi", "activate", "clock", "sms", "delete", "topup", "price", "offer_gone",
-                            "service", "save", "put", "world", "account", "race_world", "race_put"],
-                           [6, 2, 3, 3, 4, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1])[0]
+                            "service", "save", "put", "world", "account", "race_world", "race_put", "bound"],
+                           [6, 2, 3, 3, 4, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1])[0]
         self.inflight = (kind, w.name, None)
         live = [oid for oid, (k, _) in w.orders.items() if k == key]
         if kind in ("create", "multi"):
@@ -180,7 +187,9 @@ class Harness:
         elif kind == "delete" and live:
             self.rent(key, method="delete", id=rng.choice(live))
         elif kind == "topup":
-            self.control("POST", f"/accounts/{key}/balance", {"amount": f"{rng.randint(1, 50)}.{rng.randint(0, 99):02d}"})
+            r = self.call("POST", f"/_mock/accounts/{key}/balance",
+                          json={"amount": f"{rng.randint(1, 50)}.{rng.randint(0, 99):02d}"})
+            assert r.ok or (r.status_code == 400 and "the most an account holds" in r.text), r.text  # at the bound
         elif kind == "price":
             target = (rng.choice(["RU", "US"]), "opt16")
             price = f"{rng.randint(1, 9)}.{rng.randint(0, 99):02d}"
@@ -229,6 +238,11 @@ class Harness:
                                     "ledger": [[doc["clock"]["now"], "initial", "50.00", None]]})
             self.inflight = ("put", w.name, doc)
             self._race(w.name, apikey, lambda: self.control("PUT", f"/worlds/{w.name}/snapshot", doc), doc)
+        elif kind == "bound":  # the balance to the most a file loads; a cent more is refused
+            balance = Decimal(str(self.control("GET", f"/accounts/{key}")["balance"]))
+            if balance < BOUND:
+                self.control("POST", f"/accounts/{key}/balance", {"amount": str(BOUND - balance)})
+            self.control("POST", f"/accounts/{key}/balance", {"amount": "0.01"}, status=400)
         elif kind == "account":
             self.counter += 1
             apikey = f"acc-{self.counter}"
@@ -306,7 +320,11 @@ def _ledger(account: dict) -> list[tuple]:
 
 
 def _round(h: Harness, rng: random.Random, rounds_log: list) -> None:
-    server = Forked(h.path)
+    path, other = (h.link, h.path) if rng.random() < 0.3 else (h.path, h.link)  # the file by either name
+    if h.started and rng.random() < 0.15:  # (a new file would keep the catalogue it is given)
+        assert Forked(path, catalogue=h.catalogue).refused() == 2  # its worlds were made with another
+        rounds_log.append("another catalogue refused")
+    server = Forked(path)
     try:
         if rng.random() < 0.12:  # killed while starting: replaying, or writing the start checkpoint
             threading.Event().wait(rng.uniform(0.0, 0.3))
@@ -314,6 +332,9 @@ def _round(h: Harness, rng: random.Random, rounds_log: list) -> None:
             rounds_log.append("killed while starting")
             return
         h.base = server.wait_ready()
+        h.started = True
+        if rng.random() < 0.2:
+            assert Forked(other).refused() == 2  # one process per file, whatever its name
         h.check()
         clean = rng.random() < 0.25
         timer = None if clean else threading.Timer(rng.uniform(0.2, 2.5), server.kill)
@@ -338,6 +359,13 @@ def _round(h: Harness, rng: random.Random, rounds_log: list) -> None:
 def test_acknowledged_writes_survive_random_sigkills_over_many_rounds(tmp_path):
     rng = random.Random(SEED)
     h = Harness(str(tmp_path / "state.db"), rng)
+    (tmp_path / "elsewhere").mkdir()
+    h.link = str(tmp_path / "elsewhere" / "link.db")
+    os.symlink(h.path, h.link)
+    doc = json.loads(files("mockserver.core").joinpath("data/catalogue-reference.json").read_text(encoding="utf-8"))
+    doc["countries"][0]["services"][next(iter(doc["countries"][0]["services"]))]["price_day"] = "77.77"
+    h.catalogue = str(tmp_path / "other.json")
+    Path(h.catalogue).write_text(json.dumps(doc), encoding="utf-8")
     rounds_log: list[str] = []
     for _ in range(ROUNDS):
         _round(h, rng, rounds_log)
