@@ -18,6 +18,7 @@ from contracts.verdict import Ledger
 from .core.hub import DEFAULT
 from .core.money import money
 from .leftovers import Leftovers, leftovers
+from .scenarios import ScenarioError
 from .server import ServeOptions, default_apikey, make_server
 
 # which rent.php methods a ledger kind stands for (the ledger records what was paid, not the call)
@@ -129,9 +130,12 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
     """Start a mock on a free loopback port (its default world scripted by `options.scenarios`), run
     `command` against it, then judge the journal of every world, their ledgers and what was left."""
     opts = options or RunOptions(**overrides)
-    served = make_server(ServeOptions(port=0, clock=opts.clock, speed=opts.speed, dialect=opts.dialect,
-                                      seed=opts.seed, journal_size=1_000_000, journal_total=1_000_000,
-                                      balance="1000", scenarios=tuple(opts.scenarios)))
+    try:
+        served = make_server(ServeOptions(port=0, clock=opts.clock, speed=opts.speed, dialect=opts.dialect,
+                                          seed=opts.seed, journal_size=1_000_000, journal_total=1_000_000,
+                                          balance="1000", scenarios=tuple(opts.scenarios)))
+    except ValueError as exc:  # the options are ours but the scenarios: a scenario the world refuses
+        raise ScenarioError(str(exc)) from None
     served.rt.retired = []  # worlds the client's tests delete still count
     thread = threading.Thread(target=served.server.run, daemon=True, name="check-client-mock")
     thread.start()

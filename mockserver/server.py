@@ -243,7 +243,7 @@ def load_scenarios(rt: Runtime, refs: tuple[str, ...]) -> None:
         try:
             run(rt, "scenarios.load", {"scenario": doc})
         except ControlError as exc:
-            raise ValueError(f"--scenario {doc['name']}: {exc.message}") from None
+            raise ValueError(f"--scenario {exc.message}") from None  # the message starts with the name
 
 
 def default_apikey(hub: Hub) -> str:

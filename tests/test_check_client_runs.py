@@ -80,6 +80,21 @@ def test_paths_and_options_are_checked_before_the_client_runs(tmp_path):
     assert not marker.exists()
 
 
+def test_a_scenario_the_world_cannot_load_is_one_line_and_exit_2(tmp_path):
+    # a valid file naming a country the live catalogue lacks: the mock refuses it when loading, before any run
+    scenario = tmp_path / "ru.toml"
+    scenario.write_text('name = "ru"\ndescription = "RU stock"\n[[catalogue]]\ncountry = "RU"\nservice = "opt16"\n'
+                        'stock = 3\n')
+    marker = tmp_path / "ran"
+    touch = [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+    for matrix in ([], ["--matrix"]):
+        done = check(*matrix, "--scenario", str(scenario), "--", *touch)
+        assert (done.returncode, done.stderr.splitlines()[-1]) == (
+            2, "Error: --scenario ru: catalogue[0].country: unknown country 'RU' (not in this live world's catalogue)"), \
+            done.stderr
+        assert "Traceback" not in done.stderr and not marker.exists()
+
+
 def test_one_run_with_a_scenario_scripts_its_world(tmp_path):
     from mockserver.check_client import RunOptions, run_client
 

@@ -96,7 +96,8 @@ def _catalogue_plan(world: World, tweaks: list[dict], problems: list[str]) -> li
         codes = sorted(cat.countries) if tweak.get("country") == "*" else [tweak.get("country")]
         unknown = [c for c in codes if c not in cat.countries]
         if unknown:
-            problems.append(f"{where}.country: unknown country {unknown[0]!r}")
+            problems.append(f"{where}.country: unknown country {unknown[0]!r} "
+                            f"(not in this {world.config.dialect} world's catalogue)")
             continue
         service = tweak.get("service")
         if service is None:
