@@ -22,7 +22,7 @@ from pathlib import Path
 from mockserver.control.ops import run
 from mockserver.http.rent import dispatch
 from mockserver.http.runtime import Runtime
-from mockserver.replay import restore
+from mockserver.recovery import restore
 from mockserver.server import ServeOptions, build_hub
 from mockserver.storage import Store
 

@@ -19,7 +19,7 @@ from .http.app import MAX_BODY, create_app
 from .http.runtime import JOURNAL_MAX, JOURNAL_TOTAL, MAX_SNAPSHOT, MAX_WORLDS, Runtime
 from .listener import create_server, waitress_options
 from .checkpoints import Checkpoints
-from .replay import restore
+from .recovery import restore
 from .storage import StateError, Store
 
 

@@ -11,7 +11,7 @@ import requests
 
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
-from mockserver.replay import restore
+from mockserver.recovery import restore
 from mockserver.server import ServeOptions, build_hub, make_server
 from mockserver.storage import StateError, Store
 

@@ -14,7 +14,7 @@ from mockserver.core.snapshot import dump_world
 from mockserver.core.world import WorldConfig
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
-from mockserver.replay import restore
+from mockserver.recovery import restore
 from mockserver.storage import Store
 from tests.state_helpers import InProcess
 

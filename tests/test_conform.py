@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from waitress import create_server
 
 from contracts.conformance.cli import conform
-from contracts.conformance.model import Offer, WorldParams, canprolong, outdays, prolong_refusal
+from contracts.model.arithmetic import Offer, WorldParams, canprolong, outdays, prolong_refusal
 from contracts.conformance.rules import BY_ID, RULES, restore_code
 from contracts.conformance.runner import run
 from contracts.conformance.target import Settings

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from contracts.conformance.differ import Broke, Differ, plan, seed_catalogue
-from contracts.conformance.model import ACTIVATING, ACTIVE, NOT_ACTIVE, WorldParams
+from contracts.model.arithmetic import ACTIVATING, ACTIVE, NOT_ACTIVE, WorldParams
 from contracts.conformance.rules import MODEL, RULES
 from contracts.conformance.target import Settings, Target
 from contracts.model.answers import shape

@@ -14,7 +14,7 @@ from mockserver.core.snapshot import dump_world
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
 from mockserver.server import ServeOptions, build_hub
-from mockserver.replay import restore
+from mockserver.recovery import restore
 from mockserver.storage import Store
 
 START = 1_700_000_000

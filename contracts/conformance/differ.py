@@ -17,7 +17,7 @@ from ..model.orders import row_diffs
 from ..model.service import Service
 from ..model.state import Sms, World
 from .judge import Finding
-from .model import ACTIVE, LOST, cents
+from ..model.arithmetic import ACTIVE, LOST, cents
 from .target import START_BALANCE, Session, Target
 
 

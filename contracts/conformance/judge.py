@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from ..client import Exchange
 from ..verdict import BROKEN, HELD, NOT_APPLICABLE, NOT_JUDGED
-from .model import DAY
+from ..model.arithmetic import DAY
 from .rules import BY_ID, RULES, restore_code
 from .target import Session
 

@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from ..target import ControlRefused
 from .differ import Broke, Differ, plan, seed_catalogue
 from .judge import Finding
-from .model import DAY, LOST, NOT_ACTIVE
+from ..model.arithmetic import DAY, LOST, NOT_ACTIVE
 from .target import Target
 
 NEEDS = ("apikey", "spend", "balance", "clock")

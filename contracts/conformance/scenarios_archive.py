@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .judge import Ctx, scenario
-from .model import DAY, NOT_ACTIVE, RESTORE_PREPAID_DAYS, cents, outdays, unused_days
+from ..model.arithmetic import DAY, NOT_ACTIVE, RESTORE_PREPAID_DAYS, cents, outdays, unused_days
 from .shop import full_number, rent, shop
 
 TIMED = ("apikey", "spend", "clock")

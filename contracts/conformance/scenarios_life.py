@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .judge import Ctx, scenario
-from .model import ACTIVATING, ACTIVE, DAY, LOST, NOT_ACTIVE, PROLONG_WINDOW, canprolong, canprolongmax, cents, \
+from ..model.arithmetic import ACTIVATING, ACTIVE, DAY, LOST, NOT_ACTIVE, PROLONG_WINDOW, canprolong, canprolongmax, cents, \
     unused_days
 from .shop import rent, shop
 

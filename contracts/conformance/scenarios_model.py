@@ -8,7 +8,7 @@ import weakref
 from ..model.catalogue import Catalogue
 from .differ import Broke, Differ, plan, seed_catalogue
 from .judge import Abort, Ctx, scenario
-from .model import DAY, LOST
+from ..model.arithmetic import DAY, LOST
 
 _CATALOGUES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 

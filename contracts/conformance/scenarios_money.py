@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .judge import Ctx, scenario
-from .model import DAY, cents, days_of
+from ..model.arithmetic import DAY, cents, days_of
 from .shop import full_number, rent, shop
 
 UNKNOWN_ID = 999_999_999  # far above any order id a server hands out

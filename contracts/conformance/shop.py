@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .judge import Abort, Ctx
-from .model import Offer, days_of, offer_from
+from ..model.arithmetic import Offer, days_of, offer_from
 
 PREFERRED = ("RU",)  # the reference's own examples; any country with stock does
 

@@ -11,7 +11,7 @@ from ..client import Exchange, RentClient, SpendGuard, speaks
 from ..fetch import DEADLINE, FetchError
 from ..registry import DIALECTS
 from ..target import Target as Met, body_json, connect
-from .model import WorldParams, cents
+from ..model.arithmetic import WorldParams, cents
 
 # the flag that would give a capability (none: only a server with that extension, e.g. smspva-rent-mock, has it)
 FLAGS = {"apikey": ("--apikey KEY",), "spend": ("--apikey KEY", "--allow-spend", "--max-spend AMOUNT"),

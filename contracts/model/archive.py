@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..conformance.model import ACTIVE, DAY, NOT_ACTIVE, RESTORE_PREPAID_DAYS, cents, outdays
+from .arithmetic import ACTIVE, DAY, NOT_ACTIVE, RESTORE_PREPAID_DAYS, cents, outdays
 from .answers import Prediction, ok
 from .expect import Tag
 from .presence import Presence, Span

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import phonenumbers
 
-from ..conformance.model import cents
+from .arithmetic import cents
 
 SERVICE_ISO = {"UK": "GB", "EN": "GB"}  # the service's own country codes where they differ from ISO 3166
 

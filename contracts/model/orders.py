@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import registry
-from ..conformance.model import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
+from .arithmetic import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
 from .answers import Prediction, shape
 from .expect import Diff, Leaf, OneOf, compare, shown
 from .rent import row_facts

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..conformance.model import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
+from .arithmetic import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
 
 FOREVER = 2 ** 62
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..conformance.model import ACTIVATING, ACTIVE, DAY, LOST, NOT_ACTIVE, PROLONG_WINDOW, cents, days_of
+from .arithmetic import ACTIVATING, ACTIVE, DAY, LOST, NOT_ACTIVE, PROLONG_WINDOW, cents, days_of
 from .answers import Prediction, ok, refusal
 from .expect import Between, Diff, Tag, Where, is_int
 from .numbers import forms, fresh, full_of, written

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator
 
-from ..conformance.model import DAY, LOST, WorldParams
+from .arithmetic import DAY, LOST, WorldParams
 from .catalogue import Catalogue, Country
 from .presence import Presence, lost
 

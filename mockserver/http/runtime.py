@@ -6,7 +6,7 @@ from typing import Callable
 
 from ..core.hub import Hub
 from ..core.world import World
-from ..replay import undo_unlogged
+from ..recovery import undo_unlogged
 from ..storage import StoreFailure
 from .faults import FaultBook
 from .journal import Budget, Journal
