@@ -136,7 +136,7 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
                                           balance="1000", scenarios=tuple(opts.scenarios)))
     except ValueError as exc:  # the options are ours but the scenarios: a scenario the world refuses
         raise ScenarioError(str(exc)) from None
-    served.rt.retired = []  # worlds the client's tests delete still count
+    served.rt.retired = []  # worlds the client's tests delete, reset or replace, and journals they clear, still count
     thread = threading.Thread(target=served.server.run, daemon=True, name="check-client-mock")
     thread.start()
     base = f"http://127.0.0.1:{served.server.effective_port}"
@@ -145,7 +145,7 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
         if opts.scenarios:
             env["RENT_MOCK_SCENARIO"] = ",".join(opts.scenarios)
         code, output, seconds, timed_out = _run(command, env, opts)
-        worlds = [*served.hub.worlds.values(), *(w for w, _ in served.rt.retired)]
+        worlds = [*served.hub.worlds.values(), *(w for w, _ in served.rt.retired if w is not None)]
         journals = [served.rt.journal(n) for n in [DEFAULT, *sorted(n for n in served.rt.journals if n != DEFAULT)]]
         journals += [j for _, j in served.rt.retired if j is not None]
         entries = sorted((e for j in journals for e in j.query(limit=10**7)), key=lambda e: e["at"])

@@ -47,4 +47,4 @@ def journal(rt, body, world):
 @op("journal.clear")
 def clear_journal(rt, body, world):
     """Empty the world's journal."""
-    return {"cleared": rt.journal(world.name).clear()}, 200
+    return {"cleared": rt.clear_journal(world.name)}, 200

@@ -226,9 +226,7 @@ def delete_world(rt, body):
     world = rt.hub.worlds[name]
     rt.hub.delete_world(name)
     rt.faults.clear(name)
-    journal = rt.drop_journal(name)
-    if rt.retired is not None:
-        rt.retired.append((world, journal))
+    rt.retire(world, rt.drop_journal(name))
     return {"deleted": True}, 200
 
 
@@ -236,6 +234,7 @@ def delete_world(rt, body):
 def reset(rt, body, world):
     """Rebuild a world from its seed, clock included."""
     fresh = rt.hub.reset(world.name)
+    rt.retire(world)  # its journal stays in place
     fresh.last_now = fresh.clock.now()
     return {"world": fresh.name, "now": fresh.clock.now(), "apikeys": list(fresh.accounts)}, 200
 

@@ -27,9 +27,12 @@ def put_snapshot(rt, body):
     except SnapshotError as exc:
         raise ControlError(400, f"snapshot: {exc}") from None
     check_dialect(world.config.dialect, world.config.overrides)
+    replaced = rt.hub.worlds.get(name)
     try:
         rt.hub.install(world)
     except ValueError as exc:
         raise ControlError(409, str(exc)) from None
+    if replaced is not None:
+        rt.retire(replaced)  # its journal stays in place
     world.last_now = world.clock.now()
     return {"world": name, "now": world.clock.now(), "orders": len(world.orders)}, 200
