@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .arithmetic import ACTIVE, DAY, NOT_ACTIVE, RESTORE_PREPAID_DAYS, cents, outdays
+from .arithmetic import ACTIVE, DAY, NOT_ACTIVE, RESTORE_PREPAID_DAYS, outdays
 from .answers import Prediction, ok
 from .expect import Tag
 from .presence import Presence, Span
@@ -55,7 +55,7 @@ def fee(w: World, order: Order) -> tuple[Decimal, int]:
     """(fee, outdays): late days at the undiscounted price_day plus 30 prepaid days at the period price."""
     offer = w.catalogue.offer(order.country, order.service)
     late = outdays(w.now, order.end)
-    return cents(offer.price_day * late) + offer.price(RESTORE_PREPAID_DAYS), late
+    return offer.terms.restore_fee(late), late
 
 
 def _refused(w: World, apikey: str, order_id: int, phrase: bool) -> Prediction | None:

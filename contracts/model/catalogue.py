@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import phonenumbers
 
+from . import arithmetic
 from .arithmetic import cents
 
 SERVICE_ISO = {"UK": "GB", "EN": "GB"}  # the service's own country codes where they differ from ISO 3166
@@ -26,13 +27,18 @@ class Offer:
     day_step: int = 0
     stock: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def terms(self) -> arithmetic.Offer:
+        """The price rule alone (the arithmetic's Offer: one home for the formulas)."""
+        return arithmetic.Offer(self.price_day, self.procent_days, self.procent)
+
     def discount(self, days: int) -> int:
         """Percent off a rental of `days`: `procent` from `procent_days` on, else 0."""
-        return self.procent if self.procent and days >= self.procent_days else 0
+        return self.terms.discount(days)
 
     def price(self, days: int) -> Decimal:
         """price_day · days · (1 − discount/100), half-up to cents."""
-        return cents(self.price_day * days * (Decimal(100 - self.discount(days)) / 100))
+        return self.terms.price(days)
 
     def total(self) -> int:
         """Numbers in stock over every provider."""

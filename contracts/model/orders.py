@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import registry
-from .arithmetic import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
+from .arithmetic import ACTIVATING, ACTIVE, DAY, LOST, NOT_ACTIVE
 from .answers import Prediction, shape
 from .expect import Diff, Leaf, OneOf, compare, shown
 from .rent import row_facts
@@ -77,12 +77,12 @@ def orders(w: World, apikey: str, v: dict, variant: str) -> Prediction:
             order = w.orders[row["id"]]
             seen = order.presence.seen(row["state"], w.now)
             if seen is not None:
-                order.presence = seen.seen_last(row["state"], row["lastonline"]) if row["state"] != ACTIVE else seen
+                order.presence = seen.seen_last(row["state"], row["lastonline"])
             if order.lease_until is None and isinstance(row.get("canprolonguntil"), int):
                 order.lease_until = row["canprolonguntil"]
                 land = w.country_of(order)
                 if land is not None and order.provider is not None:
-                    land.leases.setdefault(order.provider, (order.lease_until - order.begin) // 86_400)
+                    land.leases.setdefault(order.provider, (order.lease_until - order.begin) // DAY)
         return []
 
     return Prediction({"status": 1, "data": Rows(w, apikey, variant)}, learn)

@@ -65,7 +65,7 @@ class Presence:
 
     def forced(self, state: int, now: int) -> "Presence":
         """Set to 0 or −1 now (control API): lastonline becomes now if the order was online."""
-        return Presence.fixed(state, self._cover(now))
+        return Presence.fixed(state, self.last_span(now))
 
     # -- what may be seen -----------------------------------------------------------------------
     def states(self, t: int) -> set[int]:
@@ -116,7 +116,8 @@ class Presence:
         return self.last
 
     def last_span(self, t: int) -> Span:
-        """Every lastonline value possible at `t`, as one covering interval."""
+        """Every lastonline value possible at `t`, as one covering interval (also lastonline just after the order
+        leaves its state at `t`: t if it was online, else as shown then)."""
         spans = [self.lastonline_when(s, t) for s in self.states(t)]
         return Span(min(s.lo for s in spans), max(s.hi for s in spans))
 
@@ -129,12 +130,7 @@ class Presence:
     def closed(self, at: int) -> "Presence":
         """The order leaves `orders` at `at` (expiry or delete): offline (a lost number stays lost),
         lastonline = at if it was online then."""
-        return Presence.fixed(LOST if lost(self) else NOT_ACTIVE, self._cover(at))
-
-    def _cover(self, t: int) -> Span:
-        """lastonline just after the order leaves its state at `t`: t if it was online, else as shown then."""
-        spans = [Span.at(t) if s == ACTIVE else self.lastonline_when(s, t) for s in self.states(t)]
-        return Span(min(s.lo for s in spans), max(s.hi for s in spans))
+        return Presence.fixed(LOST if lost(self) else NOT_ACTIVE, self.last_span(at))
 
 
 def lost(presence: Presence) -> bool:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .arithmetic import ACTIVATING, ACTIVE, DAY, LOST, NOT_ACTIVE, PROLONG_WINDOW, cents, days_of
+from .arithmetic import (ACTIVATING, ACTIVE, DAY, GUARANTEED_DAYS, LOST, NOT_ACTIVE, PROLONG_WINDOW, canprolong,
+                         canprolongmax, cents, days_left, days_of, unused_days)
 from .answers import Prediction, ok, refusal
-from .expect import Between, Diff, Tag, Where, is_int
+from .expect import Between, Diff, OneOf, Tag, Where, is_int
 from .numbers import forms, fresh, full_of, written
 from .presence import Presence, Span
 from .state import Order, World
@@ -116,7 +117,6 @@ def create(w: World, apikey: str, v: dict, variant: str, services: list[str], me
 
 
 def _with_number(item: dict, options) -> object:
-    from .expect import OneOf
     return OneOf({**item, **o} for o in options.options)
 
 
@@ -155,7 +155,7 @@ def prolong(w: World, apikey: str, v: dict, variant: str, method: str) -> Predic
     if cap is not None and days > cap:
         return refuse(w, "PERIOD_LIMIT", "PERIOD-MAX-90", days, cap)
     if order.lease_until is not None and order.until + days * DAY > order.lease_until:
-        return refuse(w, "PROLONG_LIMIT", "PROLONG-LEASE", max(0, (order.lease_until - order.until) // DAY))
+        return refuse(w, "PROLONG_LIMIT", "PROLONG-LEASE", canprolongmax(order.until, order.lease_until))
     land = w.country_of(order)
     if land is None:
         return refuse(w, "UNKNOWN_COUNTRY", "CATALOGUE-VIEWS", order.country)
@@ -201,7 +201,7 @@ def add_service(w: World, apikey: str, v: dict, variant: str) -> Prediction:
         return refuse(w, "UNKNOWN_SERVICE", "CATALOGUE-VIEWS", service)
     if any(service in o.services for o in w.siblings(order) if o.apikey == apikey):
         return refuse(w, "SERVICE_ON_ORDER", "PRICE-ADD-SERVICE", service)
-    days = v.get("rent_days") or -(-(order.until - w.now) // DAY)
+    days = v.get("rent_days") or days_left(w.now, order.until)
     price = cents(offer.price_day * days)
     poor = no_money(w, apikey, price)
     if poor:
@@ -231,7 +231,7 @@ def delete(w: World, apikey: str, v: dict, variant: str) -> Prediction:
     is_lost = w.lost(order)
     offer = w.catalogue.offer(order.country, order.service)
     if w.params.refunds(LOST if is_lost else NOT_ACTIVE) and offer is not None:
-        unused = (order.until - w.now) // DAY
+        unused = unused_days(w.now, order.until)
         refund = cents(min(offer.price_day * unused, order.paid - order.refunded))
 
     def learn(got):
@@ -276,16 +276,15 @@ def row_facts(w: World, order: Order, state: int) -> dict:
              "sname": w.catalogue.services.get(order.service, (order.service,))[0],
              "state": state, "cname": order.country if w.strict else Where(lambda c: isinstance(c, str), "any string"),
              "hasnewsms": Tag("SMS-HASNEW", any(not s.read for s in own)),
-             "until": Tag(getattr(order, "until_rule", "STATE-CREATE"), order.until),
+             "until": Tag(order.until_rule, order.until),
              "lastonline": Tag("STATE-LASTONLINE", span.lo if span.exact else Between(span.lo, span.hi)),
              **{k: Tag("NUMBER-FORM", x) for k, x in number.items()}}
     if lease is not None:
-        cpm = max(0, (lease - order.until) // DAY)
-        can = state != LOST and w.now < order.until and order.until - w.now < PROLONG_WINDOW and cpm >= 1
-        facts.update(canprolonguntil=Tag("LEASE-90", lease), canprolongmax=Tag("CANPROLONG-FIELDS", cpm),
-                     canprolong=Tag("CANPROLONG-FIELDS", can))
+        facts.update(canprolonguntil=Tag("LEASE-90", lease),
+                     canprolongmax=Tag("CANPROLONG-FIELDS", canprolongmax(order.until, lease)),
+                     canprolong=Tag("CANPROLONG-FIELDS", canprolong(w.now, order.until, state, lease)))
     else:
-        facts["canprolonguntil"] = Tag("LEASE-90", Between(order.begin + 90 * DAY, None, "at least 90 days"))
+        facts["canprolonguntil"] = Tag("LEASE-90", Between(order.begin + GUARANTEED_DAYS * DAY, None, "at least 90 days"))
     return facts
 
 

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from .. import registry
 from ..params import coerce
 from ..registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS
+from .arithmetic import days_of
 from .answers import Prediction, ok, param_refusal, refusal
 from .archive import history, precalc, restore
 from .catalogue import (Catalogue, by_service_view, loosened, count_multi_view, count_providers_view, count_view,
@@ -178,15 +179,11 @@ def _service_check(v):
     return check
 
 
-def _days(v) -> int:
-    return {"week": 7, "month": 30}[v["dtype"]] * v.get("dcount", 1)
-
-
 METHODS: dict[str, Callable[..., Prediction]] = {
     "getcountries": _read("getcountries", "CATALOGUE-VIEWS", lambda cat, v: countries_view(cat)),
     "get_default_services": _read("get_default_services", "CATALOGUE-VIEWS", lambda cat, v: default_services_view(cat)),
     "get_country_by_service": _read("get_country_by_service", "PRICE-QUOTE",
-                                    lambda cat, v: by_service_view(cat, v["service"], _days(v)), _service_check),
+                                    lambda cat, v: by_service_view(cat, v["service"], days_of(v["dtype"], v.get("dcount", 1))), _service_check),
     "getdata": _read("getdata", "STOCK-TAKEN", lambda cat, v: data_view(cat, cat.countries[v["country"]]), _country),
     "getdataWithProviders": _read("getdataWithProviders", "STOCK-TAKEN",
                                   lambda cat, v: providers_view(cat, cat.countries[v["country"]]), _country),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator
 
-from .arithmetic import DAY, LOST, WorldParams
+from .arithmetic import DAY, WorldParams
 from .catalogue import Catalogue, Country
 from .presence import Presence, lost
 
@@ -229,4 +229,4 @@ class World:
 
     def lost(self, order: Order) -> bool:
         """True when the order's number is not in the system."""
-        return order.presence.state == LOST and order.presence.on is None
+        return lost(order.presence)
