@@ -207,6 +207,26 @@ def test_a_refused_scenario_changes_nothing(mock):
     assert (code, body["error"]) == (400, "scenario: 'description' is a required property")
 
 
+TOML_HEAD = 'name = "t"\ndescription = "a test"\n'
+
+
+@pytest.mark.parametrize("body, error", [
+    # TOML has nan and inf; a schema's minimum and maximum let NaN through (a NaN probability fired every call
+    # and made GET /_mock/faults a 500; a NaN balance was a 500 at once)
+    (TOML_HEAD + "[[faults]]\nkind = \"status0\"\nprobability = nan\n",
+     "scenario: faults[0].probability: must be a finite number, got nan"),
+    (TOML_HEAD + "[world]\nbalance = nan\n", "scenario: world.balance: must be a finite number, got nan"),
+    (TOML_HEAD + "[world]\nspeed = -inf\n", "scenario: world.speed: must be a finite number, got -inf (and 1 more)"),
+    (TOML_HEAD + "rests_on = " + "[" * 100_000 + "]" * 100_000 + "\n",  # tomllib recursed out: a 500
+     "scenario: not TOML this mock reads: arrays or tables nested too deeply"),
+])
+def test_a_scenario_with_a_number_that_is_not_finite_or_nested_too_deeply_is_refused(mock, body, error):
+    before = dump_world(mock.world)
+    assert mock.load(body) == (400, {"error": error})
+    assert dump_world(mock.world) == before
+    assert mock.client.get("/_mock/faults").get_json() == {"faults": []}
+
+
 def test_the_same_seed_and_calls_give_the_same_world(shipped_catalogue):
     worlds = []
     for _ in range(2):

@@ -3,6 +3,7 @@ domain (durations to seconds, money to exact strings, `extends` resolved)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from functools import lru_cache
@@ -39,6 +40,17 @@ def seconds(value: int | str) -> int:
     return sum(int(n) * _UNITS[unit] for n, unit in _DURATION.findall(value))
 
 
+def _not_finite(doc: object, where: str = "") -> list[str]:
+    """Every NaN or infinity in `doc` (TOML has `nan` and `inf`; a schema's bounds let NaN through)."""
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return [f"{where or 'scenario'}: must be a finite number, got {doc!r}"]
+    if isinstance(doc, dict):
+        return [p for k, v in doc.items() for p in _not_finite(v, f"{where}.{k}".lstrip("."))]
+    if isinstance(doc, list):
+        return [p for i, v in enumerate(doc) for p in _not_finite(v, f"{where}[{i}]")]
+    return []
+
+
 def problems(doc: object) -> list[str]:
     """Every way `doc` breaks the schema, each naming its field (`events[2].after: ...`)."""
     out = []
@@ -46,7 +58,7 @@ def problems(doc: object) -> list[str]:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".")
         message = err.message if len(err.message) < 200 else err.message[:200] + "..."
         out.append(f"{where}: {message}" if where else message)
-    return sorted(out)
+    return _not_finite(doc) + sorted(out)  # a NaN first: the schema's own words on it mislead
 
 
 def parse_toml(text: str, source: str) -> dict:
@@ -57,6 +69,8 @@ def parse_toml(text: str, source: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise ScenarioError(f"{source}: not TOML this mock reads: arrays or tables nested too deeply") from None
 
 
 def read(ref: str | Path, base: Path | None = None) -> dict:
