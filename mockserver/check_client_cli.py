@@ -8,6 +8,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from contracts.paths import OutputFile
@@ -124,17 +125,17 @@ def print_matrix(cells, console: Console | None = None) -> None:
     for cell in cells:
         run = cell.run
         if run is None:
-            table.add_row(cell.name, "-", "-", "-", "-", "-", "-", cell.verdict)
+            table.add_row(escape(cell.name), "-", "-", "-", "-", "-", "-", escape(cell.verdict))
             continue
         exit_text = "timeout" if run.timed_out else str(run.exit_code)
         style = None if not cell.problems else ("yellow" if cell.expected_to_fail else "red")
-        table.add_row(cell.name, exit_text, str(run.report.requests), run.cost.get("total", "0.00"),
+        table.add_row(escape(cell.name), exit_text, str(run.report.requests), run.cost.get("total", "0.00"),
                       str(len(run.report.violations)), str(len(run.left.running)), str(run.left.unaccounted),
-                      cell.verdict, style=style)
+                      escape(cell.verdict), style=style)
     console.print(table)
     for cell in cells:
         if cell.problems and not cell.expected_to_fail and cell.run is not None and cell.run.output.strip():
-            console.print(f"[bold]{cell.name}[/bold]: the client's last lines")
+            console.print(f"[bold]{escape(cell.name)}[/bold]: the client's last lines")
             for line in cell.run.output.strip().splitlines()[-5:]:
                 console.print(f"  {line}", markup=False)
 
@@ -146,10 +147,12 @@ def print_report(run: ClientRun, console: Console | None = None) -> None:
     ended = "was stopped (timeout)" if run.timed_out else f"exited {run.exit_code}"
     console.print(f"client command {ended}; {report.requests} rent.php requests seen")
     for v in report.violations:
-        console.print(f"[red]✗[/red] request {v['seq']} {v['verb']} {v['method']}: {v['finding']} "
-                      f"{v['params']}", highlight=False)
+        # what the client sent is text, never markup: a parameter named "[/b]" once crashed the report
+        console.print("[red]✗[/red] " + escape(f"request {v['seq']} {v['verb']} {v['method']}: {v['finding']} "
+                                                f"{v['params']}"), highlight=False)
     for w in report.warnings:
-        console.print(f"[yellow]![/yellow] request {w['seq']} {w['method']}: {w['finding']}", highlight=False)
+        console.print("[yellow]![/yellow] " + escape(f"request {w['seq']} {w['method']}: {w['finding']}"),
+                      highlight=False)
     methods = Table(title="methods exercised")
     for col in ("method", "calls", "status 1"):
         methods.add_column(col)
@@ -169,7 +172,8 @@ def print_report(run: ClientRun, console: Console | None = None) -> None:
         cost.add_column(col, justify="left" if col == "paid by" else "right")
     for method, row in run.cost.get("methods", {}).items():
         cost.add_row(method, str(row["calls"]), row["amount"])
-    cost.add_row("refunds", "", "-" + run.cost.get("refunds", "0.00"))
+    refunds = run.cost.get("refunds", "0.00")
+    cost.add_row("refunds", "", refunds if refunds == "0.00" else "-" + refunds)  # no "-0.00"
     cost.add_row("total", "", run.cost.get("total", "0.00"), style="bold")
     console.print(cost)
     console.print(f"orders left running: {len(run.left.running)}; money unaccounted for: {run.left.unaccounted}")

@@ -110,3 +110,18 @@ def test_one_run_with_a_scenario_scripts_its_world(tmp_path):
                                                                capture=True))
     assert run.output.splitlines() == ["balance-runs-out", "rented", "Balance is not enough"]
     assert run.cost["total"] == "2.10" and run.exit_code == 0 and run.problems() == []  # KZ opt16: 0.30 x 7
+
+
+def test_what_the_client_sent_is_printed_as_text_never_read_as_markup():
+    # a method or parameter that looks like console markup ("[/b]") once crashed the report with a traceback
+    client = ("import os, requests\n"
+              "api, key = os.environ['RENT_MOCK_API_URL'], os.environ['RENT_MOCK_APIKEY']\n"
+              "requests.get(api, params={'method': 'orders', 'apikey': key, '[/x]': '1'}, timeout=10)\n"
+              "requests.get(api, params={'method': '[/b]', 'apikey': key}, timeout=10)\n")
+    done = check("--", sys.executable, "-c", client)
+    assert (done.returncode, done.stderr) == (1, ""), done.stdout + done.stderr
+    found = [line for line in done.stdout.splitlines() if "[/" in line]
+    assert found == ["✗ request 2 GET [/b]: unknown method '[/b]' {'method': '[/b]'}",
+                     "! request 1 orders: unknown parameter '[/x]'"], found
+    [refunds] = [line.split() for line in done.stdout.splitlines() if "refunds" in line]
+    assert refunds == ["│", "refunds", "│", "│", "0.00", "│"]  # nothing refunded is not "-0.00"

@@ -65,3 +65,11 @@ def test_installed_from_the_index_the_hint_names_the_package(monkeypatch, tmp_pa
     assert extras.from_checkout() and extras.install_hint("fuzz") == f"pip install -e '.[fuzz]' (in {ROOT})"
     monkeypatch.setattr(extras, "_CHECKOUT", tmp_path)  # site-packages: no pyproject.toml beside the package
     assert not extras.from_checkout() and extras.install_hint("fuzz") == "pip install 'smspva-rent-mock[fuzz]'"
+
+
+def test_conform_without_hypothesis_names_the_extra_to_install(live_server):
+    # the console reads "[fuzz]" as markup unless told not to: the hint printed "pip install -e '.'"
+    conform = rent_mock_without_extras("conform", "--base-url", live_server, "--examples", "1")
+    assert conform.returncode == 0, conform.stdout + conform.stderr
+    hint = f"model-based machine skipped (needs hypothesis: pip install -e '.[fuzz]' (in {ROOT}))"
+    assert hint in " ".join(conform.stdout.split()), conform.stdout

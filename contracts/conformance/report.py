@@ -30,8 +30,8 @@ def print_report(outcome: Outcome, console: Console | None = None, partial_ok: b
     kind = "the mock (worlds of its own)" if outcome.mock else "a server without the control extension"
     console.print(f"[bold]rent.php conformance[/bold]: {outcome.target}, {kind}, judged as {outcome.dialect}")
     for cap, reason in outcome.capabilities.items():
-        console.print(f"  {cap:9} " + ("[green]offered[/green]" if reason is None else f"[yellow]no[/yellow]: {reason}"),
-                      highlight=False)
+        offered = "[green]offered[/green]" if reason is None else f"[yellow]no[/yellow]: {escape(reason)}"
+        console.print(f"  {cap:9} {offered}", highlight=False)
     for area in AREAS:
         table = Table(title=f"{area}", title_justify="left", show_edge=False)
         table.add_column("rule")
@@ -63,7 +63,7 @@ def print_report(outcome: Outcome, console: Console | None = None, partial_ok: b
             for call in f.calls[-4:]:
                 console.print(f"      {call}", highlight=False, markup=False)
     if outcome.machine:
-        console.print(outcome.machine, highlight=False)
+        console.print(outcome.machine, highlight=False, markup=False)  # "[fuzz]" in a hint is not markup
     console.print(outcome.ledger.verdict_line(partial_ok), highlight=False, markup=False)
 
 
