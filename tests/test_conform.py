@@ -164,3 +164,12 @@ def test_every_rule_has_an_id_an_area_and_one_line():
     assert WorldParams.from_world({"max_rental_days": 120}, "documented").max_rental_days == 120
     assert WorldParams.from_world({"max_rental_days": 90}, "live").max_rental_days == 90
     assert WorldParams.from_world({"hold_days": 5}, "documented").hold_days == 5
+
+
+
+def test_the_judging_page_states_todays_rules_and_areas():
+    # the page said 48 rules in twelve areas long after there were 58 in sixteen
+    from contracts.conformance.rules import AREAS
+    from tests.doc_helpers import page, spelled
+    text = f"{len(RULES)} rules, each with an id and one line, in {spelled(len(AREAS))} areas ({', '.join(AREAS)})."
+    assert text in page("judging.md")

@@ -28,10 +28,19 @@ def test_variants_spread_over_every_rule_area():
     assert {BY_ID[v.rule].area for v in VARIANTS} == set(AREAS)
 
 
-@pytest.mark.parametrize("variant_id, dialect", [("M26", "documented"), ("M35", "sdk"), ("N01", "live"),
-                                                 ("N02", "live"), ("N03", "live"), ("N04", "live")])
+CI_RUNS = [("M26", "documented"), ("M35", "sdk"), ("N01", "live"), ("N02", "live"), ("N03", "live"), ("N04", "live")]
+
+
+@pytest.mark.parametrize("variant_id, dialect", CI_RUNS)
 def test_conform_catches_the_variant(variant_id, dialect):
     variant = next(v for v in VARIANTS if v.id == variant_id)
     outcome = judge(variant, dialect, examples=0)
     broken = {r.rule for r in outcome.results if r.status == "broken"}
     assert variant.rule in broken, broken
+
+
+
+def test_the_judging_page_states_how_many_variants_there_are():
+    from tests.doc_helpers import page, spelled
+    assert f"`tests/mutants/variants.py` holds {len(VARIANTS)} deliberately broken variants" in page("judging.md")
+    assert f"CI runs {spelled(len(CI_RUNS))} of them (`tests/test_mutants.py`" in page("judging.md")
