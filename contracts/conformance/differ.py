@@ -90,7 +90,7 @@ class Differ:
     def __init__(self, target: Target, session: Session, catalogue: Catalogue, foreign: dict | None = None):
         self.t, self.s = target, session
         self.service = Service()
-        now = self._t0 = session.now()
+        now = self.t0 = session.now()  # steps are shown relative to it
         strict = target.mock_dialect is not None  # on the mock, our own words and choices are predicted exactly
         self.w = self.service.add(World(session.world or "target", target.dialect, session.params, catalogue.copy(),
                                         now, strict))
@@ -131,7 +131,11 @@ class Differ:
 
     def findings(self) -> list[Finding]:
         """One held finding for each rule the compared answers judged."""
-        return [Finding(rule, True, "the model's prediction", "the same answer") for rule in sorted(self.held)]
+        return held_findings(self.held)
+
+    def _step(self, now: int, text: str) -> None:
+        """Note a step for the report, at its time relative to the start."""
+        self.steps.append(f"t+{now - self.t0}s {text}")
 
     # -- rent.php and the account API -------------------------------------------------------------
     def world_of(self, scope: str) -> World:
@@ -163,7 +167,7 @@ class Differ:
         shown_q = "&".join(f"{k}={v}" for k, v in params.items())
         received = ex.payload if ex.payload is not None else ex.error
         line = f"{'' if verb == 'GET' else verb + ' '}{who}@{scope} {method}?{shown_q} → {shown(received)[:200]}"
-        self.steps.append(f"t+{world.now - self.t0}s {line}")
+        self._step(world.now, line)
         got = self._judge(pred, received, f"{method}?{shown_q}")
         if method in ("create", "create_multi") and isinstance(got, dict) and got.get("status") == 1:
             self._pin(who)
@@ -191,11 +195,6 @@ class Differ:
                                  "STOCK-TAKEN")], "GET /_mock/orders", list(order.candidates), provider)
             self.w.pin(order, provider)
 
-    @property
-    def t0(self) -> int:
-        """The world's time when the differ began (steps are shown relative to it)."""
-        return getattr(self, "_t0", 0)
-
     def account(self, metod: str, who: str = "main", scope: str = "main", **params) -> Any:
         """One /priemnik.php call judged against the model."""
         world = self.world_of(scope)
@@ -210,14 +209,14 @@ class Differ:
             got = exc.reason
         except BadJSON:
             got = r.text  # the account API refuses in plain text
-        self.steps.append(f"t+{world.now - self.t0}s {who}@{scope} priemnik.php?metod={metod} → {shown(got)[:120]}")
+        self._step(world.now, f"{who}@{scope} priemnik.php?metod={metod} → {shown(got)[:120]}")
         return self._judge(pred, got, f"priemnik.php?metod={metod}")
 
     # -- the mock's control extension, mirrored ---------------------------------------------------
     def advance(self, seconds: int) -> int:
         """Move the world's clock; the model lives through the same time."""
         now = self.s.advance(seconds)
-        self.steps.append(f"t+{now - self.t0}s clock advanced {seconds} s")
+        self._step(now, f"clock advanced {seconds} s")
         self.w.advance(now)
         return now
 
@@ -229,7 +228,7 @@ class Differ:
         if service:
             body["service"] = service
         got = self.t.control("POST", "/sms", body)
-        self.steps.append(f"t+{w.now - self.t0}s SMS {text!r} for {service or order.service} to {order_id} → {got}")
+        self._step(w.now, f"SMS {text!r} for {service or order.service} to {order_id} → {got}")
         if not order.live:
             expected = {"delivered": False, "reason": "order is not running"}
         else:
@@ -263,7 +262,7 @@ class Differ:
         """Force an order's state (−1 lost, 0, 1 online now) and judge the row the control API answers."""
         w, order = self.w, self.w.orders[order_id]
         got = self.t.control("POST", f"/orders/{order_id}/state", {"world": w.name, "state": state})
-        self.steps.append(f"t+{w.now - self.t0}s order {order_id} set to state {state}")
+        self._step(w.now, f"order {order_id} set to state {state}")
         if state == ACTIVE:
             fast = w.fast(order.country)
             order.presence = order.presence.forced_online(w.now, None if fast else w.params.active_window)
@@ -280,7 +279,7 @@ class Differ:
         w = self.w
         got = self.t.control("POST", "/catalogue/offers", {"world": w.name, "country": country, "service": service,
                                                            **fields})
-        self.steps.append(f"t+{w.now - self.t0}s catalogue: {country} {service} {fields}")
+        self._step(w.now, f"catalogue: {country} {service} {fields}")
         land = w.catalogue.countries[country]
         offer = land.offers.get(service)
         if offer is None:
@@ -301,7 +300,7 @@ class Differ:
     def drop(self, country: str, service: str | None = None) -> None:
         """Take a service (or a whole country) out of the world's catalogue."""
         self.s.drop(country, service)
-        self.steps.append(f"t+{self.w.now - self.t0}s catalogue: {country} {service or ''} dropped")
+        self._step(self.w.now, f"catalogue: {country} {service or ''} dropped")
         if service is None:
             self.w.catalogue.countries.pop(country)
         else:
@@ -310,7 +309,7 @@ class Differ:
     def rename(self, code: str, name: str) -> None:
         """Rename a service (the catalogue extension; its img is then the one given: none)."""
         self.t.control("POST", "/catalogue/services", {"world": self.w.name, "code": code, "name": name})
-        self.steps.append(f"t+{self.w.now - self.t0}s catalogue: {code} renamed {name!r}")
+        self._step(self.w.now, f"catalogue: {code} renamed {name!r}")
         self.w.catalogue.services[code] = (name, "")
 
     # -- the state reads that must follow every step ----------------------------------------------
@@ -319,6 +318,11 @@ class Differ:
         self.call("orders", who)
         self.account("get_balance", who)
         self.call("get_rent_history", who, skip=0, take=1000)
+
+
+def held_findings(rules: set[str]) -> list[Finding]:
+    """One held finding for each rule that compared answers judged (sorted by rule)."""
+    return [Finding(rule, True, "the model's prediction", "the same answer") for rule in sorted(rules)]
 
 
 def _state_in(reason: Any) -> int | None:

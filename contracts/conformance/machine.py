@@ -12,7 +12,7 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from ..target import ControlRefused
-from .differ import Broke, Differ, plan, seed_catalogue
+from .differ import Broke, Differ, held_findings, plan, seed_catalogue
 from .judge import Finding
 from ..model.arithmetic import DAY, LOST, NOT_ACTIVE
 from .target import Target
@@ -42,7 +42,6 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
             self.d.call("getcountries", "nokey")
 
         def teardown(self):
-
             """Delete the example's world."""
             target.control("DELETE", f"/worlds/{self.session.world}")
             target.worlds.remove(self.session.world)
@@ -267,7 +266,7 @@ def shrink_budget(seconds: int) -> Iterator[None]:
             engine.MAX_SHRINKING_SECONDS = old
 
 
-def run_machine(target: Target, findings: list[Finding], examples: int, seed: int | None = 0) -> str:
+def run_machine(target: Target, findings: list[Finding], examples: int) -> str:
     """Run the machine; a difference (shrunk) becomes a broken finding, the rules it judged held ones."""
     missing = target.missing(NEEDS)
     if missing:
@@ -278,8 +277,9 @@ def run_machine(target: Target, findings: list[Finding], examples: int, seed: in
     except Broke as exc:  # the catalogue itself disagrees
         findings.append(exc.finding)
         return f"model-based machine: {exc.finding.rule} broken while reading the catalogue"
+    # derandomized: the same target and examples give the same sequences, so a run can be repeated
     conf = settings(max_examples=examples, stateful_step_count=20, deadline=None, database=None,
-                    derandomize=seed is not None, suppress_health_check=list(HealthCheck), print_blob=False)
+                    derandomize=True, suppress_health_check=list(HealthCheck), print_blob=False)
     try:
         with shrink_budget(SHRINK_SECONDS):
             run_state_machine_as_test(machine, settings=conf)
@@ -296,5 +296,5 @@ def run_machine(target: Target, findings: list[Finding], examples: int, seed: in
         findings.append(broke.finding)
         return (f"model-based machine: {broke.finding.rule} differs from the model (not shrunk: the target "
                 "answered the same calls differently when they were replayed)")
-    findings.extend(Finding(rule, True, "the model's prediction", "the same answer") for rule in sorted(held))
+    findings.extend(held_findings(held))
     return f"model-based machine: {examples} random sequences agreed with the model"
