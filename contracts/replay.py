@@ -13,6 +13,7 @@ from typing import Any
 from .client import RentClient, SpendGuard, SpendRefused
 from .fetch import BadJSON, FetchError
 from .proxy.app import BALANCE_PATH, compare_balance
+from .proxy.cost import ascii_digits
 from .proxy.diff import compare
 from .proxy.redact import SECRET_PARAMS
 from .registry import METHODS, PATHS
@@ -130,7 +131,7 @@ class Replayer:
         if self.world is not None and call.at is not None:
             self._move_clock(call.at)
         query = {k: v for k, v in call.query.items() if k not in SECRET_PARAMS and k != "method"}
-        if "id" in query and str(query["id"]).isdigit() and int(query["id"]) in self.ids:
+        if "id" in query and ascii_digits(query["id"]) and int(query["id"]) in self.ids:
             query["id"] = str(self.ids[int(query["id"])])
         method = call.query.get("method")
         needs_key = METHODS[method].apikey == "required" if method in METHODS else "apikey" in call.query

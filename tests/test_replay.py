@@ -112,3 +112,17 @@ def test_a_broken_recording_or_a_dead_target_is_one_line(tmp_path, recording):
     assert dead.returncode == 2 and dead.stderr.startswith("Error: cannot connect to http://127.0.0.1:9")
     unwritable = replay(recording, "--report", tmp_path / "no" / "r.json")
     assert unwritable.returncode == 2 and "does not exist" in unwritable.stderr
+
+
+def test_an_id_of_non_ascii_digits_is_replayed_not_a_traceback(recording, tmp_path):
+    # '²'.isdigit() is True but int('²') raises: the id mapping must not take it for an order id
+    lines = [json.loads(line) for line in recording.read_text().splitlines()]
+    sms = next(line for line in lines if line["method"] == "sms")
+    odd = {**sms, "query": {**sms["query"], "id": "²"}}
+    changed = tmp_path / "odd.jsonl"
+    changed.write_text("".join(json.dumps(line) + "\n" for line in [*lines, odd]))
+    done = replay(changed)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("✗")] == [
+        "✗ broken line 9 sms: status: rule: recorded 1, got \"Parameter id must be an integer, got '²'\""]
