@@ -5,6 +5,7 @@ admin token when it needs one, an apikey the server refuses, the spend cap, and 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,10 +83,19 @@ def _root(url: str) -> str:
     return base
 
 
+def is_loopback_host(host: str) -> bool:
+    """True when `host` (a name or an address) only reaches this machine: `localhost` or a loopback address."""
+    if host == "localhost":
+        return True
+    try:  # not a prefix test: '127.evil.example' is a name anyone can point anywhere (DNS rebinding)
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def is_loopback(url: str) -> bool:
     """True when the URL's host is this machine."""
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 def default_pace(url: str) -> float:

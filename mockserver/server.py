@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import sqlite3
 import sys
 import threading
@@ -10,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from contracts.registry import DEFAULT_DIALECT
+from contracts.target import is_loopback_host
 
 from .core import catalogue
 from .core.hub import DEFAULT, Hub, new_apikey
@@ -45,16 +45,6 @@ def default_world_key(opts: "ServeOptions") -> str:
 def wall_time() -> float:
     """The wall clock real clocks read (looked up at call time, so freezegun can stand in for it)."""
     return time.time()
-
-
-def is_loopback(host: str) -> bool:
-    """True when `host` only listens on this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass
@@ -184,7 +174,7 @@ def stop_waitress(server) -> None:
 
 def make_server(opts: ServeOptions) -> Served:
     """A waitress server for the options (port 0 picks a free port), its state restored from --state."""
-    if not is_loopback(opts.host) and not opts.admin_token:
+    if not is_loopback_host(opts.host) and not opts.admin_token:
         raise ValueError(f"listening on {opts.host} reaches beyond this machine: set --admin-token")
     problem = option_problem(opts)
     if problem:

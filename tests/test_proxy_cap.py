@@ -342,6 +342,8 @@ def test_a_price_moving_all_the_time_is_counted_in_full_and_bounds_the_overshoot
     ({"Origin": "null"}, "a web page of another origin made it (Origin: null)"),
     ({"Host": "rebound.evil.example"}, "it was sent to the name 'rebound.evil.example', not to this machine's (a "
                                        "page can point a name of its own here)"),
+    ({"Host": "127.rebound.evil.example"}, "it was sent to the name '127.rebound.evil.example', not to this "
+                                           "machine's (a page can point a name of its own here)"),
 ])
 def test_a_web_page_cannot_spend_or_read_through_the_proxy(documented_upstream, headers, why):
     # an <img src=".../api/rent.php?method=create&apikey=stand-in-key…"> needs no CORS grant; a page that

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from ..target import is_loopback_host
+
 # what a browser sends for a call the user made (typing the URL) or a page of the proxy's own origin made
 OWN = ("same-origin", "none")
 
@@ -16,11 +18,6 @@ def _host(netloc: str) -> str:
         return ""
 
 
-def is_loopback(host: str) -> bool:
-    """True for a name or address of this machine only."""
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def forged(environ: dict, loopback_only: bool) -> str | None:
     """Why the call looks made by a web page rather than a program (None: it does not)."""
     site = environ.get("HTTP_SEC_FETCH_SITE")
@@ -30,7 +27,7 @@ def forged(environ: dict, loopback_only: bool) -> str | None:
     if origin is not None and urlsplit(origin).netloc != environ.get("HTTP_HOST"):
         return f"a web page of another origin made it (Origin: {origin[:60]})"
     host = _host(environ.get("HTTP_HOST", ""))
-    if loopback_only and not is_loopback(host):
+    if loopback_only and not is_loopback_host(host):
         return (f"it was sent to the name {host[:60]!r}, not to this machine's (a page can point a name of its own "
                 f"here)")
     return None

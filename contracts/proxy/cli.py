@@ -2,7 +2,6 @@
 offers it when installed: contracts never import it)."""
 from __future__ import annotations
 
-import ipaddress
 import json
 import signal
 import sys
@@ -12,7 +11,7 @@ import requests
 
 from ..paths import OutputFile
 from ..registry import DIALECTS
-from ..target import budget, root_url
+from ..target import budget, is_loopback_host, root_url
 from ..verdict import CannotRun
 from . import backing, importer
 from .app import Settings
@@ -43,19 +42,9 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 REMOTE_KEY_LENGTH = 20  # a client key other machines could guess in reach of the proxy guards a real account
 
 
-def is_loopback(host: str) -> bool:
-    """True when `host` only listens on this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _exposure(host: str, keys: dict[str, str]) -> None:
     """Beyond loopback, mapped client keys are all that stands between other machines and the upstream account."""
-    if is_loopback(host):
+    if is_loopback_host(host):
         return
     weak = [k for k in keys if len(k) < REMOTE_KEY_LENGTH]
     if weak:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import threading
 from typing import TextIO
 
+from ..target import is_loopback_host
 from .app import ProxyApp, Settings, Shadow
-from .browser import is_loopback
 from .record import Recorder
 from .upstream import MAX_ANSWER, Upstream
 
@@ -49,5 +49,5 @@ def build(upstream_url: str, settings: Settings, record: TextIO | None = None, s
     """A proxy in front of `upstream_url` (not started yet): `timeout` bounds each client call, `max_bytes`
     each answer the upstream sends."""
     app = ProxyApp(Upstream(upstream_url, timeout, max_bytes), settings, Recorder(record), shadow,
-                   loopback_only=is_loopback(host))
+                   loopback_only=is_loopback_host(host))
     return Running(app, host, port)
