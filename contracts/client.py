@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from .fetch import DEADLINE, BadJSON, FetchError, Fetcher
+from .model.arithmetic import PERIOD_DAYS
 from .registry import DIALECTS, METHODS
 from .target import ControlRefused, TargetLost
 from .validate import check_response
@@ -15,9 +16,6 @@ from .validate import check_response
 
 class SpendRefused(RuntimeError):
     """A call that could spend money was stopped before it left this process."""
-
-
-_DAYS = {"week": 7, "month": 30, "day": 1}
 
 
 def _int(value: Any) -> int | None:
@@ -78,7 +76,7 @@ class SpendGuard:
     def days(params: dict) -> int | None:
         """The period in days a call asks for, or None when the server would not read it as one."""
         count = _int(params.get("dcount", 1))
-        per = _DAYS.get(str(params.get("dtype")))
+        per = PERIOD_DAYS.get(str(params.get("dtype")))
         return None if count is None or per is None else per * max(count, 1)
 
     def estimate(self, method: str, params: dict) -> Decimal | None:

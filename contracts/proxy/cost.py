@@ -10,10 +10,10 @@ import re
 import threading
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
+from ..model.arithmetic import days_of
 from ..registry import METHODS
 from .upstream import Answer, Upstream
 
-DAYS = {"week": 7, "month": 30, "day": 1}
 CENT = Decimal("0.01")
 ASCII_DIGITS = re.compile(r"[0-9]+\Z")
 # what every reader of an integer takes the same way: no sign, space, leading zero or non-ASCII digit
@@ -183,7 +183,7 @@ class Prices:
         if method == "add_service_to_order":
             days = int(query["rent_days"])
         else:
-            days = DAYS[query["dtype"]] * int(query["dcount"])
+            days = days_of(query["dtype"], query["dcount"])
         if method in ("create", "create_multi"):
             country = query["country"]
             services = tuple(query["services"].split(",")) if method == "create_multi" else (query["service"],)
