@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from contracts.client import RentClient, SpendGuard, speaks
@@ -214,21 +215,24 @@ def show(stats: dict, problems: list[str] | None, console: Console | None = None
     table = Table(title=f"{stats['requests']} requests, {stats['rps']} req/s, "
                         f"{stats['failures']} failures")
     for col in ("method", "requests", "failures", "error %", "req/s", "p50 ms", "p95 ms", "p99 ms"):
-        table.add_column(col, justify="left" if col == "method" else "right")
+        # a narrow console folds a long name, never cuts it ("prolong_…" could be either prolong)
+        table.add_column(col, justify="left" if col == "method" else "right",
+                         overflow="fold" if col == "method" else "ellipsis")
     for name, m in stats["methods"].items():
         rate = 100 * m["failures"] / m["requests"] if m["requests"] else 0
-        table.add_row(name, str(m["requests"]), str(m["failures"]), f"{rate:.1f}", str(m["rps"]),
+        table.add_row(escape(name), str(m["requests"]), str(m["failures"]), f"{rate:.1f}", str(m["rps"]),
                       f"{m['p50_ms']:.0f}", f"{m['p95_ms']:.0f}", f"{m['p99_ms']:.0f}")
     console.print(table)
     for e in stats["errors"]:
-        console.print(f"[red]✗[/red] {e['name']}: {e['error']} ×{e['occurrences']}", highlight=False)
+        # the reason quotes the server's answer: text, never markup (a "[/b]" in it was a traceback)
+        console.print("[red]✗[/red] " + escape(f"{e['name']}: {e['error']} ×{e['occurrences']}"), highlight=False)
     u = stats["users"]
     line = f"users: {u['asked']} asked, {u['spawned']} spawned, {u['started']} ran"
     if u["spawned"] < u["asked"]:
         line += " (the time bound came before every user was spawned: raise --seconds or --spawn-rate)"
     console.print(line, highlight=False)
     if u["could_not_start"]:
-        console.print(f"[red]✗[/red] {u['could_not_start']} users could not start: {u['start_errors']}",
+        console.print("[red]✗[/red] " + escape(f"{u['could_not_start']} users could not start: {u['start_errors']}"),
                       highlight=False)
     if u["stalled"]:
         console.print(f"[red]✗[/red] {u['stalled']} users stalled (no answer for {u['stall_seconds']:.0f} s)",
@@ -240,7 +244,7 @@ def show(stats: dict, problems: list[str] | None, console: Console | None = None
                          if unknown else ""), highlight=False)
     if problems is not None:
         console.print("[green]books balance: no money lost or created, no number rented twice[/green]"
-                      if not problems else "\n".join(f"[red]✗[/red] {p}" for p in problems))
+                      if not problems else "\n".join(f"[red]✗[/red] {escape(p)}" for p in problems))
     led = ledger(stats, problems)
     console.print(f"validated in the {stats.get('dialect')} dialect", highlight=False)
     for entry in led.of(NOT_JUDGED):

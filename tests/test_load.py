@@ -131,3 +131,24 @@ def test_users_that_could_not_start_fail_the_run(walled_mock):
     assert "users: 3 asked, 3 spawned, 0 ran" in result.output
     assert re.search(r"^load: \d of 2 s: \d+ requests, 0 users running$", result.output, re.M)  # progress
     assert "3 users could not start: {'HTTP 503': 3}" in result.output
+
+
+def test_the_report_prints_the_servers_words_as_text_and_method_names_whole():
+    # a failure reason quoting "[/b]" from an answer was a MarkupError traceback; at 80 columns (CI logs) the
+    # method column cut "prolong_max" to "prolong_…", which could be either prolong
+    import io
+
+    from rich.console import Console
+
+    from simulator.load import show
+    row = {"requests": 5, "failures": 0, "rps": 0.5, "p50_ms": 18, "p95_ms": 23, "p99_ms": 23}
+    stats = {"requests": 10, "rps": 1.0, "failures": 2, "dialect": "live", "spent": "1.00",
+             "methods": {"prolong_max": row, "get_rent_history": row},
+             "errors": [{"name": "sms", "error": "data.SmsList: '[/b]' is not of type 'array'", "occurrences": 2}],
+             "users": {"asked": 1, "spawned": 1, "started": 1, "could_not_start": 0, "stalled": 0}}
+    console = Console(file=io.StringIO(), width=80)
+    show(stats, [], console)
+    lines = console.file.getvalue().splitlines()
+    assert "✗ sms: data.SmsList: '[/b]' is not of type 'array' ×2" in lines
+    first_column = "".join(line.split("│")[1].strip() for line in lines if line.startswith("│"))
+    assert first_column == "prolong_maxget_rent_history" and "…" not in "".join(lines)
