@@ -123,6 +123,9 @@ def test_the_clock_stops_at_the_last_moment_the_store_keeps(tmp_path):
     ('{"start": 1e21}', "start: 1e+21 is greater than the maximum of 253402300799"),
     ('{"start": 253402300800}', "start: 253402300800 is greater than the maximum of 253402300799"),
     ('{"seed": 18446744073709551616}', "seed: 18446744073709551616 is greater than the maximum of 9223372036854775807"),
+    # a range its loader refuses (min above max): the world could be made, and then its file never started again
+    ('{"activation_delay": [5, 1]}', "activation_delay: [5, 1] is not [min, max] whole seconds, min <= max"),
+    ('{"active_window": [1800, 600]}', "active_window: [1800, 600] is not [min, max] whole seconds, min <= max"),
 ])
 def test_a_world_the_store_could_not_keep_is_refused(client, hub, raw, error):
     r = client.post("/_mock/worlds", data=raw, content_type="application/json")

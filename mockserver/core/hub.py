@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 
 from .catalogue import Catalogue, by_dialect
 from .clock import make_clock
+from .invariants import config_problems
 from .money import money
 from .world import REFUND_POLICIES, World, WorldConfig
 
@@ -161,6 +162,9 @@ class Hub:
                 raise ValueError(f"world: {problem}")
             if name in self.worlds:
                 raise ValueError(f"world {name!r} exists")
+            unsound = config_problems(config, where="")  # what could be made here must load again
+            if unsound:
+                raise ValueError(unsound[0])
             clash = [k for k in config.accounts if k in self.by_apikey]
             if clash:
                 raise ValueError(f"apikey {clash[0]!r} is taken")

@@ -9,7 +9,7 @@ from .accounts import CREDIT_KINDS, DEBIT_KINDS
 from .clock import MAX_TIME, ManualClock, time_problem
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
 from .schema import MAX_HOLD_DAYS
-from .world import REFUND_POLICIES, SCRIPTED, World
+from .world import REFUND_POLICIES, SCRIPTED, World, WorldConfig
 
 EVENT_KINDS = ("expire", "release", "activated", "deactivated")
 STATES = (NOT_ACTIVE, ACTIVE, ACTIVATING, LOST)
@@ -27,26 +27,32 @@ def _range(value) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and all(_int(v) for v in value) and value[0] <= value[1]
 
 
-def _config_problems(world: World) -> list[str]:
-    c, out = world.config, []
+def config_problems(c: WorldConfig, where: str = "config.") -> list[str]:
+    """Every way a world's settings break what its loader accepts (a world is made only from sound ones)."""
+    out = []
     if not _int(c.seed, -(2 ** 63)) or c.seed >= 2 ** 63:
-        out.append(f"config.seed: {c.seed!r} is not an integer in -2**63..2**63-1")
+        out.append(f"{where}seed: {c.seed!r} is not an integer in -2**63..2**63-1")
     if c.clock not in ("manual", "real"):
-        out.append(f"config.clock: {c.clock!r} is not manual or real")
+        out.append(f"{where}clock: {c.clock!r} is not manual or real")
     if time_problem(c.start):
-        out.append(f"config.start: {time_problem(c.start)}")
+        out.append(f"{where}start: {time_problem(c.start)}")
     if not isinstance(c.speed, (int, float)) or not math.isfinite(c.speed) or c.speed <= 0:
-        out.append(f"config.speed: {c.speed!r} is not a positive number")
+        out.append(f"{where}speed: {c.speed!r} is not a positive number")
     for key in ("activation_delay", "active_window"):
         if not _range(getattr(c, key)):
-            out.append(f"config.{key}: {list(getattr(c, key))!r} is not [min, max] whole seconds, min <= max")
+            out.append(f"{where}{key}: {list(getattr(c, key))!r} is not [min, max] whole seconds, min <= max")
     if not _int(c.hold_days) or c.hold_days > MAX_HOLD_DAYS:
-        out.append(f"config.hold_days: {c.hold_days!r} is not 0..{MAX_HOLD_DAYS}")
+        out.append(f"{where}hold_days: {c.hold_days!r} is not 0..{MAX_HOLD_DAYS}")
     if c.refund not in REFUND_POLICIES:
-        out.append(f"config.refund: {c.refund!r} is not one of {', '.join(REFUND_POLICIES)}")
+        out.append(f"{where}refund: {c.refund!r} is not one of {', '.join(REFUND_POLICIES)}")
     if not isinstance(c.dialect, str) or not isinstance(c.overrides, dict):
-        out.append("config.dialect/overrides: wrong type")
-    out += [f"config.accounts.{k}: {v!r} is not an amount of money" for k, v in c.accounts.items() if not _money(v)]
+        out.append(f"{where}dialect/overrides: wrong type")
+    out += [f"{where}accounts.{k}: {v!r} is not an amount of money" for k, v in c.accounts.items() if not _money(v)]
+    return out
+
+
+def _config_problems(world: World) -> list[str]:
+    out = config_problems(world.config)
     clock = world.clock
     if isinstance(clock, ManualClock):
         sound = time_problem(clock._now) is None
