@@ -26,7 +26,7 @@ def faulty(decision: Decision, real: Callable[[], bytes]) -> tuple[str, list, by
     if kind == "malformed":
         return "200 OK", JSON_HEADERS, b'{"status":1,"data":[{"id":'
     if kind == "truncated":
-        return "200 OK", JSON_HEADERS, real()  # the caller announces this length and sends half
+        return _cut(real())
     raise _dropped()
 
 
@@ -47,8 +47,13 @@ def account_faulty(decision: Decision, real: Callable[[], bytes]) -> tuple[str, 
     if kind == "malformed":
         return "200 OK", JSON_HEADERS, b'{"response":"1","balance":'
     if kind == "truncated":
-        return "200 OK", JSON_HEADERS, real()
+        return _cut(real())
     raise _dropped()
+
+
+def _cut(body: bytes) -> tuple[str, list, bytes]:
+    """The whole answer's length announced, half of it sent: the server then closes the connection."""
+    return "200 OK", JSON_HEADERS + [("Content-Length", str(len(body)))], body[: max(1, len(body) // 2)]
 
 
 def _dropped() -> Exception:

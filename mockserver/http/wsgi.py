@@ -138,11 +138,7 @@ class RentApp:
         if decision.reply is None:
             headers, body = real()
             return "200 OK", headers, body
-        status, headers, body = account_faulty(decision, lambda: real()[1])
-        if decision.reply == "truncated":
-            headers = headers + [("Content-Length", str(len(body)))]
-            body = body[: max(1, len(body) // 2)]
-        return status, headers, body
+        return account_faulty(decision, lambda: real()[1])
 
     def _journal(self, scope, started, verb, method, query, apikey, status, http_status, found, fault, msg,
                  created) -> None:
@@ -182,9 +178,6 @@ class RentApp:
             except DROPS:  # the call did not run, but the client did make it
                 self._journal(scope, started, verb, method, query, apikey, None, 0, found, "drop", None, [])
                 raise
-            if decision.reply == "truncated":  # announce the whole answer, send half: the server then closes
-                headers = headers + [("Content-Length", str(len(body)))]
-                body = body[: max(1, len(body) // 2)]
         else:
             outcome = dispatch(rt, verb, query, world_name)
             status, headers, body = "200 OK", _JSON, outcome.body
