@@ -13,7 +13,7 @@ from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.utilities import Error, RequestEntityTooLarge
 
 from .http.rent import encode, error
-from .http.wsgi import _rent_path
+from .http.wsgi import is_rent_path
 
 log = logging.getLogger("smspva-rent-mock")
 SPARE_FILES = 64  # descriptors kept for the listening socket, the state file, logs and worker threads
@@ -51,7 +51,7 @@ class JsonErrorTask(ErrorTask):
             message = f"Request body{size} is over the limit of {limit} bytes"
         else:
             message = f"{exc.reason}: {exc.body}"
-        is_rent, _ = _rent_path(getattr(request, "path", "") or "")  # a request cut before its first line has none
+        is_rent = is_rent_path(getattr(request, "path", "") or "")  # a request cut before its first line has none
         body = encode(error(message) if is_rent else {"error": message})
         self.status = f"{exc.code} {exc.reason}"
         self.response_headers.append(("Content-Type", "application/json"))

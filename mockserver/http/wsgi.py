@@ -37,10 +37,9 @@ def _split(path: str) -> tuple[str, str | None]:
     return path, None
 
 
-def _rent_path(path: str) -> tuple[bool, str | None]:
-    """(is rent.php, world of a /w/<world>/ prefix)."""
-    bare, world = _split(path)
-    return bare in PATHS, world
+def is_rent_path(path: str) -> bool:
+    """True for a rent.php path (with or without a /w/<world>/ prefix)."""
+    return _split(path)[0] in PATHS
 
 
 def _query(environ) -> dict[str, str]:
