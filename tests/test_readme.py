@@ -240,3 +240,12 @@ def stop_group(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait()
+
+
+def test_the_demo_key_the_pages_show_is_the_one_seed_1_gives():
+    # a reader runs the blocks by hand with the key the README names: it must be the one `--seed 1` prints
+    from mockserver.server import demo_apikey
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for key in re.findall(r"\bdemo[0-9a-f]{28}\b", page.read_text(encoding="utf-8")):
+            assert key == demo_apikey(1), (page.name, key)
+    assert f"APIKEY={demo_apikey(1)}" in (ROOT / "README.md").read_text(encoding="utf-8")
