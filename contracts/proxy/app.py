@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from ..registry import ACCOUNT_METHODS, METHODS, PATHS
 from .browser import forged
-from .cost import Prices, ascii_digits
+from .cost import Prices, ascii_digits, brief
 from .diff import compare, walk
 from .guard import Guard
 from .judge import judge, judge_account
@@ -63,28 +63,23 @@ def _refusal(msg: str) -> dict:
     return {"status": 0, "msg": f"rent-mock proxy: {msg}"}
 
 
-def _show(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def unforwardable(path: str, query: dict) -> str | None:
     """Why a call is not forwarded at all (None: it may be): the proxy passes on only what it can classify."""
     odd = next((k for k in query if not PLAIN_NAME.match(k)), None)
     if odd is not None:
-        return (f"parameter name {_show(odd)} is refused: a PHP service may read it as another parameter "
+        return (f"parameter name {brief(odd)} is refused: a PHP service may read it as another parameter "
                 f"(names are letters, digits and _)")
     if path == BALANCE_PATH:
         metod = query.get("metod")
         if metod not in ACCOUNT_METHODS:
-            return (f"the balance API's metod {_show(metod)} is not forwarded: only "
+            return (f"the balance API's metod {brief(metod)} is not forwarded: only "
                     f"{', '.join(ACCOUNT_METHODS)} (others may spend, such as get_number)")
         return None
     name = query.get("method")
     if name is None:
         return "no method given"
     if name not in METHODS:
-        return (f"unknown method {_show(name)}: the proxy forwards only the methods it knows, since it cannot "
+        return (f"unknown method {brief(name)}: the proxy forwards only the methods it knows, since it cannot "
                 f"tell whether another one spends")
     return None
 

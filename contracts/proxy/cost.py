@@ -26,7 +26,8 @@ def ascii_digits(value) -> bool:
     return bool(ASCII_DIGITS.match(str(value)))
 
 
-def _show(value: str) -> str:
+def brief(value) -> str:
+    """A value as repr, cut to 40 characters (what a refusal quotes of the caller's input)."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -36,7 +37,7 @@ def exact_problem(method: str, query: dict) -> str | None:
     spec = METHODS[method]
     unknown = sorted(k for k in query if k not in KEYS and spec.param(k) is None)
     if unknown:
-        return f"{method} takes no parameter {_show(unknown[0])}"
+        return f"{method} takes no parameter {brief(unknown[0])}"
     if not query.get("apikey"):
         return "apikey is missing"
     for param in spec.params:
@@ -49,11 +50,11 @@ def exact_problem(method: str, query: dict) -> str | None:
             top = param.maximum
             if not PLAIN_WHOLE.match(value) or (top is not None and int(value) > top):
                 span = f"1 to {top}" if top is not None else "1 or more"
-                return f"{param.name}={_show(value)} is not a plain whole number ({span})"
+                return f"{param.name}={brief(value)} is not a plain whole number ({span})"
         elif param.type == "enum" and value not in param.choices:
-            return f"{param.name}={_show(value)} is not one of {', '.join(param.choices)}"
+            return f"{param.name}={brief(value)} is not one of {', '.join(param.choices)}"
         elif param.type == "csv" and "" in value.split(","):
-            return f"{param.name}={_show(value)} has an empty item"
+            return f"{param.name}={brief(value)} has an empty item"
     if method == "add_service_to_order" and "rent_days" not in query:
         return ("without rent_days it is charged for the days the upstream counts as left, which the guard "
                 "cannot know: give rent_days")
@@ -81,7 +82,7 @@ def _why(answer: Answer, what: str) -> str:
         return f"{what} failed: {answer.error}"
     payload = answer.payload
     msg = payload.get("msg") if isinstance(payload, dict) else None
-    return f"{what} answered {_show(str(msg if msg is not None else payload))}"
+    return f"{what} answered {brief(str(msg if msg is not None else payload))}"
 
 
 class Prices:
@@ -106,7 +107,7 @@ class Prices:
                 continue
             shown = price(item.get("price_day"))
             if shown is None:
-                return None, f"getdataWithProviders for {country} shows no usable price for {_show(item['service'])}"
+                return None, f"getdataWithProviders for {country} shows no usable price for {brief(item['service'])}"
             out[item["service"]] = max(shown, out.get(item["service"], shown))  # listed twice: the dearer
         return out, ""
 
@@ -129,7 +130,7 @@ class Prices:
         known, why = self.countries()
         if code in known:
             return None
-        return why or f"country {_show(code)} is not among the upstream's countries"
+        return why or f"country {brief(code)} is not among the upstream's countries"
 
     def remember(self, method: str, query: dict, payload) -> None:
         """Note the orders (and the services on them) that a successful spending call showed."""
