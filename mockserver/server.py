@@ -1,6 +1,7 @@
 """Building a ready server: the default world, the hub, the app, and waitress to serve it."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import sqlite3
 import sys
@@ -205,9 +206,18 @@ def make_server(opts: ServeOptions) -> Served:
     else:
         load_scenarios(rt, opts.scenarios)
     app = create_app(hub, opts.admin_token, rt, opts.allowed_hosts)
-    server = create_server(app, opts.request_timeout, host=opts.host, port=opts.port, threads=opts.threads,
-                           ident="smspva-rent-mock", **waitress_options(opts.connection_limit, opts.idle_timeout,
-                                                                        opts.backlog, max(MAX_BODY, opts.max_snapshot)))
+    try:
+        listening = waitress_options(opts.connection_limit, opts.idle_timeout, opts.backlog,
+                                     max(MAX_BODY, opts.max_snapshot))
+        server = create_server(app, opts.request_timeout, host=opts.host, port=opts.port, threads=opts.threads,
+                               ident="smspva-rent-mock", **listening)
+    except OSError as exc:
+        if store is not None:
+            store.close()
+        if exc.errno == errno.EADDRINUSE:  # often 8080 on a first start: say where, and the way out
+            raise ValueError(f"cannot listen on {opts.host}:{opts.port}: the address is in use (another server? "
+                             "--port 0 picks a free port)") from None
+        raise
     served = Served(server, rt, replayed)
     served.app = app  # the Flask app (waitress may wrap it in middleware of its own)
     return served

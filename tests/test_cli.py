@@ -121,3 +121,16 @@ def test_serve_prints_its_random_apikey_and_serves_it():
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
+
+
+def test_serve_on_a_port_in_use_says_which_and_how_to_pick_another(tmp_path):
+    # a new user's first start often meets 8080 taken: "[Errno 98] Address already in use" named neither
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port),
+                               "--state", str(tmp_path / "s.db")], capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stderr) == (2, f"rent-mock: cannot listen on 127.0.0.1:{port}: the address is in "
+                                                 "use (another server? --port 0 picks a free port)\n")
