@@ -4,10 +4,8 @@ Both meet the target the one way (contracts/target.py), name what they did not j
 and exit with the shared codes (contracts/verdict.py): 0 held, 1 broken, 2 could not run, 3 partial."""
 from __future__ import annotations
 
-import json
 import sys
 from decimal import Decimal
-from xml.etree import ElementTree as ET
 
 import click
 
@@ -124,12 +122,6 @@ def fuzz(base_url, admin_token, timeout, apikey, dialect, examples, allow_spend,
 
 def write_fuzz(result, target: str, dialect: str, path: str, partial_ok: bool) -> None:
     """The fuzz run as JSON (failures, spending, the ledger, the exit code), or JUnit XML for `*.xml`."""
-    if path.endswith(".xml"):
-        text = ET.tostring(result.ledger.junit(f"rent.php fuzz ({dialect})"), encoding="unicode")
-    else:
-        text = json.dumps({"target": target, "dialect": dialect, "calls": result.calls, "stopped": result.stopped,
-                           "failures": result.failures, "spending": result.spending,
-                           "coverage": result.ledger.as_json(), "exit_code": result.ledger.exit_code(partial_ok)},
-                          indent=2, ensure_ascii=False)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    result.ledger.write(path, f"rent.php fuzz ({dialect})",
+                        {"target": target, "dialect": dialect, "calls": result.calls, "stopped": result.stopped,
+                         "failures": result.failures, "spending": result.spending}, partial_ok)

@@ -11,6 +11,7 @@ dialect (not a gap: it is not owed), or NOT JUDGED with the reason and the flag 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Iterable
 from xml.etree import ElementTree as ET
@@ -140,6 +141,16 @@ class Ledger:
             elif e.status != HELD:
                 ET.SubElement(case, "skipped", type=e.status, message=e.line()[:500])
         return suite
+
+    def write(self, path: str, suite_name: str, facts: dict, partial_ok: bool) -> None:
+        """A run's report: JUnit XML when `path` ends in .xml, else JSON of `facts`, the ledger and the exit code."""
+        if path.endswith(".xml"):
+            text = ET.tostring(self.junit(suite_name), encoding="unicode")
+        else:
+            text = json.dumps({**facts, "coverage": self.as_json(), "exit_code": self.exit_code(partial_ok)},
+                              indent=2, ensure_ascii=False)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 def partial_ok_option(func):

@@ -195,17 +195,8 @@ def ledger(stats: dict, problems: list[str] | None) -> Ledger:
 
 def write_report(stats: dict, problems: list[str] | None, path: str, partial_ok: bool) -> None:
     """The run as JSON (stats, the audit, the ledger, the exit code), or JUnit XML when `path` ends in .xml."""
-    from xml.etree import ElementTree as ET
-
-    led = ledger(stats, problems)
-    if path.endswith(".xml"):
-        text = ET.tostring(led.junit(f"rent.php load ({stats.get('dialect')})"), encoding="unicode")
-    else:
-        doc = {**{k: v for k, v in stats.items() if k != "apikeys"}, "books": problems,
-               "coverage": led.as_json(), "exit_code": led.exit_code(partial_ok)}
-        text = json.dumps(doc, indent=2)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    ledger(stats, problems).write(path, f"rent.php load ({stats.get('dialect')})",
+                                  {**{k: v for k, v in stats.items() if k != "apikeys"}, "books": problems}, partial_ok)
 
 
 def show(stats: dict, problems: list[str] | None, console: Console | None = None, partial_ok: bool = False) -> None:
