@@ -409,3 +409,13 @@ def test_the_mock_offers_the_proxy_its_shadow_and_catalogue_check():
 
     assert backing._start is mockserver.shadow.start_shadow
     assert "countries" in backing.check_catalogue({"services": {}})
+
+
+def test_import_of_a_file_with_no_recorded_call_is_refused_as_replay_refuses_it(tmp_path):
+    # `rent-mock import README.md --catalogue cat.json` wrote an empty catalogue and said "0 countries", exit 0
+    notes, out = tmp_path / "notes.md", tmp_path / "cat.json"
+    notes.write_text("# not a recording\n\nsome text\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(notes), "--catalogue", str(out)])
+    assert (result.exit_code, result.output) == (2, f"Error: {notes}: no recorded call (is it a recording of "
+                                                    "rent-mock proxy --record?)\n")
+    assert not out.exists()

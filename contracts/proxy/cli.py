@@ -134,6 +134,8 @@ def import_recording(recording, catalogue_path, evidence_path):
     """Turn a proxy recording into a catalogue file and proposed evidence rows."""
     builder = importer.CatalogueBuilder()
     entries = list(importer.read_recording(recording))
+    if not entries:  # as replay says it: an empty catalogue from a file of notes would help nobody
+        raise CannotRun(f"{recording}: no recorded call (is it a recording of rent-mock proxy --record?)")
     for entry in entries:
         builder.add(entry)
     doc = builder.document()
