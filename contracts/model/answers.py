@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from .. import registry
-from .expect import ABSENT, Kind, Leaf, Money, MoneyText, OneOf, Schema, Tag, Unordered
+from .expect import ABSENT, Diff, Kind, Leaf, Money, MoneyText, OneOf, Schema, Tag, Unordered
 from .texts import predicted_text
 
 # methods whose facts carry several layouts: how a variant's schema picks its part
@@ -20,15 +20,11 @@ _LIST_OF = {"getdata": "services", "sms": "SmsList"}
 
 @dataclass
 class Prediction:
-    """A predicted answer, the rule it names, and how the model learns from the received answer."""
+    """A predicted answer (Tags in it name the rules) and how the model learns from the received answer: `learn`
+    applies the call to the model, pins what the prediction left open, and returns what it found wrong then."""
 
     expected: Any
-    learn: Callable[[Any], None] | None = None
-
-    def applied(self, got: Any) -> None:
-        """Apply the call to the model, pinning what the prediction left open from `got`."""
-        if self.learn is not None:
-            self.learn(got)
+    learn: Callable[[Any], list[Diff]] | None = None
 
 
 def shape(schema: dict, facts: Any) -> Any:
