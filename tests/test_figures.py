@@ -43,3 +43,10 @@ def test_the_page_is_exactly_what_the_generator_writes():
 def test_a_row_without_a_command_is_not_read_as_a_figure():
     text = "| simulate: events | 5 | rent-mock simulate | 2026-01-01 | 2 cores |\n"
     assert read_rows(text) == []
+
+
+def test_the_layout_names_every_benchmark_script_the_figures_come_from():
+    # conform_time.py became a Source while docs/development.md's layout still listed only the older scripts
+    layout = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    scripts = {Path(word).name for s in SOURCES for word in s.command.split() if word.startswith("benchmarks/")}
+    assert scripts and not {name for name in scripts if name not in layout}
