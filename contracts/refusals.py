@@ -19,7 +19,7 @@ PATTERNS = [re.compile(p) for p in (
     r"^Parameter services lists .+ twice$", r"^dtype=day is accepted only by prolong_max$",
     r"^Only GET requests are accepted$", r"^Too many requests$",
     r"^Incorrect duration count\. Min 7 days\. Max 90 days\.$", r"^Period of \d+ days exceeds the guaranteed maximum",
-    r"^(Missing required parameter|Parameter) ",
+    r"^(Missing required parameter:|Parameter) ",
 )]
 
 

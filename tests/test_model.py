@@ -147,3 +147,12 @@ def test_contracts_and_the_model_import_nothing_from_the_mock():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
             clocks += [f"model/{path.name}: {n}" for n in names if n.split(".")[0] in ("time", "datetime")]
     assert clocks == []
+
+
+def test_every_refusal_text_the_model_predicts_is_one_the_contract_knows():
+    # contracts/refusals.py's patterns are how verify and the proxy tell a known refusal from a finding: a text
+    # of the model's table they miss is reported as "no dialect knows" on the mock's own answers
+    from contracts.refusals import documented
+    unknown = [(key, said) for key, text in TEXTS.items() for words in (text.words, text.live) if words
+               for said in [words.format(*["7"] * words.count("{}"))] if not documented(said)]
+    assert unknown == []
