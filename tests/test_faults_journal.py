@@ -59,6 +59,24 @@ def test_latency_fixed_and_seeded_range(rig):
     assert all(0.1 <= s <= 0.2 for s in slept[1:]) and len(set(slept[1:])) == 3
 
 
+
+def test_a_latency_range_is_held_to_the_bound_of_a_single_latency_and_comes_least_first(rig):
+    # [3600000, 3600000] was taken although 3600000 alone is refused: a call then held a worker thread an hour;
+    # [400, 50] was taken and slept a fixed 400 ms
+    client, slept, *_ = rig
+    expected = "latency_ms: {}: give milliseconds from 0 to 60000, or [min, max] with min <= max within them"
+    for latency in (3_600_000, [3_600_000, 3_600_000], [0, 60_001], [400, 50], [-1, 5]):
+        r = client.post("/_mock/faults", json={"kind": "latency", "latency_ms": latency})
+        assert (r.status_code, r.get_json()["error"]) == (400, expected.format(latency)), latency
+    assert client.get("/_mock/faults").get_json() == {"faults": []} and slept == []
+    scenario = {"name": "slow", "description": "Slow answers.",
+                "faults": [{"kind": "latency", "latency_ms": [400, 50]}]}
+    r = client.post("/_mock/scenarios", json={"scenario": scenario})
+    assert (r.status_code, r.get_json()["error"]) == (400, "faults: " + expected.format([400, 50]))
+    assert client.get("/_mock/faults").get_json() == {"faults": []}
+    fault(client, kind="latency", latency_ms=[60_000, 60_000], times=1)  # the bound itself is fine
+
+
 def test_probability_is_seeded(hub):
     def hits():
         rt = Runtime(hub, sleep=lambda s: None)

@@ -17,11 +17,11 @@ from ..core.catalogue import OFFER_LIMITS
 from ..core.hub import name_problem
 from ..core.money import parse_amount
 from ..core.schema import TIME
+from ..http.faults import latency_problem
 from ..core.snapshot import CONFIG_SCHEMA
 
 _MONEY = {"money": "non-negative"}  # a number or a decimal string: see core.money.parse_amount
 _PRICE = {"money": "positive"}
-_RANGE = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0}] * 2, "minItems": 2, "maxItems": 2}
 # a new world's settings are judged as a snapshot's config is (what a world can be made with, it can load)
 _CONFIG = {key: CONFIG_SCHEMA["properties"][key] for key in (
     "seed", "clock", "start", "speed", "dialect", "overrides", "activation_delay", "active_window", "hold_days",
@@ -63,7 +63,7 @@ FAULT = _obj({
     "method": {"type": "string", "maxLength": 64},
     "kind": {"enum": ["latency", "status0", "http", "malformed", "truncated", "drop", "rate_limit", "banned"]},
     "times": {"type": "integer", "minimum": 1}, "probability": {"type": "number", "minimum": 0, "maximum": 1},
-    "latency_ms": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 60_000}, _RANGE]},
+    "latency_ms": {"latency": True},  # see http.faults.latency_problem
     "msg": {"type": "string", "minLength": 1, "maxLength": 500},
     "http_status": {"type": "integer", "minimum": 500, "maximum": 599},
     "per_second": {"type": "integer", "minimum": 1, "maximum": 100_000},
@@ -95,6 +95,12 @@ def _world_name(validator, _, instance, schema):
         yield ValidationError(problem)
 
 
+def _latency(validator, _, instance, schema):
+    problem = latency_problem(instance)
+    if problem:
+        yield ValidationError(problem.removeprefix("latency_ms: "))
+
+
 def _money(validator, kind, instance, schema):
     try:
         parse_amount(instance, positive=kind == "positive")
@@ -103,7 +109,7 @@ def _money(validator, kind, instance, schema):
 
 
 _Validator = validators.extend(
-    Draft202012Validator, {"type": _type, "money": _money, "world_name": _world_name},
+    Draft202012Validator, {"type": _type, "money": _money, "world_name": _world_name, "latency": _latency},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _finite_number))
 _VALIDATORS: dict[int, Draft202012Validator] = {}
 

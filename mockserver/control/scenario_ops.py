@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..core.clock import make_clock
 from ..core.script_load import ScenarioRefused, install
-from ..http.faults import rule_problem
+from ..http.faults import latency_problem, rule_problem
 from ..scenarios.format import ScenarioError, from_body, library
 from . import bodies
 from .ops import ControlError, op
@@ -42,6 +42,8 @@ def _fault_settings(fault: dict) -> tuple[str, str, dict]:
         settings.update(per_second=fault["per_minute"], window=60.0)
     latency = fault.get("latency_ms", 0)
     if kind == "latency":
+        if latency_problem(latency):  # the file's schema bounds each value; the order is ours to check
+            raise ControlError(400, f"faults: {latency_problem(latency)}")
         settings["latency_ms"] = tuple(latency) if isinstance(latency, list) else (latency, latency)
     return method, kind, settings
 

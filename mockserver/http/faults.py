@@ -15,6 +15,20 @@ ACCOUNT_ALL = "priemnik.php"
 ACCOUNT_RULE_METHODS = (ACCOUNT_ALL, "get_balance", "get_userinfo")
 
 
+LATENCY_MAX_MS = 60_000  # a minute: past it a call would hold a worker thread for nothing a client can tell apart
+
+
+def latency_problem(value: object) -> str | None:
+    """Why `value` is no latency_ms (None when it is one): milliseconds, or [min, max] with min <= max, within
+    0..LATENCY_MAX_MS, so a range cannot escape the bound a single value has, nor be read the wrong way round."""
+    def ms(v: object) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= LATENCY_MAX_MS
+    if ms(value) or (isinstance(value, list) and len(value) == 2 and all(map(ms, value)) and value[0] <= value[1]):
+        return None
+    return (f"latency_ms: {value}: give milliseconds from 0 to {LATENCY_MAX_MS}, or [min, max] with min <= max "
+            "within them")
+
+
 def rule_problem(method: str, kind: str) -> str | None:
     """Why a rule of `kind` cannot apply to `method` (None when it can)."""
     if kind == "banned" and method not in ACCOUNT_RULE_METHODS:
