@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .. import registry
 from ..client import RentClient, SpendGuard
 from ..fetch import BadJSON, FetchError
 from ..model.answers import Prediction
@@ -270,7 +271,8 @@ class Differ:
             order.presence = order.presence.forced(state, w.now)
         order.state_rule = "STATE-LOST" if state == LOST else ("STATE-FAST" if w.fast(order.country) and state == ACTIVE
                                                               else "STATE-WINDOW")
-        diffs = row_diffs(w, order, got, "", "documented")  # the row as `orders` shows it in the world's dialect
+        # the control API answers the row as `orders` shows it in the world's dialect
+        diffs = row_diffs(w, order, got, "", registry.variant("orders", w.dialect, w.overrides))
         if diffs:
             self._fail(diffs, f"POST /_mock/orders/{order_id}/state", "the order's row", got)
 
