@@ -121,7 +121,15 @@ def test_bad_bodies_are_400_with_the_field_named(client, path, body):
 
 def test_malformed_json_body(client):
     r = client.post("/_mock/worlds", data="{not json", content_type="application/json")
-    assert r.status_code == 400 and r.get_json() == {"error": "body must be a JSON object"}
+    assert r.status_code == 400 and r.get_json() == {"error": "body must be a JSON object (not JSON: Expecting "
+                                                      "property name enclosed in double quotes: line 1 column 2 (char 1))"}
+
+
+def test_a_body_nested_too_deeply_says_so(client, hub):
+    before = client.get("/_mock/scenarios").get_json()
+    r = client.post("/_mock/scenarios", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert r.status_code == 400 and r.get_json() == {"error": "body: JSON nested too deeply"}
+    assert client.get("/_mock/scenarios").get_json() == before
 
 
 def test_unknown_world_is_404(client):

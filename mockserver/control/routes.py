@@ -57,8 +57,10 @@ def _body() -> object:
         return {}
     try:
         return bodies.parse_body(request.data)
-    except (ValueError, RecursionError):
-        raise ControlError(400, "body must be a JSON object") from None
+    except RecursionError:
+        raise ControlError(400, "body: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise ControlError(400, f"body must be a JSON object (not JSON: {str(exc)[:80]})") from None
 
 
 _INT_ARGS = ("limit", "id")
