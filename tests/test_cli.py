@@ -1,5 +1,6 @@
 """`rent-mock serve` as a real process: prints the URL and a ready key, serves, stops cleanly on Ctrl-C."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -134,3 +135,14 @@ def test_serve_on_a_port_in_use_says_which_and_how_to_pick_another(tmp_path):
                                "--state", str(tmp_path / "s.db")], capture_output=True, text=True, timeout=30)
     assert (proc.returncode, proc.stderr) == (2, f"rent-mock: cannot listen on 127.0.0.1:{port}: the address is in "
                                                  "use (another server? --port 0 picks a free port)\n")
+
+
+def test_every_option_of_every_command_is_named_in_the_docs():
+    # `rent-mock -h` is not the only door: --pace (verify, fuzz, conform) and load's --spawn-rate were on no page
+    from mockserver.cli import main
+    from tests.doc_helpers import ROOT
+    text = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+    missing = [f"{name} {opt}" for name, command in main.commands.items() for p in command.params
+               if isinstance(p, click.Option) for opt in p.opts[:1]
+               if opt.startswith("--") and opt != "--help" and not re.search(rf"{re.escape(opt)}\b(?!-)", text)]
+    assert missing == []
