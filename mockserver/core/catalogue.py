@@ -18,7 +18,7 @@ import phonenumbers
 import pycountry
 
 from .money import parse_amount
-from .schema import MONEY, NAME, TEXT, WHOLE, Checker, array, mapping, obj
+from .schema import BIG, MONEY, NAME, TEXT, WHOLE, Checker, array, mapping, obj
 
 MIN_LEASE_DAYS = 90
 # Bounds of an offer's whole-number fields, wherever an offer comes from (a catalogue file, a snapshot,
@@ -29,8 +29,7 @@ OFFER_LIMITS = {"procent_days": 1_000_000, "procent": 100, "day_step": 1_000_000
 NUMBER_FORMS = ("national", "full")
 
 
-_COUNT = {"type": "integer", "minimum": 0, "maximum": 2 ** 63 - 1}
-OFFER_SCHEMA = obj({"price_day": MONEY, "stock": mapping(_COUNT),
+OFFER_SCHEMA = obj({"price_day": MONEY, "stock": mapping(WHOLE),
                     **{key: {"type": "integer", "minimum": 0, "maximum": most} for key, most in OFFER_LIMITS.items()}},
                    ["price_day"], closed=False)
 # The catalogue file format: what `to_doc()` writes and `parse()` reads. Files may carry fields of their
@@ -43,7 +42,7 @@ CATALOGUE_SCHEMA = obj({
         "rent_avail_prolong": {"type": ["string", "integer"]}, "url_country_name": TEXT,
         "number_form": {"enum": list(NUMBER_FORMS)},
         "providers": array(obj({"name": NAME, "lease_days": {"type": "integer", "minimum": MIN_LEASE_DAYS,
-                                                             "maximum": 2 ** 63 - 1}}, ["name"], closed=False)),
+                                                             "maximum": BIG}}, ["name"], closed=False)),
         "services": mapping(OFFER_SCHEMA),
     }, ["code", "providers", "services"], closed=False)),
     "paypal": obj({"canada_days": array({"type": "object"}), "min_days": WHOLE}, closed=False),
