@@ -103,6 +103,14 @@ def test_extends_puts_the_parents_events_first_and_a_body_cannot_name_a_file(tmp
         fmt.from_body({"name": "x", "description": "x", "extends": "/etc/passwd"})
 
 
+def test_a_parent_that_cannot_be_read_is_named_like_the_scenario_itself(tmp_path):
+    (tmp_path / "parent.toml").write_bytes(b'name = "parent"\ndescription = "\xff"\n')  # not UTF-8
+    (tmp_path / "child.toml").write_text('name = "child"\ndescription = "x"\nextends = "parent.toml"\n')
+    with pytest.raises(ScenarioError) as caught:
+        fmt.read(tmp_path / "child.toml")
+    assert str(caught.value).startswith(f"{tmp_path / 'parent.toml'}: cannot be read ('utf-8' codec can't decode")
+
+
 # -- the engine ----------------------------------------------------------------------------------------
 def test_when_activate_is_called_the_order_stays_in_state_2_for_20_minutes(mock):
     code, loaded = mock.load(scenario({"on": "call", "method": "activate", "do": "activation", "delay": "20m"}))

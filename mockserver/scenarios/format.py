@@ -73,14 +73,15 @@ def parse_toml(text: str, source: str) -> dict:
         raise ScenarioError(f"{source}: not TOML this mock reads: arrays or tables nested too deeply") from None
 
 
-def read(ref: str | Path, base: Path | None = None) -> dict:
-    """The normalised scenario a reference names: a shipped scenario's name, or a .toml file."""
+def read(ref: str | Path, base: Path | None = None, depth: int = 0) -> dict:
+    """The normalised scenario a reference names: a shipped scenario's name, or a .toml file (`depth`: how many
+    scenarios extend it)."""
     path = find(ref, base)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot be read ({exc})") from None
-    return normalise(parse_toml(text, str(path)), str(path), path.parent)
+    return normalise(parse_toml(text, str(path)), str(path), path.parent, depth)
 
 
 def find(ref: str | Path, base: Path | None = None) -> Path:
@@ -110,7 +111,7 @@ def normalise(doc: object, source: str, base: Path | None = None, depth: int = 0
     if "extends" in doc:
         if depth >= 8:
             raise ScenarioError(f"{source}: extends goes deeper than 8 scenarios (a cycle?)")
-        parent = _parent(doc["extends"], base, depth) if files else read_shipped(doc["extends"])
+        parent = read(doc["extends"], base, depth + 1) if files else read_shipped(doc["extends"])
         out["world"] = dict(parent["world"])
         for key in ("catalogue", "events", "faults"):
             out[key] = list(parent[key])
@@ -125,11 +126,6 @@ def normalise(doc: object, source: str, base: Path | None = None, depth: int = 0
     if bad:
         raise ScenarioError(f"{source}: {bad[0]}")
     return out
-
-
-def _parent(ref: str, base: Path | None, depth: int) -> dict:
-    path = find(ref, base)
-    return normalise(parse_toml(path.read_text(encoding="utf-8"), str(path)), str(path), path.parent, depth + 1)
 
 
 def _world(world: dict) -> dict:
