@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
-from decimal import Decimal, InvalidOperation
 
 import requests
 
 from contracts.proxy import backing, importer
 from contracts.proxy.app import Shadow
+from contracts.proxy.guard import read_balance
 from contracts.proxy.upstream import Upstream
 from contracts.target import TargetError
 
@@ -21,14 +21,8 @@ from .server import ServeOptions, make_server
 
 def _balance(upstream: Upstream, apikey: str | None) -> str:
     """The upstream account's balance (the shadow world starts with it), or 100 when it cannot be read."""
-    if apikey:
-        answer = upstream.get("/priemnik.php", {"metod": "get_balance", "service": "opt4", "apikey": apikey})
-        if isinstance(answer.payload, dict) and answer.payload.get("response") == "1":
-            try:
-                return str(Decimal(str(answer.payload["balance"])))
-            except (InvalidOperation, KeyError):
-                pass
-    return "100"
+    amount = read_balance(upstream, apikey)[0] if apikey else None  # what the spending guard reads, the same way
+    return str(amount) if amount is not None else "100"
 
 
 def start_shadow(upstream: Upstream, dialect: str, countries: list[str] | None, apikey: str | None):

@@ -419,3 +419,17 @@ def test_import_of_a_file_with_no_recorded_call_is_refused_as_replay_refuses_it(
     assert (result.exit_code, result.output) == (2, f"Error: {notes}: no recorded call (is it a recording of "
                                                     "rent-mock proxy --record?)\n")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("balance, seeded", [("12.50", "12.50"), ("NaN", "100"), ("-5", "100"), (7, "100")])
+def test_the_shadow_world_starts_with_the_upstream_balance_only_when_it_is_one(balance, seeded):
+    # the spending guard and the shadow read the same balance API: what the guard would not take as a balance
+    # (not a finite amount of at least 0, written as a string) must not become the shadow world's balance
+    from contracts.proxy.upstream import Answer
+    from mockserver.shadow import _balance
+
+    class Upstream1:
+        def get(self, path, query, text_ok=False):
+            return Answer(200, {"response": "1", "balance": balance}, b"", 1.0)
+
+    assert _balance(Upstream1(), "key") == seeded

@@ -19,6 +19,20 @@ BALANCE_QUERY = {"metod": "get_balance", "service": "opt4"}
 BUSY = "{method} refused: other spending calls held the guard for most of its --timeout"
 
 
+def read_balance(upstream: Upstream, apikey: str) -> tuple[Decimal | None, str]:
+    """The account's balance as `upstream`'s balance API tells it now (a string of a finite amount of at least 0),
+    or (None, why not)."""
+    answer = upstream.get("/priemnik.php", {**BALANCE_QUERY, "apikey": apikey}, text_ok=True)
+    if answer.error is not None:
+        return None, f"the balance API failed: {answer.error}"
+    payload = answer.payload
+    if isinstance(payload, dict) and payload.get("response") == "1" and isinstance(payload.get("balance"), str):
+        amount = price(payload["balance"])
+        if amount is not None:
+            return amount, ""
+    return None, f"the balance API answered {str(payload)[:60]!r}"
+
+
 class Guard:
     """Admits, forwards and settles spending calls against `cap` (no spending at all unless `allow`)."""
 
@@ -33,15 +47,7 @@ class Guard:
 
     def balance(self, apikey: str) -> tuple[Decimal | None, str]:
         """The account's balance as the upstream's balance API tells it now, or (None, why not)."""
-        answer = self.upstream.get("/priemnik.php", {**BALANCE_QUERY, "apikey": apikey}, text_ok=True)
-        if answer.error is not None:
-            return None, f"the balance API failed: {answer.error}"
-        payload = answer.payload
-        if isinstance(payload, dict) and payload.get("response") == "1" and isinstance(payload.get("balance"), str):
-            amount = price(payload["balance"])
-            if amount is not None:
-                return amount, ""
-        return None, f"the balance API answered {str(payload)[:60]!r}"
+        return read_balance(self.upstream, apikey)
 
     def run(self, method: str, query: dict, forward: Callable[[], Answer]) -> tuple[Answer | None, dict]:
         """(the upstream's answer, or None when refused; what the recording keeps of the guard's work)."""
