@@ -9,6 +9,7 @@ import click
 
 from contracts.cli import fuzz, verify
 from contracts.conformance.cli import conform
+from contracts.paths import OutputFile
 from contracts.proxy.cli import import_recording, proxy
 from contracts.registry import DEFAULT_DIALECT, DIALECTS
 from simulator.cli import simulate
@@ -51,7 +52,7 @@ def main() -> None:
 @click.option("--start", type=click.IntRange(0, MAX_TIME), help="Unix time the default world starts at (default: now).")
 @click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", help="Token every /_mock/ call must send.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 1024), help="Worker threads.")
-@click.option("--state", type=click.Path(dir_okay=False), help="SQLite file keeping every world across restarts.")
+@click.option("--state", type=OutputFile(), help="SQLite file keeping every world across restarts.")
 @click.option("--journal-size", default=ServeOptions.journal_size, show_default=True, type=click.IntRange(1, 10**6),
               help="Requests kept per world in the journal.")
 @click.option("--connection-limit", type=click.IntRange(1),

@@ -146,3 +146,12 @@ def test_every_option_of_every_command_is_named_in_the_docs():
                if isinstance(p, click.Option) for opt in p.opts[:1]
                if opt.startswith("--") and opt != "--help" and not re.search(rf"{re.escape(opt)}\b(?!-)", text)]
     assert missing == []
+
+
+def test_a_state_file_in_a_folder_that_does_not_exist_is_named_as_reports_are(tmp_path):
+    # it was "rent-mock: [Errno 2] No such file or directory: '.../no/x.db'"
+    missing = cli("serve", "--port", "0", "--state", str(tmp_path / "no" / "x.db"))
+    assert missing.exit_code == 2 and (f"Invalid value for '--state': {tmp_path / 'no' / 'x.db'} cannot be written: "
+                                       f"the folder {tmp_path / 'no'} does not exist") in missing.output
+    folder = cli("serve", "--port", "0", "--state", str(tmp_path))
+    assert folder.exit_code == 2 and f"Invalid value for '--state': {tmp_path} is a folder, not a file" in folder.output
