@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .client import RentClient, SpendGuard, SpendRefused
-from .fetch import BadJSON, FetchError
+from .fetch import BadJSON, FetchError, parse_json
 from .proxy.app import BALANCE_PATH, compare_balance
 from .proxy.cost import ascii_digits
 from .proxy.diff import compare
@@ -63,7 +63,7 @@ def read(path: str) -> Recording:
     """The recording at `path`; a line that is not a JSON object stops with its number (exit 2)."""
     out = Recording()
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")  # bytes: a line that is not UTF-8 is a line that is not JSON, not a traceback
     except OSError as exc:
         raise CannotRun(f"cannot read {path}: {exc.strerror}") from None
     with fh:
@@ -73,8 +73,8 @@ def read(path: str) -> Recording:
             if not line.strip():
                 continue
             try:
-                entry = json.loads(line)
-            except ValueError:
+                entry = parse_json(line)  # refuses what json.loads lets escape (nesting past the stack, NaN)
+            except BadJSON:
                 raise CannotRun(f"{path}: line {number} is not JSON (a recording has one JSON object a line)") from None
             if not isinstance(entry, dict):
                 raise CannotRun(f"{path}: line {number} is not a JSON object")

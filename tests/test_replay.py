@@ -126,3 +126,12 @@ def test_an_id_of_non_ascii_digits_is_replayed_not_a_traceback(recording, tmp_pa
     assert done.returncode == 1, done.stdout + done.stderr
     assert [line for line in done.stdout.splitlines() if line.startswith("✗")] == [
         "✗ broken line 9 sms: status: rule: recorded 1, got \"Parameter id must be an integer, got '²'\""]
+
+
+@pytest.mark.parametrize("line", [b"[" * 100_000 + b"\n", b'{"path": "\xff"}\n'])
+def test_a_recording_line_nested_too_deeply_or_not_utf8_is_one_line(tmp_path, line):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"path": "/api/rent.php"}\n' + line)
+    done = replay(bad)
+    assert (done.returncode, done.stderr) == (2, f"Error: {bad}: line 2 is not JSON (a recording has one JSON "
+                                                 "object a line)\n")
