@@ -109,6 +109,15 @@ def test_not_json(tmp_path):
         load(path)
 
 
+@pytest.mark.parametrize("text, why", [("[" * 100_000, "nested too deeply"), (b'{"x": "\xff"}', "not UTF-8 text")])
+def test_a_file_nested_too_deeply_or_not_utf8_is_refused_by_name(tmp_path, text, why):
+    path = tmp_path / "c.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(CatalogueError) as info:
+        load(path)
+    assert str(info.value) == f"{path}: not JSON ({why})"
+
+
 def _one_country(**extra) -> dict:
     country = {"code": "PT", "providers": [{"name": "MEO"}], "services": {"x1": {"price_day": 1, "stock": {"MEO": 1}}}}
     return {"services": [{"code": "x1", "name": "Example"}], "countries": [{**country, **extra}]}

@@ -346,11 +346,16 @@ def load(path: str | Path | None = None, which: str = "live") -> Catalogue:
         where = f"shipped {which} catalogue"
     else:
         where = str(path)
-        text = Path(path).read_text(encoding="utf-8")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise CatalogueError(f"{where}: not JSON (not UTF-8 text)") from None
     try:
         return parse(json.loads(text))
     except json.JSONDecodeError as exc:
         raise CatalogueError(f"{where}: not JSON ({exc})") from None
+    except RecursionError:  # json.loads recurses once per nested array or object
+        raise CatalogueError(f"{where}: not JSON (nested too deeply)") from None
     except CatalogueError as exc:
         raise CatalogueError(f"{where}: {exc}") from None
 
