@@ -129,7 +129,7 @@ class Store:
     def _json(self, text: str, what: str):
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # json.loads recurses once per nested array or object
             raise StateError(f"{self.path}: {what} is not valid JSON ({exc})") from None
 
     def meta(self) -> dict[str, int]:

@@ -113,6 +113,8 @@ def test_a_checkpoint_that_breaks_an_invariant_stops_the_start_naming_file_and_w
     out = refused(path)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
     assert out.stderr.startswith(f"rent-mock: {path}: the checkpoint of world 'default' is not valid JSON (")
+    _corrupt(path, "UPDATE worlds SET doc = ? WHERE name = 'default'", "[" * 100_000)  # past json's recursion
+    assert _reopen_error(path).startswith(f"{path}: the checkpoint of world 'default' is not valid JSON (")
     _corrupt(path, "UPDATE worlds SET doc = ? WHERE name = 'default'", good)
     s = InProcess(path)
     row = dump_world(s.hub.worlds["default"], s.hub.catalogue)  # as a row keeps it: the catalogue's changes
