@@ -177,18 +177,25 @@ def connect(url: str, token: str | None = None, timeout: float = DEADLINE) -> Ta
         world = target.control("GET", "/worlds/default")
         target.mock_dialect = str(world.get("dialect") or "documented") if isinstance(world, dict) else "documented"
         return target
-    try:  # not the mock: rent.php must answer under this root (a free call)
-        r = target.fetcher.get(base + "/api/rent.php", {"method": "getcountries"})
+    failed = meet_rent_php(base, target.fetcher)  # not the mock: rent.php must answer under this root
+    if failed is not None and failed.kind != "too-large":  # too large is an answer, if a bad one: judged later
+        hint = "; give the URL it redirects to as --base-url" if failed.kind == "redirect" else ""
+        raise TargetError(f"cannot use {base}: /api/rent.php: {failed.reason}{hint}") from None
+    return target
+
+
+def meet_rent_php(base: str, fetcher: Fetcher) -> FetchError | None:
+    """Ask rent.php under `base` a free question (getcountries, no apikey): a dead port or a root where rent.php
+    is not (HTTP 404) is refused; any other failure is returned for the caller to weigh."""
+    try:
+        r = fetcher.get(base + "/api/rent.php", {"method": "getcountries"})
     except FetchError as exc:
-        if exc.kind == "too-large":
-            return target  # an answer, if a bad one: the tools judge it
         if exc.kind == "connect":
             raise TargetError(f"cannot connect to {base}: {exc.reason}") from None
-        hint = "; give the URL it redirects to as --base-url" if exc.kind == "redirect" else ""
-        raise TargetError(f"cannot use {base}: /api/rent.php: {exc.reason}{hint}") from None
+        return exc
     if r.status == 404:
         raise TargetError(f"{base}/api/rent.php answered HTTP 404: {base} is not the root of a rent.php server")
-    return target
+    return None
 
 
 def budget(allow_spend: bool, max_spend: str | None) -> Decimal | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 from decimal import Decimal
 
@@ -292,6 +293,19 @@ def test_cli_refuses_a_wrong_upstream_or_path_before_any_work(tmp_path, args, sa
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == said.format(tmp=tmp_path)
     assert "rent-mock proxy on" not in result.output and list(tmp_path.iterdir()) == []
+
+
+def test_cli_meets_the_upstream_before_it_starts(documented_upstream):
+    # a dead port or a wrong root was found only at the first call (a 502 per call); now one line, exit 2
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for upstream, said in [(dead, f"Error: cannot connect to {dead}: Connection refused"),
+                           (documented_upstream + "/nope", f"Error: {documented_upstream}/nope/api/rent.php answered HTTP "
+                            f"404: {documented_upstream}/nope is not the root of a rent.php server")]:
+        result = CliRunner().invoke(main, ["proxy", "--upstream", upstream, "--port", "0"])
+        assert (result.exit_code, result.output.splitlines()[-1]) == (2, said)
+        assert "rent-mock proxy on" not in result.output
 
 
 def test_beyond_loopback_only_long_client_keys_are_accepted():

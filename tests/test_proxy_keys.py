@@ -6,7 +6,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -79,10 +78,16 @@ def hostile():
         yield server
 
 
-def _dead_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
+class _GoesDown:
+    """An upstream that answers the proxy's start and is gone before the client calls (the proxy refuses a dead
+    port at start)."""
+
+    def __init__(self):
+        self.server = HostileServer().__enter__()
+        self.url = self.server.url("ok")
+
+    def __call__(self) -> None:
+        self.server.__exit__(None, None, None)
 
 
 def _calls(url: str) -> list[requests.Response]:
@@ -98,7 +103,9 @@ def _calls(url: str) -> list[requests.Response]:
     return [requests.get(where, params=query, timeout=20) for where, query in queries]
 
 
-def _run(upstream: str, tmp_path, timeout: str = "2") -> dict:
+def _run(upstream, tmp_path, timeout: str = "2") -> dict:
+    """Start the proxy on `upstream` (a URL, or a _GoesDown stopped once the proxy listens), make every call."""
+    down, upstream = (upstream, upstream.url) if isinstance(upstream, _GoesDown) else (None, upstream)
     rec, summary = tmp_path / "rec.jsonl", tmp_path / "summary.json"
     proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "proxy", "--upstream", upstream, "--port", "0",
                              "--record", str(rec), "--summary", str(summary), "--timeout", timeout,
@@ -113,6 +120,8 @@ def _run(upstream: str, tmp_path, timeout: str = "2") -> dict:
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline
+        if down is not None:
+            down()
         answers = _calls(url)
         live += requests.get(f"{url}/_mock/proxy", timeout=5).text
         os.kill(proc.pid, signal.SIGTERM)
@@ -126,7 +135,7 @@ def _run(upstream: str, tmp_path, timeout: str = "2") -> dict:
 
 @pytest.mark.parametrize("kind", ["down", "echo", "moved", "slow", "malformed"])
 def test_no_key_leaves_the_proxy_on_any_path(kind, echo, hostile, tmp_path):
-    upstream = {"down": _dead_port(), "echo": echo, "moved": f"{echo}/moved", "slow": hostile.url("drip"),
+    upstream = {"down": _GoesDown() if kind == "down" else None, "echo": echo, "moved": f"{echo}/moved", "slow": hostile.url("drip"),
                 "malformed": hostile.url("html")}[kind]
     run = _run(upstream, tmp_path, timeout="0.5" if kind == "slow" else "2")
     assert run["code"] == 0, run["stderr"]
@@ -148,7 +157,7 @@ def test_no_key_leaves_the_proxy_on_any_path(kind, echo, hostile, tmp_path):
 
 
 def test_the_refusal_texts_of_a_dead_upstream_name_no_key(tmp_path):
-    run = _run(_dead_port(), tmp_path)
+    run = _run(_GoesDown(), tmp_path)
     msgs = [a.json()["msg"] for a in run["answers"]]
     assert msgs[1] == "rent-mock proxy: the upstream failed: connection: Connection refused"
     assert msgs[3] == ("rent-mock proxy: create refused: the account's balance cannot be read before it, so what it "

@@ -9,9 +9,10 @@ import sys
 import click
 import requests
 
+from ..fetch import Fetcher
 from ..paths import OutputFile
 from ..registry import DIALECTS
-from ..target import budget, is_loopback_host, root_url
+from ..target import budget, is_loopback_host, meet_rent_php, root_url
 from ..verdict import CannotRun
 from . import backing, importer
 from .app import Settings
@@ -19,6 +20,8 @@ from .redact import MIN_LENGTH
 from .report import print_summary
 from .serve import build
 from .upstream import MAX_ANSWER, Upstream
+
+START_CHECK = 10.0  # seconds the start waits for the upstream's first answer (at most --timeout)
 
 
 def _interrupt(*_args) -> None:
@@ -87,6 +90,9 @@ def proxy(upstream, host, port, apikey_map, record_path, allow_spend, max_spend,
     cap = budget(allow_spend, max_spend)  # the same rule as every tool: spending only with a cap
     keys = _pairs(apikey_map)
     _exposure(host, keys)
+    # a dead port or a wrong root is a slip to name now, not at the first call; what a live upstream answers
+    # (slow, redirected, not JSON) is judged call by call
+    meet_rent_php(upstream, Fetcher(deadline=min(timeout, START_CHECK)))
     settings = Settings(allow_spend=allow_spend, max_spend=cap, mode="spy" if spy else "diff" if diff else "forward",
                         apikey_map=keys)
     shadow = served = None
