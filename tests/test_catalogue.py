@@ -1,6 +1,7 @@
 """The catalogue: shipped contents, dial codes from phonenumbers, valid unique numbers, user files, errors."""
 import json
 import random
+from decimal import Decimal
 
 import phonenumbers
 import pytest
@@ -69,7 +70,7 @@ def test_a_user_catalogue_replaces_the_shipped_one(tmp_path):
     assert str(cat.countries["EN"].offers["x1"].price_day) == "1.50"
     hub = build_hub(ServeOptions(catalogue=str(path), clock="manual", start=1_700_000_000))
     for dialect in ("live", "documented", "sdk"):  # C10: a user's file serves worlds of every dialect
-        world = hub.create_world(WorldConfig(dialect=dialect, accounts={f"k-{dialect}": 1}))
+        world = hub.create_world(WorldConfig(dialect=dialect, accounts={f"k-{dialect}": Decimal("1")}))
         assert list(world.catalogue.countries) == ["EN"], dialect
 
 

@@ -1,4 +1,6 @@
 """The live dialect (the default): each fact of docs/evidence.md's wire table, held here."""
+from decimal import Decimal
+
 import pytest
 
 from contracts.registry import DEFAULT_DIALECT
@@ -201,7 +203,7 @@ def test_a_world_starts_from_its_dialects_catalogue(shipped_catalogue):
     the reference one, which keeps the reference page's examples."""
     hub = make_hub(shipped_catalogue, dialect="live")
     live = hub.worlds["default"].catalogue
-    made = {d: hub.create_world(WorldConfig(dialect=d, accounts={f"k-{d}": 1})).catalogue for d in ("documented", "sdk")}
+    made = {d: hub.create_world(WorldConfig(dialect=d, accounts={f"k-{d}": Decimal("1")})).catalogue for d in ("documented", "sdk")}
     assert "RU" not in live.countries and "opt59" not in live.services and live.services["opt9"].name == "T1nder"
     for dialect, cat in made.items():
         assert "RU" in cat.countries and cat.services["opt59"].name == "Avito", dialect
