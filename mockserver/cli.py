@@ -20,7 +20,7 @@ from .check_client_cli import check_client
 from .core.catalogue import CatalogueError
 from .core.clock import MAX_TIME
 from .core.hub import DEFAULT
-from .core.money import wire
+from .core.money import money
 from .replay_cli import replay
 from .scenario_cli import scenarios
 from .server import ServeOptions, default_apikey, make_server
@@ -138,7 +138,7 @@ def _banner(served, host: str, state: str | None) -> None:
     click.echo(f"  base URL  : {base}")
     click.echo(f"  dashboard : {base}/")
     click.echo(f"  apikey    : {key}")
-    click.echo(f"  balance   : {wire(world.accounts[key].balance)}")
+    click.echo(f"  balance   : {money(world.accounts[key].balance):.2f}")  # as the account API writes it
     if state:
         click.echo(f"  state     : {state} ({served.replayed} logged calls replayed)")
         if served.rt.catalogue_note:

@@ -13,8 +13,10 @@ import click
 import pytest
 import requests
 from click.testing import CliRunner
+from rich.console import Console
 
 from contracts.proxy import importer
+from contracts.proxy.report import print_summary
 from contracts.proxy.upstream import Upstream
 from mockserver.cli import main
 from mockserver.core.catalogue import parse
@@ -447,3 +449,21 @@ def test_the_shadow_world_starts_with_the_upstream_balance_only_when_it_is_one(b
             return Answer(200, {"response": "1", "balance": balance}, b"", 1.0)
 
     assert _balance(Upstream1(), "key") == seeded
+
+
+@pytest.mark.parametrize("mode, cap, said", [
+    ("forward", "5", "spent: 1.50 counted against the cap of 5 (balance change measured: 1.50); spending calls refused: 2"),
+    ("forward", None, "spent: 0 (no --allow-spend: spending calls are refused) (balance change measured: 0); spending "
+                      "calls refused: 2"),
+    ("spy", None, "spent on the upstream: 0 (spending calls answered by the shadow mock) (balance change measured: 0); "
+                  "spending calls refused: 2"),
+])
+def test_the_summary_says_what_spending_was_counted_against(mode, cap, said):
+    # without a cap the summary said "counted against the cap", of a cap that did not exist
+    spent = "1.50" if cap else "0"
+    summary = {"total": 0, "calls": {}, "dialects": {}, "reference_broken": {}, "new_facts": {}, "upstream_errors": {},
+               "spend_refused": {"create": 2}, "cap": cap, "spent": spent, "measured_spend": spent, "mode": mode,
+               "diffs": {"known": 0, "unknown": 0}}
+    out = io.StringIO()
+    print_summary(summary, Console(file=out, width=300))
+    assert said in out.getvalue().splitlines()

@@ -22,8 +22,13 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
         console.print(f"upstream {kind} ({n}×)")
     refused = sum(summary["spend_refused"].values())
     cap = summary.get("cap")
-    console.print(f"spent: {summary['spent']} counted against the cap{f' of {cap}' if cap else ''} "
-                  f"(balance change measured: {summary.get('measured_spend', '0')}); "
+    if cap:
+        spent = f"spent: {summary['spent']} counted against the cap of {cap}"
+    elif summary.get("mode") == "spy":
+        spent = f"spent on the upstream: {summary['spent']} (spending calls answered by the shadow mock)"
+    else:
+        spent = f"spent: {summary['spent']} (no --allow-spend: spending calls are refused)"
+    console.print(f"{spent} (balance change measured: {summary.get('measured_spend', '0')}); "
                   f"spending calls refused: {refused}")
     if summary.get("charged_over_estimates", "0") not in ("0", "0.00"):
         console.print(f"the upstream charged {summary['charged_over_estimates']} more than the prices it showed "
