@@ -155,3 +155,25 @@ def test_fixture_spent_counts_what_rentals_cost(rent_mock):
         rent_mock.call("create", dtype="week", dcount=1, country="KZ", service="opt16")
     assert rent_mock.spent() == Decimal("4.20")  # KZ opt16 in the live catalogue: 0.30 a day
 
+
+
+def test_scenarios_check_tries_the_file_in_a_fresh_world(tmp_path):
+    # --check read the format only: a latency range least last, or a country the world's catalogue lacks, passed
+    # the check and was refused only when a server loaded the file
+    from click.testing import CliRunner
+
+    from mockserver.cli import main
+    slow = tmp_path / "slow.toml"
+    slow.write_text('name = "slow"\ndescription = "d"\n[[faults]]\nkind = "latency"\nlatency_ms = [400, 50]\n')
+    ru = tmp_path / "ru.toml"
+    ru.write_text('name = "ru"\ndescription = "d"\n[[catalogue]]\ncountry = "RU"\nservice = "opt16"\nstock = 3\n')
+    runner = CliRunner()
+    done = runner.invoke(main, ["scenarios", "--check", str(slow)])
+    assert (done.exit_code, done.output.splitlines()[-1]) == (
+        1, "Error: faults: latency_ms: [400, 50]: give milliseconds from 0 to 60000, or [min, max] with min <= max "
+           "within them (tried in a fresh live world)")
+    done = runner.invoke(main, ["scenarios", "--check", str(ru)])
+    assert (done.exit_code, done.output.splitlines()[-1]) == (1, "Error: ru: catalogue[0].country: unknown country 'RU' "
+                                                                 "(not in this live world's catalogue) (tried in a fresh live world)")
+    done = runner.invoke(main, ["scenarios", "--check", str(ru), "--dialect", "documented"])  # the reference has RU
+    assert done.exit_code == 0 and '"country": "RU"' in done.output
