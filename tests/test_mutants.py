@@ -44,3 +44,18 @@ def test_the_judging_page_states_how_many_variants_there_are():
     from tests.doc_helpers import page, spelled
     assert f"`tests/mutants/variants.py` holds {len(VARIANTS)} deliberately broken variants" in page("judging.md")
     assert f"CI runs {spelled(len(CI_RUNS))} of them (`tests/test_mutants.py`" in page("judging.md")
+
+
+def test_the_readme_quotes_the_kill_rates_the_judging_page_measured():
+    # the README states the rates next to their command; they must be the measured ones, of today's variants
+    import re
+
+    from tests.doc_helpers import ROOT, page
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    measured = re.findall(r"- (\w+), `python -m tests\.mutants\.run --dialect \1`: caught (\d+) of (\d+) \(", page("judging.md"))
+    assert [d for d, _, _ in measured][:2] == ["live", "documented"], measured
+    for dialect, caught, runs in measured:
+        assert f"{caught} of {runs} in {dialect}" in readme, dialect
+        unseen = sum(1 for v in VARIANTS if not v.visible_in(dialect))
+        assert int(runs) == len(VARIANTS) - unseen, dialect  # measured on today's set of variants
+    assert f"Against {len(VARIANTS)} deliberately broken variants of the mock" in readme
