@@ -28,7 +28,8 @@ def test_variants_spread_over_every_rule_area():
     assert {BY_ID[v.rule].area for v in VARIANTS} == set(AREAS)
 
 
-CI_RUNS = [("M26", "documented"), ("M35", "sdk"), ("N01", "live"), ("N02", "live"), ("N03", "live"), ("N04", "live")]
+CI_RUNS = [("M26", "documented"), ("M35", "sdk"), ("N06", "sdk"), ("N01", "live"), ("N02", "live"), ("N03", "live"),
+           ("N04", "live")]  # N06/sdk: the one the whole sdk run missed until refusal words were judged
 
 
 @pytest.mark.parametrize("variant_id, dialect", CI_RUNS)

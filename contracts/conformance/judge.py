@@ -8,6 +8,8 @@ from typing import Any, Callable
 from ..client import Exchange
 from ..verdict import BROKEN, HELD, NOT_APPLICABLE, NOT_JUDGED
 from ..model.arithmetic import DAY
+from ..model.expect import compare, show as show_prediction
+from ..model.texts import predicted_text
 from .rules import BY_ID, RULES, restore_code
 from .target import Session
 
@@ -132,6 +134,17 @@ class Ctx:
         ok = isinstance(p, dict) and p.get("status") == 0
         return self.check(rule, ok, f"{what or ex.method} refused (status 0)",
                           "status 1" if isinstance(p, dict) and p.get("status") == 1 else repr(p))
+
+    def refused_as(self, rule: str, ex: Exchange, key: str, *args: Any, what: str = "") -> bool:
+        """Check the call was refused (under `rule`) in the model's words for `key` in the dialect (TEXT-DIALECT:
+        word for word on the mock; elsewhere the reference's or evidence's words, any text where they are ours)."""
+        if not self.refused(rule, ex, what):
+            return False
+        expected = predicted_text(key, self.dialect, self.s.target.mock_dialect is not None, *args)
+        got = ex.payload.get("msg")
+        label = f"{what or ex.method} ({rule})"
+        return self.check("TEXT-DIALECT", not compare(expected, got), f"{label}: msg {show_prediction(expected)}",
+                          f"{label}: msg {got!r}")
 
     def restore_refused(self, rule: str, ex: Exchange, code: str) -> bool:
         """Check a restore call was refused with `code` (its code or phrase form)."""

@@ -90,7 +90,8 @@ def prolongation(ctx: Ctx) -> None:
 
     fields("7 days before until")
     before = ctx.s.balance()
-    ctx.refused("PROLONG-WINDOW", ctx.call("prolong", id=oid, dtype="week", dcount=1), "prolong 7 days before until")
+    ctx.refused_as("PROLONG-WINDOW", ctx.call("prolong", id=oid, dtype="week", dcount=1), "PROLONG_WINDOW",
+                   what="prolong 7 days before until")
     ctx.equal("PROLONG-WINDOW", before, ctx.s.balance(), "balance after the refused prolong")
     ctx.s.advance(1)
     fields("7 days less a second before until")
@@ -132,10 +133,11 @@ def lost_number(ctx: Ctx) -> None:
     oid = made["id"]
     ctx.s.advance(DAY + 5)
     ctx.s.set_state(oid, LOST)
-    ctx.refused("STATE-LOST", ctx.call("activate", id=oid), "activate in state −1")
+    ctx.refused_as("STATE-LOST", ctx.call("activate", id=oid), "ORDER_LOST", what="activate in state −1")
     ctx.equal("STATE-LOST", LOST, _state(ctx, oid, "STATE-LOST"), "state after activate in state −1")
     ctx.s.set_clock(made["until"] - PROLONG_WINDOW + DAY)
-    ctx.refused("PROLONG-LOST", ctx.call("prolong", id=oid, dtype="week", dcount=1), "prolong in state −1")
+    ctx.refused_as("PROLONG-LOST", ctx.call("prolong", id=oid, dtype="week", dcount=1), "PROLONG_LOST",
+                   what="prolong in state −1")
     row = ctx.order(oid) or {}
     ctx.equal("CANPROLONG-FIELDS", False, row.get("canprolong"), "canprolong in state −1")
     ctx.s.advance(3600)  # part of a day used: only whole unused days come back

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from .judge import Ctx, scenario
 from ..model.arithmetic import DAY, cents, days_of
+from ..model.texts import amount
 from .shop import full_number, rent, shop
 
 UNKNOWN_ID = 999_999_999  # far above any order id a server hands out
@@ -123,8 +124,9 @@ def no_debt(ctx: Ctx) -> None:
     sh = shop(ctx, "PRICE-NO-DEBT")
     price = sh.price(sh.plain[0], "week", 1)
     ctx.s.open_account("poor", price - Decimal("0.01"))
-    ctx.refused("PRICE-NO-DEBT", ctx.call("create", "poor", dtype="week", dcount=1, country=sh.country,
-                                          service=sh.plain[0]), "create one cent short")
+    ctx.refused_as("PRICE-NO-DEBT", ctx.call("create", "poor", dtype="week", dcount=1, country=sh.country,
+                                             service=sh.plain[0]), "NO_BALANCE", amount(price),
+                   amount(price - Decimal("0.01")), what="create one cent short")
     ctx.equal("PRICE-NO-DEBT", price - Decimal("0.01"), ctx.s.balance("poor"), "balance after the refusal")
     ctx.equal("PRICE-NO-DEBT", [], ctx.ok("PRICE-NO-DEBT", ctx.call("orders", "poor")), "orders after the refusal")
 
@@ -146,8 +148,10 @@ def periods(ctx: Ctx) -> None:
                   order.get("canprolonguntil"))
     if ctx.p.max_rental_days is not None:
         days = ctx.p.max_rental_days + 1
-        ctx.refused("PERIOD-MAX-90", ctx.call("create", dtype="week", dcount=-(-days // 7), country=sh.country,
-                                              service=service), f"create of {7 * -(-days // 7)} days")
+        asked = 7 * -(-days // 7)
+        ctx.refused_as("PERIOD-MAX-90", ctx.call("create", dtype="week", dcount=asked // 7, country=sh.country,
+                                                 service=service), "PERIOD_LIMIT", asked, ctx.p.max_rental_days,
+                       what=f"create of {asked} days")
         return
     provider = next((p for p, n in sh.stock[service].items() if n > 2), None)
     if ctx.dialect != "live" and provider:
@@ -155,6 +159,6 @@ def periods(ctx: Ctx) -> None:
         row = ctx.order(probe["id"]) or {}
         lease_days = (row.get("canprolonguntil", 0) - (probe["until"] - 7 * DAY)) // DAY
         months = lease_days // 30 + 1
-        ctx.refused("PERIOD-LEASE", ctx.call("create", dtype="month", dcount=months, country=sh.country,
-                                             service=service, provider=provider),
-                    f"create of {30 * months} days on {provider} (lease {lease_days} days)")
+        ctx.refused_as("PERIOD-LEASE", ctx.call("create", dtype="month", dcount=months, country=sh.country,
+                                                service=service, provider=provider), "PERIOD_TOO_LONG", 30 * months,
+                       lease_days, what=f"create of {30 * months} days on {provider} (lease {lease_days} days)")
