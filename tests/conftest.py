@@ -1,11 +1,11 @@
 """Shared fixtures: a manual-clock hub per test, a Flask client, and one live server per session."""
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from contextlib import contextmanager
 from decimal import Decimal
-
-import os
 
 import pytest
 import requests
@@ -21,6 +21,12 @@ from mockserver.server import ServeOptions, make_server
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
+
+# A shell that starts the suite in the background (`.ci/run &`, nohup) makes it ignore SIGINT, and a child
+# inherits an ignored signal: the servers tests start would then not stop on SIGINT (Ctrl-C), which is how
+# they are stopped cleanly. A handled signal is reset to its default in a child, so handle it here.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 START = 1_700_000_000
 KEY = "k-alice"
