@@ -72,7 +72,7 @@ def test_a_latency_range_is_held_to_the_bound_of_a_single_latency_and_comes_leas
     scenario = {"name": "slow", "description": "Slow answers.",
                 "faults": [{"kind": "latency", "latency_ms": [400, 50]}]}
     r = client.post("/_mock/scenarios", json={"scenario": scenario})
-    assert (r.status_code, r.get_json()["error"]) == (400, "faults: " + expected.format([400, 50]))
+    assert (r.status_code, r.get_json()["error"]) == (400, "slow: faults[0]." + expected.format([400, 50]))
     assert client.get("/_mock/faults").get_json() == {"faults": []}
     fault(client, kind="latency", latency_ms=[60_000, 60_000], times=1)  # the bound itself is fine
 

@@ -170,8 +170,8 @@ def test_scenarios_check_tries_the_file_in_a_fresh_world(tmp_path):
     runner = CliRunner()
     done = runner.invoke(main, ["scenarios", "--check", str(slow)])
     assert (done.exit_code, done.output.splitlines()[-1]) == (
-        1, "Error: faults: latency_ms: [400, 50]: give milliseconds from 0 to 60000, or [min, max] with min <= max "
-           "within them (tried in a fresh live world)")
+        1, "Error: slow: faults[0].latency_ms: [400, 50]: give milliseconds from 0 to 60000, or [min, max] with "
+           "min <= max within them (tried in a fresh live world)")
     done = runner.invoke(main, ["scenarios", "--check", str(ru)])
     assert (done.exit_code, done.output.splitlines()[-1]) == (1, "Error: ru: catalogue[0].country: unknown country 'RU' "
                                                                  "(not in this live world's catalogue) (tried in a fresh live world)")

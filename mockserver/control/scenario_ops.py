@@ -16,7 +16,7 @@ def load(rt, body, world):
     except ScenarioError as exc:
         raise ControlError(400, str(exc)) from None
     body["scenario"] = doc  # the log keeps the scenario itself: a replay must not depend on the library
-    faults = [_fault_settings(f) for f in doc["faults"]]
+    faults = [_fault_settings(doc["name"], i, f) for i, f in enumerate(doc["faults"])]
     settings = doc["world"]
     now = world.now()
     clock = None
@@ -31,19 +31,19 @@ def load(rt, body, world):
     return {"world": world.name, **loaded, "faults": rules}, 200
 
 
-def _fault_settings(fault: dict) -> tuple[str, str, dict]:
-    """(method, kind, FaultBook settings) of a scenario's fault."""
+def _fault_settings(name: str, index: int, fault: dict) -> tuple[str, str, dict]:
+    """(method, kind, FaultBook settings) of a scenario's fault (refusals name it as the file's other fields are)."""
     method, kind = fault.get("method", "*"), fault["kind"]
     problem = rule_problem(method, kind)
     if problem:
-        raise ControlError(400, f"faults: {problem}")
+        raise ControlError(400, f"{name}: faults[{index}]: {problem}")
     settings = {k: fault[k] for k in ("times", "probability", "msg", "http_status", "per_second", "skip") if k in fault}
     if "per_minute" in fault:
         settings.update(per_second=fault["per_minute"], window=60.0)
     latency = fault.get("latency_ms", 0)
     if kind == "latency":
         if latency_problem(latency):  # the file's schema bounds each value; the order is ours to check
-            raise ControlError(400, f"faults: {latency_problem(latency)}")
+            raise ControlError(400, f"{name}: faults[{index}].{latency_problem(latency)}")
         settings["latency_ms"] = tuple(latency) if isinstance(latency, list) else (latency, latency)
     return method, kind, settings
 
