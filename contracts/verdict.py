@@ -21,8 +21,9 @@ import click
 OK, BROKE, CANNOT_RUN, PARTIAL = 0, 1, 2, 3
 
 HELD, BROKEN, NOT_APPLICABLE, NOT_JUDGED = "held", "broken", "not applicable", "NOT JUDGED"
-STATUSES = (HELD, BROKEN, NOT_APPLICABLE, NOT_JUDGED)
-_RANK = {NOT_APPLICABLE: 0, NOT_JUDGED: 1, HELD: 2, BROKEN: 3}  # what a later record may overrule
+XFAILED = "failed as expected"  # judged and broken, as the user said it would be (check-client --xfail)
+STATUSES = (HELD, BROKEN, NOT_APPLICABLE, NOT_JUDGED, XFAILED)
+_RANK = {NOT_APPLICABLE: 0, NOT_JUDGED: 1, XFAILED: 2, HELD: 3, BROKEN: 4}  # what a later record may overrule
 
 
 class CannotRun(click.ClickException):
@@ -109,7 +110,8 @@ class Ledger:
     def summary(self) -> str:
         """`40 held, 1 broken, 3 not applicable, 4 NOT JUDGED of 48 rules`."""
         c = self.counts()
-        return (f"{c[HELD]} held, {c[BROKEN]} broken, {c[NOT_APPLICABLE]} not applicable, "
+        expected = f"{c[XFAILED]} failed as expected, " if c[XFAILED] else ""
+        return (f"{c[HELD]} held, {c[BROKEN]} broken, {expected}{c[NOT_APPLICABLE]} not applicable, "
                 f"{c[NOT_JUDGED]} NOT JUDGED of {len(self.entries)} {self.what}")
 
     def verdict_line(self, partial_ok: bool = False) -> str:
@@ -130,10 +132,11 @@ class Ledger:
                            "group": e.group, "details": e.details} for e in self.entries.values()]}
 
     def junit(self, suite_name: str) -> ET.Element:
-        """A JUnit testsuite: broken items fail; not applicable and NOT JUDGED are skipped with their reason."""
+        """A JUnit testsuite: broken items fail; the others but held (not applicable, NOT JUDGED, failed as
+        expected) are skipped with their reason, as pytest reports an xfail."""
         c = self.counts()
         suite = ET.Element("testsuite", name=suite_name, tests=str(len(self.entries)), failures=str(c[BROKEN]),
-                           skipped=str(c[NOT_APPLICABLE] + c[NOT_JUDGED]), errors="0")
+                           skipped=str(c[NOT_APPLICABLE] + c[NOT_JUDGED] + c[XFAILED]), errors="0")
         for e in self.entries.values():
             case = ET.SubElement(suite, "testcase", classname=e.group or self.what, name=e.name)
             if e.status == BROKEN:

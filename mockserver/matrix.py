@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from xml.etree import ElementTree as ET
 
-from contracts.verdict import HELD, Ledger
+from contracts.verdict import HELD, XFAILED, Ledger
 
 from .check_client import ClientCommandError, ClientRun, RunOptions, run_client
 from .scenarios import format as fmt
@@ -79,14 +79,14 @@ def run_matrix(command: list[str], cells: list[Cell], options: RunOptions, jobs:
 
 
 def ledger(cells: list[Cell]) -> Ledger:
-    """The matrix as a ledger of scenarios: survived (held), failed (broken), or failed as marked
-    (not applicable: the user said the client is not expected to survive it)."""
+    """The matrix as a ledger of scenarios: survived (held), failed (broken), or failed as expected (the user
+    marked it --xfail: the client is not expected to survive it)."""
     book = Ledger("scenarios")
     for cell in cells:
         if not cell.problems:
             book.record(cell.name, HELD, "marked --xfail, but survived" if cell.expected_to_fail else "")
         elif cell.expected_to_fail:
-            book.not_applicable(cell.name, f"expected to fail (--xfail): {'; '.join(cell.problems)}")
+            book.record(cell.name, XFAILED, f"--xfail: {'; '.join(cell.problems)}")
         else:
             book.broken(cell.name, "; ".join(cell.problems), _details(cell))
     return book

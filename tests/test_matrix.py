@@ -43,12 +43,16 @@ def test_the_example_client_survives_some_scenarios_and_not_others(tmp_path):
     assert rows["transport-truncated"]["calls"] == 1 and rows["transport-truncated"]["left"]["unaccounted"] == "2.10"
     assert rows["rate-limited"]["verdict"] == "FAILED: the client exited 1"
     assert rows["rate-limited"]["output_tail"][-1] == "orders refused: Too many requests"
-    assert body["coverage"]["counts"] == {"held": 3, "broken": 1, "not applicable": 2, "NOT JUDGED": 0}
+    assert body["coverage"]["counts"] == {"held": 3, "broken": 1, "not applicable": 0, "NOT JUDGED": 0,
+                                          "failed as expected": 2}  # not "not applicable": that is the dialect's
     suite = ET.parse(junit).getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "1", "2")
     failed = [c.get("name") for c in suite if c.find("failure") is not None]
     assert failed == ["rate-limited"]
-    assert done.stdout.splitlines()[-1].startswith("3 held, 1 broken, 2 not applicable, 0 NOT JUDGED of 6 scenarios")
+    assert done.stdout.splitlines()[-1].startswith("3 held, 1 broken, 2 failed as expected, 0 not applicable, 0 NOT "
+                                                   "JUDGED of 6 scenarios")
+    skipped = [c.find("skipped") for c in suite if c.find("skipped") is not None]
+    assert [s.get("type") for s in skipped] == ["failed as expected"] * 2
     assert "rate-limited: the client's last lines" in done.stdout
 
 

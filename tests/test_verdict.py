@@ -51,7 +51,7 @@ def test_a_stronger_verdict_stands():
 
 def test_json_and_junit_forms():
     led = ledger()
-    assert led.as_json()["counts"] == {HELD: 1, BROKEN: 0, NOT_APPLICABLE: 1, NOT_JUDGED: 1}
+    assert led.as_json()["counts"] == {HELD: 1, BROKEN: 0, NOT_APPLICABLE: 1, NOT_JUDGED: 1, "failed as expected": 0}
     assert led.as_json()["items"][2] == {
         "name": "create", "status": "NOT JUDGED", "reason": "spends money and the server is not the mock",
         "flag": "--apikey KEY --allow-spend --max-spend X", "group": "", "details": []}
@@ -94,3 +94,18 @@ def test_options_are_checked_before_the_command_runs(tmp_path):
             f"{tmp_path}/missing does not exist") in bad.output
     good = CliRunner().invoke(cmd, ["--report", str(tmp_path / "r.xml"), "--out", str(tmp_path / "o"), "--partial-ok"])
     assert good.exit_code == 0 and ran == [(str(tmp_path / "r.xml"), str(tmp_path / "o"), True)]
+
+
+def test_a_failure_the_user_expected_is_its_own_verdict():
+    # check-client --xfail counted such a scenario as "not applicable", which means "not owed by the dialect"
+    from contracts.verdict import XFAILED
+    led = Ledger("scenarios")
+    led.held("happy-path")
+    led.record("number-lost", XFAILED, "--xfail: the client exited 1")
+    assert led.exit_code() == 0
+    assert led.summary() == "1 held, 0 broken, 1 failed as expected, 0 not applicable, 0 NOT JUDGED of 2 scenarios"
+    suite = led.junit("matrix")
+    assert (suite.get("failures"), suite.get("skipped")) == ("0", "1")
+    assert suite.find("testcase[@name='number-lost']/skipped").get("type") == "failed as expected"
+    led.held("number-lost")  # it survived after all: held is the stronger verdict
+    assert led.entries["number-lost"].status == "held"
