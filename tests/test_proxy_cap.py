@@ -162,8 +162,10 @@ def test_the_balance_api_forwards_only_the_reading_metods(documented_upstream, m
     query = {"apikey": CLIENT_KEY, "service": "opt4", "country": "RU", **({"metod": metod} if metod else {})}
     r = requests.get(f"{guarded.url}/priemnik.php", params=query, timeout=10).json()
     guarded.close()
-    assert r == {"status": 0, "msg": f"rent-mock proxy: the balance API's metod {metod!r} is not forwarded: only "
-                                     f"get_balance, get_userinfo, get_service_price (others may spend, such as get_number)"}
+    # in the balance API's own error form (a balance client reads response/error_msg, not status/msg)
+    assert r == {"response": "error", "error_msg": f"rent-mock proxy: the balance API's metod {metod!r} is not "
+                                                   f"forwarded: only get_balance, get_userinfo, get_service_price "
+                                                   f"(others may spend, such as get_number)"}
 
 
 def test_prolong_add_service_and_restore_are_priced_from_the_upstream_now(documented_upstream):

@@ -158,8 +158,11 @@ def test_no_key_leaves_the_proxy_on_any_path(kind, echo, hostile, tmp_path):
 
 def test_the_refusal_texts_of_a_dead_upstream_name_no_key(tmp_path):
     run = _run(_GoesDown(), tmp_path)
-    msgs = [a.json()["msg"] for a in run["answers"]]
+    msgs = [a.json().get("msg") for a in run["answers"]]
     assert msgs[1] == "rent-mock proxy: the upstream failed: connection: Connection refused"
+    # the balance API's client reads its own error form
+    assert run["answers"][6].json() == {"response": "error",
+                                        "error_msg": "rent-mock proxy: the upstream failed: connection: Connection refused"}
     assert msgs[3] == ("rent-mock proxy: create refused: the account's balance cannot be read before it, so what it "
                        "costs could not be measured (the balance API failed: connection: Connection refused)")
     assert json.loads(run["lines"][1])["query"] == {"method": "orders", "apikey": "***"}

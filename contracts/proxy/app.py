@@ -59,7 +59,10 @@ class Settings:
     apikey_map: dict[str, str] = field(default_factory=dict)  # the client's key -> the upstream's key
 
 
-def _refusal(msg: str) -> dict:
+def _refusal(msg: str, path: str = "") -> dict:
+    """The proxy's own refusal in the form the client of `path` reads: the balance API's error, else rent.php's."""
+    if path == BALANCE_PATH:
+        return {"response": "error", "error_msg": f"rent-mock proxy: {msg}"}
     return {"status": 0, "msg": f"rent-mock proxy: {msg}"}
 
 
@@ -110,7 +113,7 @@ class ProxyApp:
                 status, payload = "200 OK", self.summary()
             elif (path in PATHS or path == BALANCE_PATH) and forged(environ, self.loopback_only):
                 why = f"refused: {forged(environ, self.loopback_only)}; the proxy serves programs, not web pages"
-                status, payload, entry = "403 FORBIDDEN", _refusal(why), self._entry(verb, path, query, refused=why)
+                status, payload, entry = "403 FORBIDDEN", _refusal(why, path), self._entry(verb, path, query, refused=why)
             elif path in PATHS or path == BALANCE_PATH:
                 with call_deadline(self.upstream.timeout):  # --timeout bounds the whole call, not each read
                     status, payload, entry = self.handle(verb, path, query)
@@ -118,7 +121,8 @@ class ProxyApp:
                 status, payload = "404 NOT FOUND", _refusal(f"no route {path[:80]}")
         except Exception as exc:  # noqa: BLE001 - a fault of the proxy is a JSON 500 and a recorded line
             status = "500 INTERNAL SERVER ERROR"
-            payload = _refusal(f"internal error ({type(exc).__name__}); the call may have reached the upstream")
+            payload = _refusal(f"internal error ({type(exc).__name__}); the call may have reached the upstream",
+                               path)
             entry = self._entry(verb, path, query, internal_error=type(exc).__name__)
         if isinstance(payload, Answer) and isinstance(payload.payload, (dict, list)) and \
                 self.redactor.holds(payload.payload, secrets):  # a key in any escape: the cleaned answer, re-encoded
@@ -156,7 +160,7 @@ class ProxyApp:
         why = unforwardable(path, query)
         if why is not None:
             entry["refused"] = why
-            return "200 OK", _refusal(why), entry
+            return "200 OK", _refusal(why, path), entry
         if self.settings.mode == "spy" and self._to_shadow(path, method, query):
             entry["source"] = "shadow"
             return self._reply(entry, self.shadow.ask(path, query), judged=False)
@@ -207,7 +211,7 @@ class ProxyApp:
         entry.update(http_status=answer.http_status, elapsed_ms=answer.elapsed_ms)
         if answer.error is not None:
             entry["upstream_error"] = answer.error
-            return "502 BAD GATEWAY", _refusal(f"the upstream failed: {answer.error}"), entry
+            return "502 BAD GATEWAY", _refusal(f"the upstream failed: {answer.error}", entry["path"]), entry
         entry["answer"] = answer.payload
         if judged and entry["path"] in PATHS:
             entry["verdict"] = judge(entry["method"], answer.http_status, answer.payload).to_json()
