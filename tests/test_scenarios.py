@@ -228,6 +228,13 @@ TOML_HEAD = 'name = "t"\ndescription = "a test"\n'
     (TOML_HEAD + "[world]\nspeed = -inf\n", "scenario: world.speed: must be a finite number, got -inf (and 1 more)"),
     (TOML_HEAD + "rests_on = " + "[" * 100_000 + "]" * 100_000 + "\n",  # tomllib recursed out: a 500
      "scenario: not TOML this mock reads: arrays or tables nested too deeply"),
+    # money past the most an account holds passed the schema and was a 500 (parse_amount's ValueError)
+    (TOML_HEAD + "[world]\nbalance = \"1000000000.01\"\n",
+     "scenario: world.balance: must be at most 1000000000, got '1000000000.01'"),
+    (TOML_HEAD + "[[catalogue]]\ncountry = \"RU\"\nservice = \"opt16\"\nprice_day = \"99999999999\"\n",
+     "scenario: catalogue[0].price_day: must be at most 1000000000, got '99999999999'"),
+    (TOML_HEAD + "[[events]]\non = \"start\"\ndo = \"drain\"\nleave = \"2000000000\"\n",
+     "scenario: events[0].leave: must be at most 1000000000, got '2000000000'"),
 ])
 def test_a_scenario_with_a_number_that_is_not_finite_or_nested_too_deeply_is_refused(mock, body, error):
     before = dump_world(mock.world)

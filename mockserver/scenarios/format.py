@@ -115,12 +115,12 @@ def normalise(doc: object, source: str, base: Path | None = None, depth: int = 0
         out["world"] = dict(parent["world"])
         for key in ("catalogue", "events", "faults"):
             out[key] = list(parent[key])
-    out["world"].update(_world(doc.get("world", {})))
+    out["world"].update(_world(doc.get("world", {}), source))
     out["catalogue"] += [dict(t) for t in doc.get("catalogue", [])]
-    for tweak in out["catalogue"]:
+    for i, tweak in enumerate(out["catalogue"]):
         if "price_day" in tweak:
-            tweak["price_day"] = str(parse_amount(tweak["price_day"]))
-    out["events"] += [_event(e) for e in doc.get("events", [])]
+            tweak["price_day"] = _amount(tweak["price_day"], f"{source}: catalogue[{i}].price_day")
+    out["events"] += [_event(e, f"{source}: events[{i}]") for i, e in enumerate(doc.get("events", []))]
     out["faults"] += [dict(f) for f in doc.get("faults", [])]
     bad = check_events(out["events"])
     if bad:
@@ -128,25 +128,33 @@ def normalise(doc: object, source: str, base: Path | None = None, depth: int = 0
     return out
 
 
-def _world(world: dict) -> dict:
+def _amount(value: object, where: str) -> str:
+    """A money field as its canonical text; the schema checks its form, money's own bounds are checked here."""
+    try:
+        return str(parse_amount(value))
+    except ValueError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+
+
+def _world(world: dict, source: str) -> dict:
     out = dict(world)
     for key in DURATIONS["world"]:
         if key in out:
             out[key] = [seconds(v) for v in out[key]]
     if "balance" in out:
-        out["balance"] = str(parse_amount(out["balance"]))
+        out["balance"] = _amount(out["balance"], f"{source}: world.balance")
     if "speed" in out:
         out["speed"] = float(out["speed"])
     return out
 
 
-def _event(event: dict) -> dict:
+def _event(event: dict, where: str) -> dict:
     out = dict(event)
     for key in DURATIONS["event"]:
         if key in out:
             out[key] = seconds(out[key])
     if "leave" in out:
-        out["leave"] = str(parse_amount(out["leave"]))
+        out["leave"] = _amount(out["leave"], f"{where}.leave")
     return out
 
 
