@@ -73,7 +73,7 @@ def test_activation_is_an_interval_narrowed_by_what_the_server_shows():
 def test_texts_per_dialect_and_their_room_on_another_server():
     assert predicted_text("NO_BALANCE", "documented", True, amount(Decimal("17.50")), amount(Decimal("3"))) \
         == "Not enough balance: need 17.5, have 3"
-    assert predicted_text("NO_BALANCE", "live", False) == "Balance is not enough"  # evidence (W12): word for word
+    assert predicted_text("NO_BALANCE", "live", False) == "Balance is not enough"  # evidence (W12b): word for word
     assert compare(predicted_text("NOTOWNER", "documented", False), "the user had not this order") == []
     assert compare(predicted_text("ORDER_NOT_FOUND", "documented", False), "no such order") == []  # ours
     assert compare(predicted_text("ORDER_NOT_FOUND", "documented", True), "no such order")

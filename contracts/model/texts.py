@@ -1,6 +1,6 @@
 """The model's own table of refusal texts, per dialect, with where each comes from.
 
-`reference`: the service's reference page says it; `live`: recorded live words (docs/evidence.md W6, W12);
+`reference`: the service's reference page says it; `live`: recorded live words (docs/evidence.md W6, W12b);
 `ours`: the project's wording where neither gives one (docs/rules.md). Texts from the reference or evidence are
 predicted word for word on any server; ours only on the mock (elsewhere: any non-empty text)."""
 from __future__ import annotations

@@ -55,7 +55,7 @@ BALANCE_LIMIT = "Adding {} to the balance of {} would pass {}, the most an accou
 
 # Refusals whose text differs per dialect: key -> our wording (documented, sdk).
 KEYED = {"NO_BALANCE": NO_BALANCE, "PERIOD_LIMIT": PERIOD_LIMIT}
-# The live service's words for them (docs/evidence.md W6, W12).
+# The live service's words for them (docs/evidence.md W6, W12b).
 LIVE_TEXTS = {
     "NO_BALANCE": BALANCE_NOT_ENOUGH,
     "PERIOD_LIMIT": "Incorrect duration count. Min 7 days. Max 90 days.",
