@@ -60,7 +60,9 @@ class Budget:
         return True
 
 
-BUDGET = Budget(CONFIG.get("max_spend"), CONFIG.get("prices", []))
+# Only the mock's play money goes uncapped: a run started by hand (Locust's master/worker mode) against another
+# server without "max_spend" in its config rents nothing, as `rent-mock load` refuses to without --max-spend.
+BUDGET = Budget(CONFIG.get("max_spend") or (None if CONFIG.get("mock") else "0"), CONFIG.get("prices", []))
 
 
 class Renter(User):
@@ -138,7 +140,10 @@ class Renter(User):
     @task(5)
     def rental(self):
         """A whole rental, with think times between the steps."""
-        country, service = self.rng.choice(CONFIG.get("offers") or [["RU", "opt59"]])
+        if not CONFIG.get("offers"):  # nothing known to rent (offers come from the target's catalogue)
+            self.wait()
+            return
+        country, service = self.rng.choice(CONFIG["offers"])
         if not BUDGET.admit(country, service, 7):
             self.wait()
             return
@@ -165,8 +170,10 @@ class Renter(User):
     @task(1)
     def browse(self):
         """Look at the catalogue and the archive."""
-        country = (CONFIG.get("offers") or [["RU"]])[0][0]
-        self.rent_php("getdata", country=country)
+        if CONFIG.get("offers"):
+            self.rent_php("getdata", country=CONFIG["offers"][0][0])
+        else:
+            self.rent_php("getcountries")
         self.rent_php("get_rent_history")
 
 

@@ -152,3 +152,22 @@ def test_the_report_prints_the_servers_words_as_text_and_method_names_whole():
     assert "✗ sms: data.SmsList: '[/b]' is not of type 'array' ×2" in lines
     first_column = "".join(line.split("│")[1].strip() for line in lines if line.startswith("│"))
     assert first_column == "prolong_maxget_rent_history" and "…" not in "".join(lines)
+
+
+@pytest.mark.parametrize("config, admitted", [
+    ({"apikey": "k"}, [False, False]),  # started by hand against another server without max_spend: nothing rented
+    ({"apikey": "k", "max_spend": "5", "prices": [["KZ", "opt16", "0.60"]]}, [True, False]),  # 4.20, then over 5
+    ({"mock": True, "world": "w"}, [True, True]),  # the mock's play money
+])
+def test_the_locust_users_spend_only_within_a_cap_outside_the_mock(config, admitted):
+    # Locust's master/worker mode (docs/simulator.md) reads RENT_LOAD_CONFIG itself: without max_spend its users
+    # rented without any cap on a real server (and RU opt59, which the live catalogue lacks, when offers were absent)
+    import json
+    import os
+    import subprocess
+    import sys
+    code = ("from simulator import locust_run as l; "
+            "print([l.BUDGET.admit('KZ', 'opt16', 7), l.BUDGET.admit('KZ', 'opt16', 7)])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "RENT_LOAD_CONFIG": json.dumps(config)})
+    assert done.stdout.strip() == str(admitted), done.stderr[-2000:]
