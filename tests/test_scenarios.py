@@ -286,3 +286,17 @@ def test_the_scenario_written_by_hand_in_the_docs_loads_and_runs(mock):
     assert (code, loaded["scenarios"], loaded["events"]) == (200, ["lost-after-a-day"], 4)
     assert mock.rent(**RU)["status"] == 1
     assert mock.rent(**RU) == {"status": 0, "msg": "No free numbers for opt16 in RU"}
+
+
+def test_the_scenario_schema_bounds_an_offer_as_the_control_api_does():
+    # schema.json writes the offer limits by hand; held here to the control API's (core's OFFER_LIMITS), so a
+    # scenario cannot set what POST /_mock/catalogue/offers refuses, nor refuse what it takes
+    from mockserver.control.bodies import OFFER
+    from mockserver.core.catalogue import OFFER_LIMITS
+    tweak = fmt.schema()["$defs"]["tweak"]["properties"]
+    for key, most in OFFER_LIMITS.items():
+        assert (tweak[key]["minimum"], tweak[key]["maximum"]) == (0, most), key
+        assert OFFER["properties"][key]["maximum"] == most, key
+    count = OFFER["properties"]["stock"]["additionalProperties"]
+    assert tweak["stock"]["oneOf"][0] == count
+    assert tweak["stock"]["oneOf"][1]["additionalProperties"] == count
