@@ -53,7 +53,8 @@ def test_the_readme_quotes_the_kill_rates_the_judging_page_measured():
 
     from tests.doc_helpers import ROOT, page
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    measured = re.findall(r"- (\w+), `python -m tests\.mutants\.run --dialect \1`: caught (\d+) of (\d+) \(", page("judging.md"))
+    measured = re.findall(r"- (\w+), `python -m tests\.mutants\.run --dialect \1` at [0-9a-f]+: caught (\d+) of (\d+) \(",
+                          page("judging.md"))
     assert [d for d, _, _ in measured] == ["live", "documented", "sdk"], measured
     for dialect, caught, runs in measured:
         assert f"{caught} of {runs} in {dialect}" in readme, dialect
