@@ -140,7 +140,8 @@ class Renter(User):
     @task(5)
     def rental(self):
         """A whole rental, with think times between the steps."""
-        if not CONFIG.get("offers"):  # nothing known to rent (offers come from the target's catalogue)
+        if not CONFIG.get("offers"):  # nothing in the catalogue read could be priced: a rental of unknown cost
+            BUDGET.unknown += 1
             self.wait()
             return
         country, service = self.rng.choice(CONFIG["offers"])
