@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 
 from contracts.fetch import Fetcher  # noqa: E402
-from mockserver.server import ServeOptions, make_server  # noqa: E402
+from mockserver.serve.server import ServeOptions, make_server  # noqa: E402
 
 
 def run(name: str, get, base: str, key: str, calls: int) -> dict:

@@ -19,7 +19,7 @@ from mockserver.core.snapshot import dump_world
 from mockserver.http.journal import Journal
 from mockserver.http.runtime import JOURNAL_TOTAL, MAX_WORLDS, Runtime
 from mockserver.http.wsgi import MAX_QUERY
-from mockserver.server import ServeOptions, build_hub
+from mockserver.serve.server import ServeOptions, build_hub
 
 
 def allocated(action) -> int:

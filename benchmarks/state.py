@@ -22,9 +22,9 @@ from pathlib import Path
 from mockserver.control.ops import run
 from mockserver.http.rent import dispatch
 from mockserver.http.runtime import Runtime
-from mockserver.recovery import restore
-from mockserver.server import ServeOptions, build_hub
-from mockserver.storage import Store
+from mockserver.state.recovery import restore
+from mockserver.serve.server import ServeOptions, build_hub
+from mockserver.state.storage import Store
 
 START = 1_700_000_000
 

@@ -15,16 +15,16 @@ from contracts.registry import DEFAULT_DIALECT, DIALECTS
 from simulator.cli import simulate
 from simulator.load import load_command
 
-from . import shadow  # noqa: F401  (offers the proxy its shadow mock: contracts cannot import it)
-from .check_client_cli import check_client
-from .core.catalogue import CatalogueError
-from .core.clock import MAX_TIME
-from .core.hub import DEFAULT
-from .core.money import money
-from .replay_cli import replay
-from .scenario_cli import scenarios
-from .server import ServeOptions, default_apikey, make_server
-from .storage import StateError
+from mockserver.serve import shadow  # noqa: F401  (offers the proxy its shadow mock: contracts cannot import it)
+from mockserver.testing.check_client_cli import check_client
+from mockserver.core.catalogue import CatalogueError
+from mockserver.core.clock import MAX_TIME
+from mockserver.core.hub import DEFAULT
+from mockserver.core.money import money
+from mockserver.testing.replay_cli import replay
+from mockserver.scenarios.cli import scenarios
+from mockserver.serve.server import ServeOptions, default_apikey, make_server
+from mockserver.state.storage import StateError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})  # every subcommand inherits -h

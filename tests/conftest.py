@@ -15,7 +15,7 @@ from mockserver.core import catalogue as catalogue_mod
 from mockserver.core.hub import Hub
 from mockserver.core.world import WorldConfig
 from mockserver.http.app import create_app
-from mockserver.server import ServeOptions, make_server
+from mockserver.serve.server import ServeOptions, make_server
 
 # CI runs the same examples every time (reproducible verdicts); local runs keep exploring.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)

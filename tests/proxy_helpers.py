@@ -13,7 +13,7 @@ from contracts.proxy.app import Settings
 from contracts.proxy.serve import build
 from contracts.proxy.upstream import MAX_ANSWER
 from mockserver.core.accounts import DEBIT_KINDS
-from mockserver.server import ServeOptions, make_server
+from mockserver.serve.server import ServeOptions, make_server
 
 START = 1_700_000_000
 REAL_KEY = "upstream-secret-key"

@@ -11,9 +11,9 @@ import requests
 
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
-from mockserver.recovery import restore
-from mockserver.server import ServeOptions, build_hub, make_server
-from mockserver.storage import StateError, Store
+from mockserver.state.recovery import restore
+from mockserver.serve.server import ServeOptions, build_hub, make_server
+from mockserver.state.storage import StateError, Store
 
 START = 1_700_000_000
 

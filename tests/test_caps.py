@@ -148,7 +148,7 @@ def test_contradictory_options_are_refused_in_one_line(args, message):
 
 
 def test_defaults_fit_within_each_other():
-    from mockserver.server import ServeOptions, journal_max, option_problem
+    from mockserver.serve.server import ServeOptions, journal_max, option_problem
 
     assert option_problem(ServeOptions()) is None and journal_max(ServeOptions()) == 10_000
     assert journal_max(ServeOptions(journal_total=2000)) == 2000  # the default follows a smaller total

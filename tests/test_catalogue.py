@@ -10,7 +10,7 @@ from mockserver.core import rental
 from mockserver.core.catalogue import CatalogueError, load, parse
 from mockserver.core.numbers import draw_mobile, is_mobile
 from mockserver.core.world import WorldConfig
-from mockserver.server import ServeOptions, build_hub
+from mockserver.serve.server import ServeOptions, build_hub
 from tests.conftest import KEY, make_hub
 
 

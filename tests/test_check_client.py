@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.check_client import run_client
+from mockserver.testing.check_client import run_client
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,7 +67,7 @@ def test_plugin_marker_sets_the_world(rent_mock):
 
 
 def test_plugin_helpers_raise_the_servers_reason(rent_mock):
-    from mockserver.pytest_plugin import RentMockError
+    from mockserver.testing.pytest_plugin import RentMockError
 
     with pytest.raises(RentMockError) as refused:
         rent_mock.offline(123)

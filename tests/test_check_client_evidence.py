@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mockserver.check_client import run_client
+from mockserver.testing.check_client import run_client
 
 # Rents a KZ number, makes it lost (2.10 of refund due: the clock stays still), sends one request that breaks the contract
 # (dtype 'weeks'), then tidies up the mock the way a test suite might between tests.

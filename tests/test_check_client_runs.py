@@ -96,7 +96,7 @@ def test_a_scenario_the_world_cannot_load_is_one_line_and_exit_2(tmp_path):
 
 
 def test_one_run_with_a_scenario_scripts_its_world(tmp_path):
-    from mockserver.check_client import RunOptions, run_client
+    from mockserver.testing.check_client import RunOptions, run_client
 
     client = tmp_path / "twice.py"
     client.write_text(

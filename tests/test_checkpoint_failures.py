@@ -10,10 +10,10 @@ import threading
 import pytest
 import requests
 
-from mockserver.checkpoints import Checkpoints
+from mockserver.state.checkpoints import Checkpoints
 from mockserver.core.snapshot import dump_world
-from mockserver.server import Served
-from mockserver.storage import StateError
+from mockserver.serve.server import Served
+from mockserver.state.storage import StateError
 from tests.state_helpers import InProcess, serve, serve_cmd, stop
 
 FULL = sqlite3.OperationalError("database or disk is full")
@@ -119,7 +119,7 @@ def test_a_stop_whose_final_checkpoint_fails_names_the_file_and_the_next_start_r
 
 FAIL_CHECKPOINTS = """
 import sqlite3, sys
-from mockserver import storage
+from mockserver.state import storage
 def full(self, rows):
     raise sqlite3.OperationalError("database or disk is full")
 storage.Store._write_rows = full

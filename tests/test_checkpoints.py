@@ -14,8 +14,8 @@ from mockserver.core.snapshot import dump_world
 from mockserver.core.world import WorldConfig
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
-from mockserver.recovery import restore
-from mockserver.storage import Store
+from mockserver.state.recovery import restore
+from mockserver.state.storage import Store
 from tests.state_helpers import InProcess
 
 TINY = {"services": [{"code": "opt16", "name": "Instagram"}],

@@ -99,7 +99,7 @@ def test_every_option_of_every_command_has_help():
 
 
 def test_the_default_apikey_is_random_unless_a_seed_or_key_is_chosen():
-    from mockserver.server import ServeOptions, build_hub, default_apikey, demo_apikey
+    from mockserver.serve.server import ServeOptions, build_hub, default_apikey, demo_apikey
 
     keys = {default_apikey(build_hub(ServeOptions(clock="manual"))) for _ in range(3)}
     assert len(keys) == 3 and demo_apikey(1) not in keys  # no page can guess it

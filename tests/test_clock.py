@@ -10,7 +10,7 @@ from mockserver.core.catalogue import load
 from mockserver.core.clock import ManualClock, RealClock
 from mockserver.core.hub import Hub
 from mockserver.core.world import WorldConfig
-from mockserver.server import wall_time
+from mockserver.serve.server import wall_time
 
 
 def test_manual_clock_stands_still_and_never_goes_back():

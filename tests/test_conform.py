@@ -17,7 +17,7 @@ from contracts.conformance.rules import BY_ID, RULES, restore_code
 from contracts.conformance.runner import run
 from contracts.conformance.target import Settings
 from contracts.registry import DIALECTS
-from mockserver.server import stop_waitress
+from mockserver.serve.server import stop_waitress
 from tests.broken_server import make_app
 
 DAY = 86_400

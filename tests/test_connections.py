@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import pytest
 import requests
 
-from mockserver.listener import Channel
-from mockserver.server import ServeOptions, make_server
+from mockserver.serve.listener import Channel
+from mockserver.serve.server import ServeOptions, make_server
 from tests.conftest import serving
 from tests.test_cli import start
 

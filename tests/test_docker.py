@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockserver.server import ServeOptions
+from mockserver.serve.server import ServeOptions
 from tests.conftest import serving
 
 ROOT = Path(__file__).resolve().parent.parent

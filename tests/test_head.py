@@ -9,7 +9,7 @@ import pytest
 
 from contracts.registry import ACCOUNT_PATH, PATHS
 from mockserver.core.snapshot import dump_world
-from mockserver.server import ServeOptions
+from mockserver.serve.server import ServeOptions
 from tests.conftest import START, serving
 
 WAIT = 10  # seconds a socket waits before the test fails instead of hanging

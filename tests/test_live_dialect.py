@@ -7,7 +7,7 @@ from contracts.registry import DEFAULT_DIALECT
 from contracts.validate import check_response
 from mockserver.core.world import WorldConfig
 from mockserver.http.app import create_app
-from mockserver.server import ServeOptions
+from mockserver.serve.server import ServeOptions
 from tests.conftest import KEY, Api, make_hub
 from tests.test_cli import start
 

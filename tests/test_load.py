@@ -11,7 +11,7 @@ from waitress import create_server
 from click.testing import CliRunner
 from flask import Flask, jsonify
 
-from mockserver.server import stop_waitress
+from mockserver.serve.server import stop_waitress
 
 from simulator.load import audit, load_command, parse_think, run_load, user_report
 from tests.broken_server import make_app
@@ -35,7 +35,7 @@ def test_audit_finds_broken_books():
 
     import requests
 
-    from mockserver.server import ServeOptions, make_server
+    from mockserver.serve.server import ServeOptions, make_server
 
     # the mock refuses a snapshot with broken books (#9 item 12), so the books are broken in its memory
     served = make_server(ServeOptions(port=0, clock="manual", start=1_700_000_000, apikey="k-audit",

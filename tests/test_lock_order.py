@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from mockserver.server import ServeOptions, make_server
+from mockserver.serve.server import ServeOptions, make_server
 
 START = 1_700_000_000
 KEY = "pairs-key"
@@ -72,7 +72,7 @@ def send(session: requests.Session, base: str, verb: str, path: str, body) -> re
 
 def test_the_table_names_every_control_route():
     from mockserver.http.app import create_app
-    from mockserver.server import build_hub
+    from mockserver.serve.server import build_hub
 
     app = create_app(build_hub(ServeOptions(clock="manual", dialect="documented")))  # the reference catalogue: RU
     routes = {f"{verb} {rule.rule.removeprefix('/_mock')}" for rule in app.url_map.iter_rules()

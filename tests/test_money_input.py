@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from mockserver.core.money import MAX_AMOUNT, parse_amount
 from mockserver.http.rent import encode
-from mockserver.server import ServeOptions, build_hub
+from mockserver.serve.server import ServeOptions, build_hub
 from tests.conftest import KEY
 from tests.test_bad_input import fresh, state
 

@@ -13,9 +13,9 @@ from freezegun import freeze_time
 from mockserver.core.snapshot import dump_world
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
-from mockserver.server import ServeOptions, build_hub
-from mockserver.recovery import restore
-from mockserver.storage import Store
+from mockserver.serve.server import ServeOptions, build_hub
+from mockserver.state.recovery import restore
+from mockserver.state.storage import Store
 
 START = 1_700_000_000
 J = {"timeout": 10}

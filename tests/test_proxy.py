@@ -20,8 +20,8 @@ from contracts.proxy.report import print_summary
 from contracts.proxy.upstream import Upstream
 from mockserver.cli import main
 from mockserver.core.catalogue import parse
-from mockserver.shadow import start_shadow
-from mockserver.server import ServeOptions, make_server, stop_waitress
+from mockserver.serve.shadow import start_shadow
+from mockserver.serve.server import ServeOptions, make_server, stop_waitress
 from tests.broken_server import make_app
 from tests.proxy_helpers import REAL_KEY, START, balance, documented_upstream, mock_upstream, offer, proxy, rent, serve
 
@@ -420,10 +420,10 @@ def test_without_a_mock_the_proxy_says_spy_and_diff_need_it(monkeypatch):
 
 
 def test_the_mock_offers_the_proxy_its_shadow_and_catalogue_check():
-    import mockserver.shadow
+    import mockserver.serve.shadow
     from contracts.proxy import backing
 
-    assert backing._start is mockserver.shadow.start_shadow
+    assert backing._start is mockserver.serve.shadow.start_shadow
     assert "countries" in backing.check_catalogue({"services": {}})
 
 
@@ -442,7 +442,7 @@ def test_the_shadow_world_starts_with_the_upstream_balance_only_when_it_is_one(b
     # the spending guard and the shadow read the same balance API: what the guard would not take as a balance
     # (not a finite amount of at least 0, written as a string) must not become the shadow world's balance
     from contracts.proxy.upstream import Answer
-    from mockserver.shadow import _balance
+    from mockserver.serve.shadow import _balance
 
     class Upstream1:
         def get(self, path, query, text_ok=False):

@@ -18,7 +18,7 @@ import requests
 from waitress import create_server
 
 from contracts.proxy.guard import Guard
-from mockserver.server import stop_waitress
+from mockserver.serve.server import stop_waitress
 from tests.hostile_server import HostileServer
 from tests.proxy_helpers import documented_upstream, offer, proxy
 

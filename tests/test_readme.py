@@ -29,7 +29,7 @@ import pytest
 import requests
 from markdown_it import MarkdownIt
 
-from mockserver.server import ServeOptions, default_apikey
+from mockserver.serve.server import ServeOptions, default_apikey
 from tests.conftest import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +244,7 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 def test_the_demo_key_the_pages_show_is_the_one_seed_1_gives():
     # a reader runs the blocks by hand with the key the README names: it must be the one `--seed 1` prints
-    from mockserver.server import demo_apikey
+    from mockserver.serve.server import demo_apikey
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for key in re.findall(r"\bdemo[0-9a-f]{28}\b", page.read_text(encoding="utf-8")):
             assert key == demo_apikey(1), (page.name, key)

@@ -12,7 +12,7 @@ import requests
 from contracts.conformance.rules import BY_ID
 from mockserver.scenarios import format as fmt
 from mockserver.scenarios.docs import render
-from mockserver.server import ServeOptions
+from mockserver.serve.server import ServeOptions
 from tests.conftest import KEY, serving
 from tests.test_scenarios import KZ as RU, Mock  # KZ: in the live and the reference catalogue (C10)
 

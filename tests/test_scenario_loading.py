@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from mockserver.core.snapshot import dump_world
-from mockserver.server import ServeOptions
+from mockserver.serve.server import ServeOptions
 from tests.conftest import serving
 from tests.state_helpers import InProcess, kill, refused, serve, stop
 
@@ -61,7 +61,7 @@ DRAIN_BEFORE_THE_2ND = {"name": "t", "description": "x", "events": [
 
 def test_a_replay_applies_scripted_events_at_the_very_moments_they_had(tmp_path, monkeypatch):
     # the real clock moves between any two reads: the triggers and the call must see one "now", the logged one
-    monkeypatch.setattr("mockserver.server.wall_time", ticking(0.37))
+    monkeypatch.setattr("mockserver.serve.server.wall_time", ticking(0.37))
     path = str(tmp_path / "state.db")
     first = InProcess(path, clock="real", speed=60, dialect="live")
     assert first.client.post("/_mock/scenarios", json={"scenario": DRAIN_BEFORE_THE_2ND}).status_code == 200

@@ -21,7 +21,7 @@ from contracts.conformance.rules import RULES
 from contracts.registry import METHODS
 from contracts.validate import check_response
 from mockserver.cli import main
-from mockserver.server import ServeOptions
+from mockserver.serve.server import ServeOptions
 from tests.conftest import serving
 from tests.hostile_server import MODES, HostileServer
 from tests.proxy_helpers import CLIENT_KEY, mock_upstream, proxy, serve

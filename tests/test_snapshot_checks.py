@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from mockserver.core.snapshot import dump_world
-from mockserver.storage import StateError
+from mockserver.state.storage import StateError
 from tests.state_helpers import InProcess, refused
 
 from .conftest import KEY

@@ -14,7 +14,7 @@ from mockserver.core.hub import Hub
 from mockserver.core.snapshot import PARTS, SCHEMA_FILE, SNAPSHOT_SCHEMA, dump_world, load_world
 from mockserver.core.world import WorldConfig
 from mockserver.http.app import create_app
-from mockserver.storage import StateError
+from mockserver.state.storage import StateError
 from tests.state_helpers import InProcess, refused
 
 SMALL = {"services": [{"code": "opt6", "name": "Telegram"}, {"code": "opt16", "name": "Instagram"}],

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.core import catalogue
-from mockserver.storage import StateError
+from mockserver.state.storage import StateError
 from tests.state_helpers import InProcess, refused
 
 WEEK = {"method": "create", "dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"}

@@ -14,7 +14,7 @@ from contracts.fuzz import fuzz as run_fuzz
 from contracts.registry import METHODS
 from contracts.target import TargetError, root_url
 from simulator.load import load_command
-from mockserver.server import ServeOptions, make_server
+from mockserver.serve.server import ServeOptions, make_server
 
 
 @pytest.fixture(scope="module")

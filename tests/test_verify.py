@@ -9,7 +9,7 @@ from waitress import create_server
 from contracts.cli import run_verify, verify
 from contracts.client import RentClient, SpendGuard, SpendRefused
 from contracts.registry import METHODS
-from mockserver.server import ServeOptions, make_server, stop_waitress
+from mockserver.serve.server import ServeOptions, make_server, stop_waitress
 from tests.broken_server import make_app
 
 

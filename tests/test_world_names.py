@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.control.ops import run
-from mockserver.server import ServeOptions, make_server
+from mockserver.serve.server import ServeOptions, make_server
 from tests.conftest import START
 from tests.test_bad_input import fresh, state
 

@@ -1,5 +1,5 @@
 """What the proxy needs from a mock (the shadow of --spy and --diff, and a check that an imported catalogue
-can be served), offered by the mock when it is installed: `mockserver.shadow` calls `provide` on import.
+can be served), offered by the mock when it is installed: `mockserver.serve.shadow` calls `provide` on import.
 Contracts never import the mock, so that they can judge any implementation."""
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from ..core.money import money, wire
 from ..core.rental import PERIOD_LIMITS
 from ..core.world import World, WorldConfig
 from ..http.order_views import order_view
-from ..storage import StoreFailure
+from ..state.storage import StoreFailure
 from . import bodies
 
 

@@ -6,8 +6,8 @@ from typing import Callable
 
 from ..core.hub import Hub
 from ..core.world import World
-from ..recovery import undo_unlogged
-from ..storage import StoreFailure
+from ..state.recovery import undo_unlogged
+from ..state.storage import StoreFailure
 from .faults import FaultBook
 from .journal import Budget, Journal
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from contracts.registry import DEFAULT_DIALECT
 from contracts.target import is_loopback_host
 
-from .core import catalogue
-from .core.hub import DEFAULT, Hub, new_apikey
-from .core.money import parse_amount
-from .core.world import WorldConfig
-from .http.app import MAX_BODY, create_app
-from .http.runtime import JOURNAL_MAX, JOURNAL_TOTAL, MAX_SNAPSHOT, MAX_WORLDS, Runtime
-from .listener import create_server, waitress_options
-from .checkpoints import Checkpoints
-from .recovery import restore
-from .storage import StateError, Store
+from mockserver.core import catalogue
+from mockserver.core.hub import DEFAULT, Hub, new_apikey
+from mockserver.core.money import parse_amount
+from mockserver.core.world import WorldConfig
+from mockserver.http.app import MAX_BODY, create_app
+from mockserver.http.runtime import JOURNAL_MAX, JOURNAL_TOTAL, MAX_SNAPSHOT, MAX_WORLDS, Runtime
+from mockserver.serve.listener import create_server, waitress_options
+from mockserver.state.checkpoints import Checkpoints
+from mockserver.state.recovery import restore
+from mockserver.state.storage import StateError, Store
 
 
 DEFAULT_SEED = 1  # the default world's seed when --seed is not given
@@ -187,7 +187,7 @@ def make_server(opts: ServeOptions) -> Served:
     rt.max_worlds, rt.max_snapshot = opts.max_worlds, opts.max_snapshot
     rt.journal_max = journal_max(opts)
     if opts.log_requests:
-        from .http.request_log import RequestLog
+        from mockserver.http.request_log import RequestLog
 
         rt.request_log = RequestLog(sys.stdout)
     replayed = 0
@@ -228,8 +228,8 @@ def load_scenarios(rt: Runtime, refs: tuple[str, ...]) -> None:
     (so a state file logs them); with a state file whose default world runs them already, nothing."""
     if not refs:
         return
-    from .control.ops import ControlError, run
-    from .scenarios import read
+    from mockserver.control.ops import ControlError, run
+    from mockserver.scenarios import read
 
     docs = [read(ref) for ref in refs]
     script = rt.hub.worlds[DEFAULT].script

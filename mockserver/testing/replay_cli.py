@@ -17,7 +17,7 @@ from contracts.replay import Recording, Replayer, guard_for, read
 from contracts.target import budget, connect, one_line_errors, temporary_world
 from contracts.verdict import BROKEN, HELD, partial_ok_option
 
-from .server import ServeOptions, make_server
+from mockserver.serve.server import ServeOptions, make_server
 
 
 @contextmanager

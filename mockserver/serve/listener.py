@@ -12,8 +12,8 @@ from waitress.server import MultiSocketServer, TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.utilities import Error, RequestEntityTooLarge
 
-from .http.rent import encode, error
-from .http.wsgi import is_rent_path
+from mockserver.http.rent import encode, error
+from mockserver.http.wsgi import is_rent_path
 
 log = logging.getLogger("smspva-rent-mock")
 SPARE_FILES = 64  # descriptors kept for the listening socket, the state file, logs and worker threads

@@ -7,7 +7,7 @@ import click
 
 from contracts.registry import DEFAULT_DIALECT, DIALECTS
 
-from .scenarios import ScenarioError, format as fmt
+from mockserver.scenarios import ScenarioError, format as fmt
 
 
 @click.command("scenarios")
@@ -48,9 +48,9 @@ def scenarios(name, schema, check, dialect):
 def _try_loading(doc: dict, dialect: str) -> None:
     """Load the scenario into a fresh world as `serve --scenario` would: what only a world can refuse (a country
     its catalogue lacks, a latency range least last) is found by --check too."""
-    from .control.ops import ControlError, run
-    from .http.runtime import Runtime
-    from .server import ServeOptions, build_hub
+    from mockserver.control.ops import ControlError, run
+    from mockserver.http.runtime import Runtime
+    from mockserver.serve.server import ServeOptions, build_hub
 
     hub = build_hub(ServeOptions(clock="manual", dialect=dialect))
     try:

@@ -168,7 +168,7 @@ def rent_mock_server():
     if named:
         yield named.rstrip("/")
         return
-    from .server import ServeOptions, make_server
+    from mockserver.serve.server import ServeOptions, make_server
 
     served = make_server(ServeOptions(port=0, clock="manual"))
     threading.Thread(target=served.server.run, daemon=True, name="rent-mock").start()

@@ -15,8 +15,8 @@ from contracts.proxy.guard import read_balance
 from contracts.proxy.upstream import Upstream
 from contracts.target import TargetError
 
-from .core.catalogue import CatalogueError, parse
-from .server import ServeOptions, make_server
+from mockserver.core.catalogue import CatalogueError, parse
+from mockserver.serve.server import ServeOptions, make_server
 
 
 def _balance(upstream: Upstream, apikey: str | None) -> str:

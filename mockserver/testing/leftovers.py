@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .core.money import money
-from .core.orders import LOST
-from .core.rental import refund_due
+from mockserver.core.money import money
+from mockserver.core.orders import LOST
+from mockserver.core.rental import refund_due
 
 PAID = ("create", "prolong", "add_service", "restore")
 

@@ -16,8 +16,8 @@ from contracts.refusals import CODES
 from contracts.registry import DEFAULT_DIALECT, DIALECTS, METHODS
 from contracts.verdict import CANNOT_RUN, CannotRun, partial_ok_option
 
-from .check_client import DEFAULT_SPEED, ClientCommandError, ClientRun, RunOptions, run_client
-from .scenarios import ScenarioError
+from mockserver.testing.check_client import DEFAULT_SPEED, ClientCommandError, ClientRun, RunOptions, run_client
+from mockserver.scenarios import ScenarioError
 
 
 @click.command("check-client", context_settings={"ignore_unknown_options": True})
@@ -74,14 +74,14 @@ def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, tim
             "untested_methods": r.untested_methods, "untested_codes": r.untested_codes, "cost": run.cost,
             "left": run.left.as_json(), "coverage": book.as_json()})
     if junit_path:
-        from .matrix import junit
+        from mockserver.testing.matrix import junit
 
         junit(book, junit_path)
     sys.exit(code)
 
 
 def _matrix(command, options, xfail, jobs, report_path, junit_path, partial_ok) -> int:
-    from . import matrix as m
+    from mockserver.testing import matrix as m
 
     try:
         cells = m.plan(options.scenarios, xfail)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from .core.hub import Hub
-from .storage import Store
+from mockserver.core.hub import Hub
+from mockserver.state.storage import Store
 
 EVERY = 2.0  # seconds between looks at the log's length
 MOST = 60.0  # the longest wait between tries after failures

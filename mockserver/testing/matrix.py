@@ -10,8 +10,8 @@ from xml.etree import ElementTree as ET
 
 from contracts.verdict import HELD, XFAILED, Ledger
 
-from .check_client import ClientCommandError, ClientRun, RunOptions, run_client
-from .scenarios import format as fmt
+from mockserver.testing.check_client import ClientCommandError, ClientRun, RunOptions, run_client
+from mockserver.scenarios import format as fmt
 
 OUTPUT_TAIL = 40  # lines of a client's output a report keeps
 

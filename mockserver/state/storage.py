@@ -26,8 +26,8 @@ import sqlite3
 import threading
 from typing import Iterator
 
-from .core.hub import Hub
-from .core.snapshot import dump_world
+from mockserver.core.hub import Hub
+from mockserver.core.snapshot import dump_world
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS log (

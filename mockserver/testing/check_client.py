@@ -15,11 +15,11 @@ from contracts.coverage import ClientReport, judge
 from contracts.registry import DEFAULT_DIALECT
 from contracts.verdict import Ledger
 
-from .core.hub import DEFAULT
-from .core.money import money
-from .leftovers import Leftovers, leftovers
-from .scenarios import ScenarioError
-from .server import ServeOptions, default_apikey, make_server
+from mockserver.core.hub import DEFAULT
+from mockserver.core.money import money
+from mockserver.testing.leftovers import Leftovers, leftovers
+from mockserver.scenarios import ScenarioError
+from mockserver.serve.server import ServeOptions, default_apikey, make_server
 
 # which rent.php methods a ledger kind stands for (the ledger records what was paid, not the call)
 PAID_BY = {"create": "create / create_multi", "prolong": "prolong / prolong_max",

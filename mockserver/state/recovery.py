@@ -7,14 +7,14 @@ import json
 
 from contracts.registry import METHODS
 
-from .control.ops import OPS, ControlError, run as run_control
-from .core.catalogue import CatalogueError, parse
-from .core.clock import ManualClock, load_clock
-from .core.hub import DEFAULT, Hub
-from .core.snapshot import SnapshotError, dialect_of, load_world
-from .core.world import World
-from .http.rent import dispatch
-from .storage import StateError, Store
+from mockserver.control.ops import OPS, ControlError, run as run_control
+from mockserver.core.catalogue import CatalogueError, parse
+from mockserver.core.clock import ManualClock, load_clock
+from mockserver.core.hub import DEFAULT, Hub
+from mockserver.core.snapshot import SnapshotError, dialect_of, load_world
+from mockserver.core.world import World
+from mockserver.http.rent import dispatch
+from mockserver.state.storage import StateError, Store
 
 
 def _known(kind: str, name: str) -> str | None:
