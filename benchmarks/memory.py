@@ -2,7 +2,7 @@
 what the default caps of `rent-mock serve` allow at most.
 
 Usage: python benchmarks/memory.py [--worlds 200] [--json]
-Prints the figures docs/figures.md and the README's "Durability and limits" quote.
+Prints the figures docs/figures.md and docs/state.md's "Limits" quote.
 """
 from __future__ import annotations
 

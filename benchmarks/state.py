@@ -3,7 +3,7 @@ answered while one runs, a start and a SIGTERM stop of `rent-mock serve --state`
 
 Usage: python benchmarks/state.py [--worlds 1500] [--json]
 Each world rented one number (so it keeps a country of its own, as a world in use does). Prints the figures
-docs/figures.md and the README's "Durability and limits" quote (with --json, one JSON object at the end).
+docs/figures.md and docs/state.md's "Durability" quote (with --json, one JSON object at the end).
 """
 from __future__ import annotations
 

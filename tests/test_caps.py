@@ -162,6 +162,6 @@ def test_the_limits_page_quotes_every_memory_figure_as_measured():
     memory = [r for r in read_rows(PAGE.read_text(encoding="utf-8"))
               if r["command"] == "python benchmarks/memory.py --json"]
     page = (ROOT / "docs" / "state.md").read_text(encoding="utf-8")
-    section = page[page.index("## Durability and limits"):]
+    section = page[page.index("## Limits"):]
     assert len(memory) >= 8 and "`python benchmarks/memory.py`" in section
     assert [f"{r['figure']}: {r['value']}" for r in memory if f" {r['value']}" not in section] == []
