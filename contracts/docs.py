@@ -53,7 +53,9 @@ def render() -> str:
             "do not edit by hand. `[name]` marks an optional parameter. Every answer is "
             "`{\"status\":1,\"data\":...}` or `{\"status\":0,\"msg\":...}`. Each data shape (variant) "
             "names the dialects that answer with it (`live`, the default, rests on docs/evidence.md); any variant "
-            "can be chosen per method with a world's `overrides`.\n\n")
+            "can be chosen per method with a world's `overrides`. The service's own reference page rents in RU, which "
+            "the live catalogue lacks: the mock's `live` dialect (the default) answers `Unknown country: RU`, "
+            "`--dialect documented` keeps RU.\n\n")
     return head + "\n".join(method_section(m) for m in METHODS.values()) + "\n" + account_section()
 
 

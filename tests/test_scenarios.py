@@ -277,15 +277,16 @@ def test_the_shipped_library_lists_and_a_body_names_no_file(mock):
     assert code == 400 and body["error"].startswith("unknown scenario '../../etc/passwd': the shipped ones are")
 
 
-def test_the_scenario_written_by_hand_in_the_docs_loads_and_runs(mock):
+def test_the_scenario_written_by_hand_in_the_docs_loads_and_runs(live):
+    # it rented in RU, which the default (live) dialect's catalogue lacks: a reader met "Unknown country: RU"
     from pathlib import Path
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
     block = text.split("```toml\n", 1)[1].split("```", 1)[0]
-    code, loaded = mock.load(block)
+    code, loaded = live.load(block)
     assert (code, loaded["scenarios"], loaded["events"]) == (200, ["lost-after-a-day"], 4)
-    assert mock.rent(**RU)["status"] == 1
-    assert mock.rent(**RU) == {"status": 0, "msg": "No free numbers for opt16 in RU"}
+    assert live.rent(**KZ)["status"] == 1
+    assert live.rent(**KZ) == {"status": 0, "msg": "No free numbers for opt16 in KZ"}
 
 
 def test_the_scenario_schema_bounds_an_offer_as_the_control_api_does():
