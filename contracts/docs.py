@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from .registry import ACCOUNT_METHODS, ACCOUNT_PARAMS, ACCOUNT_PATH, ACCOUNT_REFUSALS, DIALECTS, METHODS, Method, Param
+from .registry import (ACCOUNT_METHODS, ACCOUNT_PARAMS, ACCOUNT_PATH, ACCOUNT_REFUSALS, DIALECTS, METHODS,
+                       NUMBER_FORMS, Method, Param)
 
 
 def _param(p: Param) -> str:
@@ -44,6 +45,11 @@ def method_section(m: Method) -> str:
         speakers = [d for d in DIALECTS if m.variant_for(d) == variant]
         where = f"{variant}; " + (f"dialects: {', '.join(speakers)}" if speakers else "override only")
         lines.append(f"- data ({where}): `{_shape(schema)}`")
+    if m.numbered:
+        forms = {form: [d for d in DIALECTS if NUMBER_FORMS[d] == form] for form in ("full", "national")}
+        lines.append(f"- number form: {', '.join(forms['full'])}: `pnumber` the whole number, `ccode` `\"\"`; "
+                     f"{', '.join(forms['national'])}: `pnumber` without its dial code, `ccode` `\"+<dial>\"` "
+                     "(docs/evidence.md W17)")
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,10 @@ from . import shapes as S
 DIALECTS = ("documented", "sdk", "live")
 DEFAULT_DIALECT = "live"  # what the live service answers (docs/evidence.md); the default of serve and worlds
 PERIODS = ("week", "month")
+# How each dialect writes an order's number in `pnumber` + `ccode` (create, create_multi, orders; docs/evidence.md
+# W17): live the whole number with ccode "" in every country ("full"; a user's catalogue may name a country
+# "national"); documented and sdk the number without its dial code and ccode "+<dial>" (the reference's form).
+NUMBER_FORMS = {"documented": "national", "sdk": "national", "live": "full"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Method:
     spends: bool = False
     mutates: bool = False
     dialects: dict[str, str] = field(default_factory=dict)  # dialect -> variant, when not the dialect's own name
+    numbered: bool = False  # its data writes an order's number as pnumber + ccode, in the dialect's NUMBER_FORMS
 
     def variant_for(self, dialect: str) -> str:
         """The shape variant this method answers with in `dialect`."""
@@ -90,13 +95,13 @@ _METHODS = [
            {"documented": S.obj({"count": S.INT})}, "Numbers that can take all the given services"),
     Method("create", "required", (_dtype(True), _dcount(True), COUNTRY, SERVICE, PROVIDER, PARTNER),
            {"documented": S.CREATED, "list": S.arr(S.CREATED)},
-           "Rent a number", spends=True, mutates=True),
+           "Rent a number", spends=True, mutates=True, numbered=True),
     Method("create_multi", "required",
            (_dtype(True), _dcount(True), COUNTRY, Param("services", "csv", True, doc="comma-separated service codes"),
             PROVIDER, PARTNER),
            {"documented": S.arr(S.CREATED), "sdk": S.CREATED}, "Rent one number for several services",
-           spends=True, mutates=True, dialects={"live": "sdk"}),
-    Method("orders", "required", (), {"documented": S.arr(S.ORDER)}, "Running orders of the account"),
+           spends=True, mutates=True, dialects={"live": "sdk"}, numbered=True),
+    Method("orders", "required", (), {"documented": S.arr(S.ORDER)}, "Running orders of the account", numbered=True),
     Method("add_service_to_order", "required",
            (_id(), SERVICE, Param("pnumber", "string", True, doc="the full number without +"),
             Param("rent_days", "integer", minimum=1, maximum=1000, doc="days to pay for; default: days left")),

@@ -67,6 +67,24 @@ PRECALC = obj({"ccode": STR, "scode": STR, "price": MONEY, "sname": STR, "pnumbe
                "outdays": INT, "orderid": INT, "prolongTo": INT})
 PAYPAL_DAYS = arr(obj({"Days": INT, "Amount": INT}))
 PAYPAL_MIN = obj({"Days": INT, "Status": INT, "Message": STR})
+# pnumber + ccode in each number form (registry.NUMBER_FORMS): digits only either way; the form shows in ccode
+NUMBER_FIELDS: dict[str, dict[str, Schema]] = {
+    "full": {"pnumber": {"type": "string", "pattern": r"^[1-9][0-9]{6,14}$"}, "ccode": {"const": ""}},
+    "national": {"pnumber": {"type": "string", "pattern": r"^[0-9]+$"},
+                 "ccode": {"type": "string", "pattern": r"^\+[1-9][0-9]{0,3}$"}},
+}
+
+
+def numbered(schema: Schema, form: str) -> Schema:
+    """`schema` with every object's pnumber and ccode held to the number `form` (into lists too)."""
+    if schema.get("type") == "array":
+        return {**schema, "items": numbered(schema["items"], form)}
+    props = schema.get("properties", {})
+    if "pnumber" in props and "ccode" in props:
+        return {**schema, "properties": {**props, **NUMBER_FIELDS[form]}}
+    return schema
+
+
 NO_DATA: Schema = {"not": {}}  # the envelope carries no `data` at all
 
 ENVELOPE_OK: Schema = {"type": "object", "properties": {"status": {"const": 1}}, "required": ["status"]}

@@ -88,7 +88,7 @@ def _country(entry: dict, plan: dict, rng: random.Random) -> dict:
     doc = {"code": code, "name": entry.get("name") or english_name(iso),
            "rent_switch_type": entry.get("rent_switch_type", "NORMAL"), "rent_avail_prolong": "1",
            "url_country_name": english_name(iso).lower().replace(" ", "-"),
-           "number_form": entry.get("number_form", "national")}
+           "number_form": entry.get("number_form", "full")}  # live writes every country whole (W17)
     if iso != code:
         doc["iso"] = iso
     doc["providers"] = [{"name": p, "lease_days": leases[p]} for p in providers]

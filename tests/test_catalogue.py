@@ -124,17 +124,18 @@ def _one_country(**extra) -> dict:
     return {"services": [{"code": "x1", "name": "Example"}], "countries": [{**country, **extra}]}
 
 
-def test_number_form_defaults_to_national_for_older_files():
+def test_number_form_defaults_to_full_for_older_files():
+    """W17: the live service writes every country's number whole; a file without the field says so too."""
     country = parse(_one_country()).countries["PT"]
-    assert country.number_form == "national"
-    assert country.live_number("351969179362") == ("969179362", "+351")
+    assert country.number_form == "full"
+    assert country.live_number("351969179362") == ("351969179362", "")
 
 
-def test_full_number_form_writes_the_dial_code_into_pnumber():
-    cat = parse(_one_country(number_form="full"))
-    assert cat.countries["PT"].live_number("351969179362") == ("351969179362", "")
-    assert cat.copy().countries["PT"].number_form == "full"
-    assert parse(cat.to_doc()).countries["PT"].number_form == "full"
+def test_national_number_form_writes_the_number_without_its_dial_code():
+    cat = parse(_one_country(number_form="national"))
+    assert cat.countries["PT"].live_number("351969179362") == ("969179362", "+351")
+    assert cat.copy().countries["PT"].number_form == "national"
+    assert parse(cat.to_doc()).countries["PT"].number_form == "national"
 
 
 def test_unknown_number_form_is_refused_by_name():

@@ -94,13 +94,12 @@ def test_the_documented_countries_are_listed(reference):
     assert not {"Deutschland", "Österreich", "România", "Polska"} & names
 
 
-def test_portugal_and_romania_write_numbers_in_full(both):
-    live = both
-    forms = {code: c.number_form for code, c in live.countries.items()}
-    assert sorted(code for code, form in forms.items() if form == "full") == ["PT", "RO"]
-    assert live.countries["PT"].live_number("351969179362") == ("351969179362", "")
-    assert live.countries["RO"].live_number("40712345678") == ("40712345678", "")
-    assert live.countries["DE"].live_number("4915123456789") == ("15123456789", "+49")
+def test_every_country_writes_numbers_in_full(both):
+    """W17: PT and RO are recorded whole, and every client reading the field reads it whole: every country."""
+    assert {c.number_form for c in both.countries.values()} == {"full"}
+    assert both.countries["PT"].live_number("351969179362") == ("351969179362", "")
+    assert both.countries["RO"].live_number("40712345678") == ("40712345678", "")
+    assert both.countries["DE"].live_number("4915123456789") == ("4915123456789", "")
 
 
 def test_evidenced_providers(both):

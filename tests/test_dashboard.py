@@ -1,5 +1,6 @@
 """The rental dashboard in a real browser (Playwright driving Debian's Chromium, headless, 127.0.0.1)."""
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -79,9 +80,11 @@ def test_the_whole_rental_life_in_the_browser(page):
     pg.wait_for_function("document.querySelector('#price').textContent === '17.50'")
     pg.click("#rent-form button[type=submit]")
     pg.wait_for_selector("#orders tbody tr[data-order]")
-    assert pg.inner_text("#rent-result").startswith("Rented: +7 ")
+    rented = re.fullmatch(r"Rented: (\+79\d{9}) \(opt16\)", pg.inner_text("#rent-result"))
+    assert rented, pg.inner_text("#rent-result")  # "+" and the whole number, in every view (evidence W17)
+    number = rented.group(1)
     assert row(pg).locator("td").first.inner_text() == "Not active"
-    assert " (" in row(pg).locator("td").nth(1).inner_text()  # ccode pnumber (provider)
+    assert row(pg).locator("td").nth(1).inner_text().startswith(number + " (")  # number (provider)
     assert row(pg).locator("td").nth(3).inner_text() == "08/01/2026, 00:00:00"  # browser time zone: UTC
     prolong = row(pg).get_by_role("button", name="Prolong")
     assert prolong.is_disabled()  # exactly 7 days left
@@ -110,6 +113,7 @@ def test_the_whole_rental_life_in_the_browser(page):
     pg.get_by_role("button", name="+7 days").click()
     pg.wait_for_selector("#archive tbody tr[data-order]")
     playwright.expect(pg.locator("#orders tbody tr[data-order]")).to_have_count(0)
+    assert pg.locator("#archive tbody tr").first.locator("td").nth(3).inner_text() == number
     pg.locator("#archive tbody").get_by_role("button", name="Restore").click()
     pg.wait_for_selector("#restore-box:not([hidden])")
     assert pg.inner_text("#restore-text") == \

@@ -17,10 +17,8 @@ import signal
 
 @pytest.fixture
 def live_hub(shipped_catalogue):
-    """A hub whose default world speaks live; RO writes numbers in full (as the evidence says)."""
-    hub = make_hub(shipped_catalogue, dialect="live")
-    hub.worlds["default"].catalogue.own_country("RO").number_form = "full"
-    return hub
+    """A hub whose default world speaks live."""
+    return make_hub(shipped_catalogue, dialect="live")
 
 
 def _api(hub):
@@ -75,42 +73,66 @@ def test_create_answers_one_object_with_integer_id_and_until(live, live_hub):
     body = live.call("create", dtype="week", dcount=1, country="KZ", service=one)
     data = body["data"]
     assert set(data) == {"id", "pnumber", "ccode", "service", "until"}
-    assert type(data["id"]) is int and type(data["until"]) is int and data["ccode"] == "+7"
+    assert type(data["id"]) is int and type(data["until"]) is int
+    assert data["ccode"] == "" and data["pnumber"] == live_hub.worlds["default"].orders[data["id"]].number
     assert check_response("create", body, "live") == []
 
 
-def test_full_form_country_numbers_carry_the_dial_code_everywhere(live, live_hub):
-    one, two = _stock(live, live_hub, "RO")
-    created = live.ok("create", dtype="week", dcount=1, country="RO", service=one)
-    full = live_hub.worlds["default"].orders[created["id"]].number
-    assert full.startswith("40") and created["pnumber"] == full and created["ccode"] == ""
-    multi = live.ok("create_multi", dtype="week", dcount=1, country="RO", services=f"{one},{two}")
-    assert multi["ccode"] == "" and multi["pnumber"].startswith("40")
-    shown = {o["id"]: (o["pnumber"], o["ccode"]) for o in live.ok("orders")}
-    assert shown[created["id"]] == (full, "")
-    assert sorted(v for v in shown.values() if v[0] == multi["pnumber"]) == [(multi["pnumber"], "")] * 2
+@pytest.mark.parametrize("country,dial", [("RO", "40"), ("KZ", "7"), ("DE", "49")])
+def test_live_writes_the_whole_number_in_every_view(live, live_hub, country, dial):
+    """W17: one form, the whole number with ccode "", in every country (RO recorded; KZ and DE as every client
+    reads them) and every view: create, create_multi, orders, add_service_to_order, history, precalc."""
+    one, two, three = _stock(live, live_hub, country, 3)
+    created = live.call("create", dtype="week", dcount=1, country=country, service=one)
+    full = live_hub.worlds["default"].orders[created["data"]["id"]].number
+    assert full.startswith(dial) and created["data"]["pnumber"] == full and created["data"]["ccode"] == ""
+    assert check_response("create", created, "live") == []
+    multi = live.call("create_multi", dtype="week", dcount=1, country=country, services=f"{one},{two}")
+    assert multi["data"]["ccode"] == "" and multi["data"]["pnumber"].startswith(dial)
+    assert check_response("create_multi", multi, "live") == []
+    added = live.ok("add_service_to_order", id=multi["data"]["id"], service=three, pnumber=multi["data"]["pnumber"])
+    assert added["pnumber"] == multi["data"]["pnumber"]  # the whole number, as the Go client (S18) sends it back
+    listed = live.call("orders")
+    assert check_response("orders", listed, "live") == []
+    shown = {o["id"]: (o["pnumber"], o["ccode"]) for o in listed["data"]}
+    assert shown[created["data"]["id"]] == (full, "")
+    assert sorted(v for v in shown.values() if v[0] == multi["data"]["pnumber"]) == [(multi["data"]["pnumber"], "")] * 2
     live.control("/clock", {"advance": 8 * 86_400})  # expires into the archive
     history = live.ok("get_rent_history")
-    assert {h["orderId"]: h["number"] for h in history}[created["id"]] == full
-    assert live.ok("restore_user_precalc", id=created["id"])["pnumber"] == full
+    assert {h["orderId"]: h["number"] for h in history}[created["data"]["id"]] == full
+    assert live.ok("restore_user_precalc", id=created["data"]["id"])["pnumber"] == full
 
 
-def test_national_form_countries_keep_ccode_and_the_national_number(live, live_hub):
+def test_the_national_form_breaks_the_live_contract_and_names_the_dialect_it_fits():
+    """The contract holds live to the whole number: a national answer is reported, as the documented form."""
+    body = {"status": 1, "data": {"id": 1, "pnumber": "7719141777", "ccode": "+7", "service": "opt29", "until": 2}}
+    reasons = check_response("create", body, "live")
+    assert reasons == ["data['ccode']: '' was expected (the documented / sdk shape)"]
+    assert check_response("create", body, "documented") == []
+    whole = {"status": 1, "data": {**body["data"], "pnumber": "77719141777", "ccode": ""}}
+    assert check_response("create", whole, "live") == []
+    assert check_response("create", whole, "documented")[0].startswith("data['ccode']: '' does not match")
+
+
+def test_a_national_country_of_a_users_catalogue_writes_the_national_form(live, live_hub):
+    live_hub.worlds["default"].catalogue.own_country("KZ").number_form = "national"
     one, _ = _stock(live, live_hub, "KZ")
     created = live.ok("create", dtype="week", dcount=1, country="KZ", service=one)
     order = live_hub.worlds["default"].orders[created["id"]]
     assert created["ccode"] == "+7" and "7" + created["pnumber"] == order.number
 
 
-def test_documented_and_sdk_keep_the_national_form_for_full_countries(shipped_catalogue):
+def test_documented_and_sdk_keep_the_national_form(shipped_catalogue):
     for dialect in ("documented", "sdk"):
         hub = make_hub(shipped_catalogue, dialect=dialect)
-        hub.worlds["default"].catalogue.own_country("RO").number_form = "full"
         api = _api(hub)
-        one, _ = _stock(api, hub, "RO")
-        created = api.ok("create", dtype="week", dcount=1, country="RO", service=one)
-        assert created["ccode"] == "+40" and not created["pnumber"].startswith("40"), dialect
-        assert api.ok("orders")[0]["ccode"] == "+40"
+        for country, dial in (("RO", "+40"), ("KZ", "+7")):
+            one, _ = _stock(api, hub, country)
+            created = api.call("create", dtype="week", dcount=1, country=country, service=one)
+            order = hub.worlds["default"].orders[created["data"]["id"]]
+            assert created["data"]["ccode"] == dial and dial[1:] + created["data"]["pnumber"] == order.number
+            assert check_response("create", created, dialect) == []
+        assert [o["ccode"] for o in api.ok("orders")] == ["+40", "+7"]
 
 
 def test_sms_answers_smslist_and_othersms(live, live_hub):

@@ -165,18 +165,22 @@ def test_import_turns_a_recording_into_a_catalogue_the_mock_serves(documented_up
     assert "getcountries success | fits: documented" in rows[2]
 
 
-def test_import_learns_the_full_number_form_from_a_create():
+def test_import_learns_each_countrys_number_form_from_a_create():
     builder = importer.CatalogueBuilder()
-    builder.add({"method": "getcountries", "answer": {"status": 1, "data": [{"name": "Portugal", "code": "PT"}]}})
+    countries = [{"name": "Portugal", "code": "PT"}, {"name": "Kazakhstan", "code": "KZ"}]
+    builder.add({"method": "getcountries", "query": {}, "answer": {"status": 1, "data": countries}})
     builder.add({"method": "getdataWithProviders", "query": {"country": "PT"},
                  "answer": {"status": 1, "data": {"services": [{"service": "opt2", "name": "Facebook",
                                                                "price_day": 0.5, "count": {"Vodafone": 3}}]}}})
     builder.add({"method": "create", "query": {"country": "PT"},
                  "answer": {"status": 1, "data": {"id": 1, "pnumber": "351969179362", "ccode": "",
                                                   "service": "opt2", "until": 1}}})
+    builder.add({"method": "create", "query": {"country": "KZ"},
+                 "answer": {"status": 1, "data": {"id": 2, "pnumber": "7719141777", "ccode": "+7",
+                                                  "service": "opt2", "until": 1}}})
     doc = builder.document()
-    assert doc["countries"][0]["number_form"] == "full"
-    assert doc["countries"][0]["providers"] == [{"name": "Vodafone", "lease_days": importer.DEFAULT_LEASE_DAYS}]
+    assert [(c["code"], c["number_form"]) for c in doc["countries"]] == [("KZ", "national"), ("PT", "full")]
+    assert doc["countries"][1]["providers"] == [{"name": "Vodafone", "lease_days": importer.DEFAULT_LEASE_DAYS}]
     assert parse(doc).countries["PT"].offers["opt2"].price_day == Decimal("0.5")
 
 

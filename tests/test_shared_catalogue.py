@@ -89,7 +89,7 @@ def test_what_is_shared_refuses_to_change(shipped_catalogue):
     with pytest.raises(TypeError, match="shared between worlds"):
         offer.price_day = 1
     with pytest.raises(TypeError, match="shared between worlds"):
-        shared.number_form = "full"
+        shared.number_form = "national"
     with pytest.raises(TypeError):
         shared.offers["opt1"] = offer
     with pytest.raises(TypeError):

@@ -45,7 +45,7 @@ def exercise(api: Api) -> dict:
     call("activate", id=oid)
     api.control("/clock", {"apikey": api.apikey, "advance": 900})
     assert api.control("/sms", {"order": oid, "text": "code 1", "sender": "IG"})["delivered"]
-    number = "7" + multi[0]["pnumber"]
+    number = multi[0]["ccode"].lstrip("+") + multi[0]["pnumber"]  # whole in live (W17), national elsewhere
     call("add_service_to_order", id=multi[0]["id"], service="opt1", pnumber=number)
     call("orders")
     call("sms", id=oid)

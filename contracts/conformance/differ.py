@@ -68,9 +68,9 @@ def plan(cat: Catalogue) -> Plan:
         return sorted((s for s, o in land.offers.items() if o.total() >= 6 and o.price_day > 0),
                       key=lambda s: land.offers[s].price_day)
     picks: list[str] = []
-    # RU where the catalogue has it (the reference's examples), else a national NORMAL country (the live catalogue
-    # has no RU, docs/evidence.md C10): the first pick goes through activation
-    first = (lambda c: c.code == "RU") if "RU" in cat.countries else (lambda c: c.fast is False and c.form != "full")
+    # RU where the catalogue has it (the reference's examples), else a NORMAL country (the live catalogue has no RU,
+    # docs/evidence.md C10): the first pick goes through activation
+    first = (lambda c: c.code == "RU") if "RU" in cat.countries else (lambda c: c.fast is False)
     for test in (first, lambda c: c.fast, lambda c: c.form == "full", lambda c: True):
         code = next((c.code for c in cat.countries.values() if test(c) and c.code not in picks
                      and len(usable(c.code)) >= 4), None)

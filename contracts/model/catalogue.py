@@ -128,7 +128,7 @@ def learn_extension(cat: Catalogue, doc: dict) -> list[str]:
             disagree.append(f"{entry.get('code')}: in /_mock/catalogue, not in getcountries")
             continue
         land.iso = str(entry.get("iso") or land.code)
-        land.form = entry.get("number_form") or "national"
+        land.form = entry.get("number_form") or "full"
         if land.switch is None:
             land.switch = entry.get("rent_switch_type")
         shown = {"name": land.name, "rent_switch_type": land.switch, "url_country_name": land.url_name,

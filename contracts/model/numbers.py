@@ -23,10 +23,11 @@ def is_mobile(full: str, dial: int) -> bool:
 
 
 def forms(dialect: str, form: str | None) -> tuple[str, ...]:
-    """The number forms `pnumber`/`ccode` may take: live writes a country's own form, the others national."""
+    """The number forms `pnumber`/`ccode` may take: live writes the whole number (ccode "") unless the target's
+    catalogue names the country's form (docs/evidence.md W17), the others national."""
     if dialect != "live":
         return ("national",)
-    return (form,) if form else ("national", "full")
+    return (form or "full",)
 
 
 def written(full: str, dial: int, form: str) -> dict:

@@ -65,7 +65,7 @@ class CatalogueBuilder:
         self.countries: dict[str, dict] = {}
         self.offers: dict[str, dict[str, dict]] = {}
         self.providers: dict[str, set[str]] = {}
-        self.full_numbers: set[str] = set()
+        self.number_forms: dict[str, str] = {}  # country -> the form its recorded create answers show
         self.paypal: dict = {}
         self.skipped: list[str] = []
 
@@ -88,8 +88,8 @@ class CatalogueBuilder:
                 self._offer(country, item)
         elif method in ("create", "create_multi") and country:
             for item in data if isinstance(data, list) else [data]:
-                if isinstance(item, dict) and item.get("ccode") == "":
-                    self.full_numbers.add(country)
+                if isinstance(item, dict) and isinstance(item.get("ccode"), str):
+                    self.number_forms[country] = "full" if item["ccode"] == "" else "national"
         elif method == "get_days_canada_paypal" and isinstance(data, list):
             self.paypal["canada_days"] = data
         elif method == "get_min_paypal_days" and isinstance(data, dict) and "Days" in data:
@@ -138,8 +138,8 @@ class CatalogueBuilder:
                     entry[key] = seen[key]
             if iso != code:
                 entry["iso"] = iso
-            if code in self.full_numbers:
-                entry["number_form"] = "full"
+            if code in self.number_forms:
+                entry["number_form"] = self.number_forms[code]
             countries.append(entry)
         doc = {"version": 1, "services": [self.services[c] for c in sorted(self.services)], "countries": countries}
         if self.paypal:

@@ -24,8 +24,9 @@ MIN_LEASE_DAYS = 90
 # Bounds of an offer's whole-number fields, wherever an offer comes from (a catalogue file, a snapshot,
 # POST /_mock/catalogue/offers): a discount over 100 % would make prices negative.
 OFFER_LIMITS = {"procent_days": 1_000_000, "procent": 100, "day_step": 1_000_000}
-# How the live service writes a country's numbers: "national" is pnumber without the dial code and ccode "+351";
-# "full" is pnumber with the dial code and ccode "" (recorded for PT and RO, docs/evidence.md).
+# How the live dialect writes a country's numbers: "full" is pnumber with the dial code and ccode "" (what the live
+# service writes: recorded for PT and RO, read so by every client of the field, docs/evidence.md W17: the default);
+# "national" is pnumber without the dial code and ccode "+351" (the reference's form, for a user's catalogue).
 NUMBER_FORMS = ("national", "full")
 
 
@@ -102,7 +103,7 @@ class Country:
     url_name: str
     leases: dict[str, int]  # provider -> lease days of its numbers
     offers: dict[str, Offer] = field(default_factory=dict)
-    number_form: str = "national"  # one of NUMBER_FORMS; the live dialect writes pnumber/ccode by it
+    number_form: str = "full"  # one of NUMBER_FORMS; the live dialect writes pnumber/ccode by it
 
     __setattr__ = _read_only_if_shared
 
@@ -253,7 +254,7 @@ def _int(value, where: str, most: int | None = None) -> int:
 
 
 def _number_form(entry: dict, where: str) -> str:
-    form = entry.get("number_form", "national")  # files older than the field are national
+    form = entry.get("number_form", "full")  # the live service's form (W17), also for files older than the field
     if form not in NUMBER_FORMS:
         raise CatalogueError(f"{where}: number_form must be one of {', '.join(NUMBER_FORMS)}, got {form!r}")
     return form

@@ -8,12 +8,14 @@ from .context import Call
 
 
 def number_fields(world, order: Order, dialect: str) -> tuple[str, str]:
-    """(pnumber, ccode) as the dialect writes them: live writes a full-form country's number whole, ccode ""."""
-    if dialect == "live":
-        country = world.catalogue.countries.get(order.country)
-        if country is not None:
-            return country.live_number(order.number)
-    return order.pnumber, order.ccode
+    """(pnumber, ccode) as the dialect writes them: live writes the whole number with ccode "" (docs/evidence.md
+    W17), unless a user's catalogue says the country is "national"; documented and sdk the national form."""
+    if dialect != "live":
+        return order.pnumber, order.ccode
+    country = world.catalogue.countries.get(order.country)
+    if country is None:  # the country left the catalogue: still the live service's form
+        return order.number, ""
+    return country.live_number(order.number)
 
 
 def _created(call: Call, order: Order) -> dict:

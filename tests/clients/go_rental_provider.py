@@ -4,7 +4,7 @@ Source: lien0219/modurelay (Go, package `service`; docs/evidence.md S18): `Purch
 `create_multi`'s data into one struct `{id, pnumber, until int64}` and then calls `activate`; `AddRentalService`
 sends the number without "+" and decodes `{id, pnumber, service, until int64}`, failing without an id;
 `RentalHistory` reads `isAvailForRestore` (a missing key reads as false, and the caller then refuses to restore);
-`RestoreRental` decodes `{id}`. Go's decoder refuses a list or `true` where a struct is declared, so each read
+`RestoreRental` decodes `{id}`. It passes back the phone its own create returned, as the whole number. Go's decoder refuses a list or `true` where a struct is declared, so each read
 below insists on an object. The clock is moved through the control API, as a test of that client would.
 Exits 0 when every step went through, 1 naming the step that stopped it.
 """
@@ -16,6 +16,7 @@ import requests
 API = os.environ["RENT_MOCK_API_URL"]
 KEY = os.environ["RENT_MOCK_APIKEY"]
 CONTROL = os.environ["RENT_MOCK_CONTROL_URL"]
+COUNTRY = os.environ.get("GO_COUNTRY", "RO")  # the test runs it where live writes numbers whole: RO, KZ
 DAY = 86_400
 
 
@@ -38,7 +39,7 @@ def struct(method: str, data: object, *keys: str) -> dict:
 
 
 def main() -> None:
-    multi = struct("create_multi", rent("create_multi", dtype="week", dcount=1, country="RO",
+    multi = struct("create_multi", rent("create_multi", dtype="week", dcount=1, country=COUNTRY,
                                         services="opt6,opt7"), "id", "pnumber", "until")
     if not multi["id"]:
         raise Stop("create_multi: no order id")

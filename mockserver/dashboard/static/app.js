@@ -59,12 +59,18 @@ async function loadOrders() {
   $("#status-line").textContent = t("updated", { time: new Date().toLocaleTimeString() });
 }
 
+// One written form in every view and dialect: "+" and the whole number (live writes ccode "" with the whole number
+// in pnumber, documented and sdk "+7" and the rest; history writes the whole number without "+").
+function phone(item) {
+  return `+${String(item.ccode || "").replace(/^\+/, "")}${item.pnumber ?? item.number}`;
+}
+
 function renderOrders() {
   const tbody = $("#orders tbody");
   tbody.replaceChildren();
   if (!S.orders.length) tbody.append(el("tr", {}, el("td", { colspan: 5, text: t("no_records") })));
   for (const o of S.orders) {
-    const number = el("td", {}, `${o.ccode} ${o.pnumber}` + (S.providers[o.id] ? ` (${S.providers[o.id]})` : ""));
+    const number = el("td", {}, phone(o) + (S.providers[o.id] ? ` (${S.providers[o.id]})` : ""));
     if (o.state === -1) {
       number.append(" ", el("abbr", { class: "warn", title: t("needs_replacement_help"), text: t("needs_replacement") }));
     }
@@ -82,7 +88,7 @@ function renderOrders() {
   for (const id of ["#sms-order", "#state-order"]) {
     const select = $(id);
     const keep = select.value;
-    select.replaceChildren(...S.orders.map((o) => el("option", { value: o.id, text: `${o.id} · ${o.ccode} ${o.pnumber} · ${o.sname}` })));
+    select.replaceChildren(...S.orders.map((o) => el("option", { value: o.id, text: `${o.id} · ${phone(o)} · ${o.sname}` })));
     if (keep) select.value = keep;
   }
 }
@@ -97,7 +103,7 @@ async function act(method, params) {
 async function openSms(order) {
   S.sms = order;
   $("#sms-panel").hidden = false;
-  $("#sms-number").textContent = `${order.ccode} ${order.pnumber}`;
+  $("#sms-number").textContent = phone(order);
   await loadSms();
   $("#sms-refresh").focus();
 }
@@ -168,7 +174,7 @@ async function rentNumber(event) {
                                      : await rent("create_multi", { ...params, services: services.join(",") });
   if (body.status === 1) {
     const items = Array.isArray(body.data) ? body.data : [body.data];
-    $("#rent-result").textContent = t("rented", { numbers: items.map((d) => `${d.ccode} ${d.pnumber} (${d.service})`).join(", ") });
+    $("#rent-result").textContent = t("rented", { numbers: items.map((d) => `${phone(d)} (${d.service})`).join(", ") });
   } else {
     $("#rent-result").textContent = body.msg;
   }
@@ -191,7 +197,7 @@ function renderArchive() {
   } else {
     tbody.replaceChildren(...S.archive.map((h) => el("tr", { "data-order": h.orderId },
       el("td", { text: fmt(h.begin) }), el("td", { text: fmt(h.closed) }), el("td", { text: h.resourceCode }),
-      el("td", { text: h.number }),
+      el("td", { text: phone(h) }),
       el("td", {}, el("button", { type: "button", onclick: () => precalc(h.orderId) }, t("restore"))))));
   }
   $("#archive-page").textContent = `${t("page")} ${S.skip / S.take + 1}`;
