@@ -249,3 +249,11 @@ def test_the_demo_key_the_pages_show_is_the_one_seed_1_gives():
         for key in re.findall(r"\bdemo[0-9a-f]{28}\b", page.read_text(encoding="utf-8")):
             assert key == demo_apikey(1), (page.name, key)
     assert f"APIKEY={demo_apikey(1)}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_quick_subset_the_readme_names_is_files_of_this_suite():
+    # its block is skipped (the suite runs those files itself): a renamed or removed file would break it unseen
+    [quick] = [b for b in BLOCKS if b.page == "README.md" and "-m pytest -q tests/" in b.code]
+    files = re.findall(r"tests/\S+\.py", quick.code)
+    assert quick.skip and len(files) >= 10 and len(set(files)) == len(files)
+    assert [f for f in files if not (ROOT / f).is_file()] == []
