@@ -152,3 +152,168 @@ def test_whole_numbers_written_as_decimals_are_kept_as_whole_numbers(tmp_path):
 def test_serve_refuses_a_start_past_the_last_moment(tmp_path):
     out = refused(str(tmp_path / "state.db"), "--start", str(2 ** 63))
     assert out.returncode == 2 and "--start" in out.stderr and "253402300799" in out.stderr
+
+
+# -- #26: one table of bounds (mockserver/core/bounds.py), every path checked against it ----------------------
+
+SLOW = 'name = "slow"\ndescription = "d"\n[world]\n'
+
+
+@pytest.mark.parametrize("setting, error", [
+    ("activation_delay = [0, 100000000000]", "world.activation_delay[1]: 100000000000 is not valid under any of the "
+                                             "given schemas"),
+    ('active_window = ["10m", "99999999999d"]', "world.active_window: [600, 8639999999913600]: 8639999999913600 is "
+                                                "past the most a world holds, 3153600000 s"),
+])
+def test_a_scenario_duration_past_the_bound_is_refused_by_load_and_by_check(client, hub, tmp_path, setting, error):
+    # it loaded, passed --check, and the world could then neither PUT its own snapshot back nor start again
+    from click.testing import CliRunner
+
+    from mockserver.cli import main
+    before = _state(hub)
+    r = client.post("/_mock/scenarios", json={"scenario": SLOW + setting + "\n"})
+    assert r.status_code == 400 and r.get_json()["error"].startswith("scenario: " + error)
+    assert _state(hub) == before
+    path = tmp_path / "slow.toml"
+    path.write_text(SLOW + setting + "\n")
+    done = CliRunner().invoke(main, ["scenarios", "--check", str(path)])
+    assert done.exit_code == 1 and done.output.splitlines()[-1].startswith(f"Error: {path}: {error}")
+
+
+def test_a_scenario_duration_at_the_bound_loads_and_its_world_starts_again(tmp_path):
+    path = str(tmp_path / "state.db")
+    s = InProcess(path)
+    body = SLOW + 'active_window = [0, "36500d"]\n'  # a century: the bound itself
+    assert s.client.post("/_mock/scenarios", json={"scenario": body}).status_code == 200
+    snap = s.client.get("/_mock/worlds/default/snapshot").get_json()
+    assert snap["config"]["active_window"] == [0, 3_153_600_000]
+    assert s.client.put("/_mock/worlds/default/snapshot", json=snap).status_code == 200
+    s.stop()
+    s = InProcess(path)
+    assert s.hub.worlds["default"].config.active_window == (0, 3_153_600_000)
+    s.stop()
+
+
+JUMP = ('name = "far"\ndescription = "d"\n[[events]]\non = "call"\nmethod = "create"\nafter = "1d"\n'
+        'do = "jump"\nby = "3650d"\n')
+
+
+def test_a_scripted_jump_past_the_last_moment_stops_the_clock_there(tmp_path):
+    # the call that applied it answered 500 (ValueError), GET /_mock/clock too, and the file never started again
+    path = str(tmp_path / "state.db")
+    s = InProcess(path)
+    assert s.client.post("/_mock/clock", json={"set": MAX_TIME - 5 * 365 * 86_400}).status_code == 200
+    assert s.client.post("/_mock/scenarios", json={"scenario": JUMP}).status_code == 200
+    assert s.rent(**CREATE)["status"] == 1
+    r = s.client.post("/_mock/clock", json={"advance": 86_400})  # the jump is due: 10 years on, past the end
+    assert r.status_code == 200 and r.get_json()["now"] == MAX_TIME
+    assert s.client.get("/_mock/clock").get_json()["now"] == MAX_TIME
+    later = s.rent(**CREATE)  # at the last moment: its jump is queued a day later, past the end: never due
+    assert later["status"] == 1
+    assert s.client.get("/_mock/clock").status_code == 200
+    s.crash()
+    s = InProcess(path)  # replayed, jump included
+    assert s.client.get("/_mock/clock").get_json()["now"] == MAX_TIME
+    assert later["data"]["id"] in [o["id"] for o in s.rent(method="orders")["data"]]
+    s.stop()
+
+
+def _order_doc(snap: dict, oid: int) -> dict:
+    number = "79000000000"
+    snap["orders"].append({"id": oid, "apikey": "demo", "country": "RU", "provider": "MTS", "service": "opt16",
+                           "number": number, "pnumber": number[1:], "ccode": "+7", "begin": snap["clock"]["now"],
+                           "until": snap["clock"]["now"] + 7 * 86_400, "lease_until": snap["clock"]["now"] + 90 * 86_400,
+                           "state": 0, "lastonline": 0, "token": 0, "extra_services": [], "days": 7, "closed": None,
+                           "end": None, "deleted": False, "held_until": None})
+    snap["accounts"][0]["live"].append(oid)
+    snap["holders"][number] = [oid]
+    return snap
+
+
+def test_order_ids_stop_at_their_bound_and_the_file_always_starts(tmp_path):
+    # a PUT of an id of 2**63-1 was taken; the next id did not fit SQLite: no checkpoint, no start, ever
+    from mockserver.core.bounds import MAX_ORDER_ID
+    path = str(tmp_path / "state.db")
+    s = InProcess(path)
+    snap = s.client.get("/_mock/worlds/default/snapshot").get_json()
+    before = _state(s.hub)
+    r = s.client.put("/_mock/worlds/default/snapshot", json=_order_doc(json.loads(json.dumps(snap)), 2 ** 63 - 1))
+    assert r.status_code == 400 and r.get_json()["error"] == (
+        f"snapshot: accounts[demo].live[0]: 9223372036854775807 is greater than the maximum of {MAX_ORDER_ID} (and more)")
+    assert _state(s.hub) == before
+    assert s.client.put("/_mock/worlds/default/snapshot", json=_order_doc(snap, MAX_ORDER_ID - 1)).status_code == 200
+    made = s.rent(**CREATE)
+    assert made["status"] == 1 and made["data"]["id"] == MAX_ORDER_ID  # the last id there is
+    refused_call = s.rent(**{**CREATE, "method": "create_multi", "services": "opt16,opt6"})
+    assert refused_call == {"status": 0, "msg": f"No order ids left: this server has issued every id up to {MAX_ORDER_ID}"}
+    balance = s.hub.worlds["default"].accounts["demo"].balance
+    assert s.rent(**CREATE)["status"] == 0 and s.hub.worlds["default"].accounts["demo"].balance == balance
+    s.store.checkpoint(s.hub)  # the checkpoint is written
+    s.crash()
+    s = InProcess(path)  # and the file starts again
+    assert MAX_ORDER_ID in [o["id"] for o in s.rent(method="orders")["data"]]
+    assert s.hub.peek_next_id() == MAX_ORDER_ID + 1
+    s.stop()
+
+
+def _with_lease(doc: dict, days: int) -> dict:
+    ru = next(c for c in doc["countries"] if c["code"] == "RU")
+    ru["providers"][0]["lease_days"] = days  # MTS
+    return doc
+
+
+def test_a_lease_past_its_bound_is_refused_by_a_catalogue_file_and_a_snapshot(client, hub, tmp_path):
+    # renting stored a lease_until past what the file loads: it never started after a clean stop
+    doc = json.loads(catalogue.files("mockserver.core").joinpath("data/catalogue-reference.json").read_text())
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(_with_lease(doc, 2 ** 63 - 10)))
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.load(bad)
+    assert str(caught.value) == f"{bad}: countries[RU].providers[MTS].lease_days: 9223372036854775798 is greater than " \
+                                f"the maximum of 36500"
+    before = _state(hub)
+    snap = client.get("/_mock/worlds/default/snapshot").get_json()
+    _with_lease(snap["catalogue"], 36_501)
+    r = client.put("/_mock/worlds/default/snapshot", json=snap)
+    assert r.status_code == 400 and r.get_json()["error"] == (
+        "snapshot: catalogue.countries[RU].providers[MTS].lease_days: 36501 is greater than the maximum of 36500")
+    assert _state(hub) == before
+
+
+def test_a_lease_at_its_bound_rented_at_the_last_moment_is_kept(tmp_path):
+    doc = json.loads(catalogue.files("mockserver.core").joinpath("data/catalogue-reference.json").read_text())
+    longest = tmp_path / "long.json"
+    longest.write_text(json.dumps(_with_lease(doc, 36_500)))
+    path = str(tmp_path / "state.db")
+    s = InProcess(path, catalogue=str(longest))
+    assert s.client.post("/_mock/clock", json={"set": MAX_TIME}).status_code == 200
+    assert s.client.post("/_mock/accounts/demo/balance", json={"amount": "20000"}).status_code == 200
+    made = s.rent(**{**CREATE, "dtype": "month", "dcount": 1000, "provider": "MTS"})  # until: 30,000 days after the last moment
+    assert made["status"] == 1
+    snap = s.client.get("/_mock/worlds/default/snapshot").get_json()
+    assert snap["orders"][0]["lease_until"] == MAX_TIME + 36_500 * 86_400
+    assert s.client.put("/_mock/worlds/default/snapshot", json=snap).status_code == 200
+    s.stop()
+    s = InProcess(path, catalogue=str(longest))
+    assert [o["id"] for o in s.rent(method="orders")["data"]] == [made["data"]["id"]]
+    s.stop()
+
+
+def test_docs_state_the_bounds_table_the_code_follows():
+    from pathlib import Path
+
+    from mockserver.core.bounds import table
+    text = (Path(__file__).parent.parent / "docs" / "state.md").read_text(encoding="utf-8")
+    assert table() in text, "docs/state.md: paste mockserver.core.bounds.table() (python -m mockserver.core.bounds)"
+
+
+def test_the_scenario_schema_bounds_what_the_table_bounds():
+    # schema.json is written by hand: held here to the one table
+    from mockserver.core.bounds import BOUNDS
+    from mockserver.scenarios import format as fmt
+    defs = fmt.schema()["$defs"]
+    assert defs["duration"]["oneOf"][0]["maximum"] == BOUNDS["duration"].high
+    world = defs["world"]["properties"]
+    assert (world["hold_days"]["minimum"], world["hold_days"]["maximum"]) == (0, BOUNDS["hold_days"].high)
+    assert world["speed"]["maximum"] == BOUNDS["speed"].high
+    assert defs["tweak"]["properties"]["stock"]["oneOf"][0]["maximum"] == BOUNDS["stock"].high

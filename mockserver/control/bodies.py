@@ -16,7 +16,7 @@ from jsonschema._keywords import type as _type_keyword
 from ..core.catalogue import OFFER_LIMITS
 from ..core.hub import name_problem
 from ..core.money import parse_amount
-from ..core.schema import TIME
+from ..core.schema import TIME, bounded
 from ..http.faults import latency_problem
 from ..core.snapshot import CONFIG_SCHEMA
 
@@ -43,16 +43,15 @@ RESET = _obj({})
 ACCOUNT_NEW = _obj({"balance": _MONEY, "apikey": {"type": "string", "minLength": 1, "maxLength": 128}},
                    ("balance",))
 TOP_UP = _obj({"amount": _PRICE}, ("amount",))
-CLOCK = _obj({"advance": {"type": "integer", "minimum": 0, "maximum": 100 * 365 * 86_400},
-              "set": TIME})
+CLOCK = _obj({"advance": bounded("duration"), "set": TIME})
 SMS = _obj({"order": {"type": "integer"}, "text": {"type": "string", "maxLength": 2000},
             "sender": {"type": "string", "maxLength": 64}, "service": {"type": "string", "maxLength": 32}},
            ("order", "text"))
 STATE = _obj({"order": {"type": "integer"}, "state": {"enum": [-1, 0, 1]}}, ("order", "state"))
-_COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
+_COUNT = bounded("stock")
 OFFER = _obj({"country": {"type": "string", "maxLength": 8}, "service": {"type": "string", "maxLength": 32},
               "price_day": _PRICE, "stock": {"type": "object", "additionalProperties": _COUNT},
-              **{key: {"type": "integer", "minimum": 0, "maximum": most} for key, most in OFFER_LIMITS.items()}},
+              **{key: bounded(key) for key in OFFER_LIMITS}},
              ("country", "service"))
 OFFER_GONE = _obj({"country": {"type": "string"}, "service": {"type": "string"}}, ("country", "service"))
 COUNTRY_GONE = _obj({"country": {"type": "string"}}, ("country",))

@@ -18,19 +18,21 @@ import phonenumbers
 import pycountry
 
 from .money import parse_amount
-from .schema import BIG, MONEY, NAME, TEXT, WHOLE, Checker, array, mapping, obj
+from .bounds import BOUNDS
+from .schema import MONEY, NAME, TEXT, WHOLE, Checker, array, bounded, mapping, obj
 
-MIN_LEASE_DAYS = 90
+MIN_LEASE_DAYS, MAX_LEASE_DAYS = BOUNDS["lease_days"].low, BOUNDS["lease_days"].high
+MAX_STOCK = BOUNDS["stock"].high
 # Bounds of an offer's whole-number fields, wherever an offer comes from (a catalogue file, a snapshot,
-# POST /_mock/catalogue/offers): a discount over 100 % would make prices negative.
-OFFER_LIMITS = {"procent_days": 1_000_000, "procent": 100, "day_step": 1_000_000}
+# POST /_mock/catalogue/offers, a scenario): a discount over 100 % would make prices negative.
+OFFER_LIMITS = {key: BOUNDS[key].high for key in ("procent_days", "procent", "day_step")}
 # How the live dialect writes a country's numbers: "full" is pnumber with the dial code and ccode "" (what the live
 # service writes: recorded for PT and RO, read so by every client of the field, docs/evidence.md W17: the default);
 # "national" is pnumber without the dial code and ccode "+351" (the reference's form, for a user's catalogue).
 NUMBER_FORMS = ("national", "full")
 
 
-OFFER_SCHEMA = obj({"price_day": MONEY, "stock": mapping(WHOLE),
+OFFER_SCHEMA = obj({"price_day": MONEY, "stock": mapping(bounded("stock")),
                     **{key: {"type": "integer", "minimum": 0, "maximum": most} for key, most in OFFER_LIMITS.items()}},
                    ["price_day"], closed=False)
 # The catalogue file format: what `to_doc()` writes and `parse()` reads. Files may carry fields of their
@@ -42,8 +44,7 @@ CATALOGUE_SCHEMA = obj({
         "code": NAME, "iso": TEXT, "name": TEXT, "rent_switch_type": TEXT,
         "rent_avail_prolong": {"type": ["string", "integer"]}, "url_country_name": TEXT,
         "number_form": {"enum": list(NUMBER_FORMS)},
-        "providers": array(obj({"name": NAME, "lease_days": {"type": "integer", "minimum": MIN_LEASE_DAYS,
-                                                             "maximum": BIG}}, ["name"], closed=False)),
+        "providers": array(obj({"name": NAME, "lease_days": bounded("lease_days")}, ["name"], closed=False)),
         "services": mapping(OFFER_SCHEMA),
     }, ["code", "providers", "services"], closed=False)),
     "paypal": obj({"canada_days": array({"type": "object"}), "min_days": WHOLE}, closed=False),
@@ -273,7 +274,7 @@ def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
     providers = _need(entry, "providers", where)
     leases = {}
     for p in providers:
-        lease = _int(p.get("lease_days", 180), f"{where} provider {p.get('name')}")
+        lease = _int(p.get("lease_days", 180), f"{where} provider {p.get('name')}", MAX_LEASE_DAYS)
         if lease < MIN_LEASE_DAYS:
             raise CatalogueError(f"{where}: lease_days must be at least {MIN_LEASE_DAYS}")
         leases[str(_need(p, "name", where))] = lease
@@ -285,7 +286,7 @@ def _country(entry: dict, services: dict[str, ServiceDef]) -> Country:
     for scode, offer in _need(entry, "services", where).items():
         if scode not in services:
             raise CatalogueError(f"{where}: unknown service {scode!r}")
-        stock = {p: _int(n, f"{where} {scode} stock {p}") for p, n in offer.get("stock", {}).items()}
+        stock = {p: _int(n, f"{where} {scode} stock {p}", MAX_STOCK) for p, n in offer.get("stock", {}).items()}
         unknown = set(stock) - set(leases)
         if unknown:
             raise CatalogueError(f"{where} {scode}: stock for unknown provider {sorted(unknown)[0]!r}")

@@ -4,11 +4,10 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-DAY = 86_400
-# The last moment a world's clock reaches: 9999-12-31T23:59:59Z (the end of Python's datetime). The
-# state file keeps times as SQLite INTEGERs (up to 2**63 - 1): far above it, with room for the leases
-# and holds that end after it. A real clock stops here; a jump or a start past it is refused.
-MAX_TIME = 253_402_300_799
+from .bounds import DAY, MAX_TIME  # noqa: F401 - DAY is imported from here by the domain
+
+# MAX_TIME is the last moment a world's clock reaches (9999-12-31T23:59:59Z, bounds.py): a clock stops there.
+# A control call that asks for a time past it is refused; a scripted jump past it stops there.
 
 
 def time_problem(value: object) -> str | None:
@@ -34,12 +33,10 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: int) -> int:
-        """Move forward by `seconds` (never backwards); returns the new now."""
+        """Move forward by `seconds` (never backwards, stopping at MAX_TIME); returns the new now."""
         if seconds < 0:
             raise ValueError("the clock never goes backwards")
-        if self._now + int(seconds) > MAX_TIME:
-            raise ValueError(f"the clock stops at {MAX_TIME}")
-        self._now += int(seconds)
+        self._now = min(self._now + int(seconds), MAX_TIME)  # it stops at its end
         return self._now
 
     def state(self) -> dict:
@@ -75,13 +72,12 @@ class RealClock:
             return self._floor
 
     def advance(self, seconds: int) -> int:
-        """Jump forward by `seconds`; returns the new now."""
+        """Jump forward by `seconds` (stopping at MAX_TIME); returns the new now."""
         if seconds < 0:
             raise ValueError("the clock never goes backwards")
-        if self.now() + int(seconds) > MAX_TIME:
-            raise ValueError(f"the clock stops at {MAX_TIME}")
+        seconds = min(int(seconds), MAX_TIME - self.now())
         with self._lock:
-            self._offset += int(seconds)
+            self._offset = min(self._offset + seconds, MAX_TIME)
         return self.now()
 
     def state(self) -> dict:

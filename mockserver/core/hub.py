@@ -29,7 +29,9 @@ from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from typing import Callable, Iterator
 
+from .bounds import MAX_ORDER_ID
 from .catalogue import Catalogue, by_dialect
+from .errors import NO_IDS, DomainError
 from .clock import make_clock
 from .invariants import config_problems
 from .money import money
@@ -84,9 +86,20 @@ class Hub:
     def catalogue(self, value: Catalogue) -> None:
         self.catalogues[self._dialect] = value
 
-    def _next_id(self, world: World) -> int:
+    def _next_id(self, world: World, room: int = 0) -> int:
+        """Issue the next order id to `world`; with `room`, only check that that many are left (returns 0).
+
+        Ids stop at MAX_ORDER_ID (bounds.py): past it a create is refused before it changes anything."""
         with self._ids_lock:
+            if room:
+                top = (self._forced[0] if self._forced else self.peek_next_id(locked=True)) + room - 1
+                if top > MAX_ORDER_ID:
+                    raise DomainError(NO_IDS.format(MAX_ORDER_ID))
+                return 0
             oid = self._forced.pop(0) if self._forced else next(self._ids)
+            if oid > MAX_ORDER_ID:
+                self._ids = itertools.count(oid)  # not issued
+                raise DomainError(NO_IDS.format(MAX_ORDER_ID))
             self.by_order[oid] = world.name
         issued = getattr(self._capture, "ids", None)
         if issued is not None:
@@ -115,9 +128,11 @@ class Hub:
         with self._ids_lock:
             self._ids = itertools.count(max(next_id, next(self._ids)))
 
-    def peek_next_id(self) -> int:
-        """The id the next order will get (without taking it)."""
-        with self._ids_lock:
+    def peek_next_id(self, locked: bool = False) -> int:
+        """The id the next order will get (without taking it); `locked`: the id lock is held already."""
+        with ExitStack() as stack:
+            if not locked:
+                stack.enter_context(self._ids_lock)
             value = next(self._ids)
             self._ids = itertools.count(value)
             return value

@@ -6,6 +6,7 @@ import math
 from decimal import Decimal
 
 from .accounts import CREDIT_KINDS, DEBIT_KINDS
+from .bounds import range_problem
 from .clock import MAX_TIME, ManualClock, time_problem
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE
 from .schema import MAX_HOLD_DAYS
@@ -23,10 +24,6 @@ def _money(value) -> bool:
     return isinstance(value, Decimal) and value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.01"))
 
 
-def _range(value) -> bool:
-    return isinstance(value, tuple) and len(value) == 2 and all(_int(v) for v in value) and value[0] <= value[1]
-
-
 def config_problems(c: WorldConfig, where: str = "config.") -> list[str]:
     """Every way a world's settings break what its loader accepts (a world is made only from sound ones)."""
     out = []
@@ -39,8 +36,9 @@ def config_problems(c: WorldConfig, where: str = "config.") -> list[str]:
     if not isinstance(c.speed, (int, float)) or not math.isfinite(c.speed) or c.speed <= 0:
         out.append(f"{where}speed: {c.speed!r} is not a positive number")
     for key in ("activation_delay", "active_window"):
-        if not _range(getattr(c, key)):
-            out.append(f"{where}{key}: {list(getattr(c, key))!r} is not [min, max] whole seconds, min <= max")
+        why = range_problem("duration", getattr(c, key))
+        if why:
+            out.append(f"{where}{key}: {why}")
     if not _int(c.hold_days) or c.hold_days > MAX_HOLD_DAYS:
         out.append(f"{where}hold_days: {c.hold_days!r} is not 0..{MAX_HOLD_DAYS}")
     if c.refund not in REFUND_POLICIES:

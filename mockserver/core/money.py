@@ -4,8 +4,10 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .bounds import BOUNDS
+
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal(1_000_000_000)  # far above any real balance; keeps every sum exact in 28 digits
+MAX_AMOUNT = Decimal(BOUNDS["money_cents"].high) / 100  # far above any real balance; every sum exact in 28 digits
 _PLAIN = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)  # ASCII digits only: no "1e3", no Unicode digits
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
 RESTORE_PREPAID_DAYS = 30

@@ -93,6 +93,7 @@ def create(world: World, apikey: str, dtype: str, dcount: int, country: str, ser
         offers = [_offer(land, s) for s in services]
         price = period_price(world, country, services, days)
         account.require(price)
+        world.next_id(world, len(services))  # ids left for every order (bounds.py), before any change
         chosen = _pick_provider(world, land, offers, services, provider, days)
         lease_days = land.leases[chosen]
         full, national = _number(world, land, chosen)

@@ -12,22 +12,29 @@ import math
 
 import jsonschema_rs
 
-from .clock import MAX_TIME
+from .bounds import BOUNDS, SQLITE_MAX
 
-BIG = 2 ** 63 - 1  # the largest integer SQLite keeps; every whole number of the format stays within it
-WHOLE = {"type": "integer", "minimum": 0, "maximum": BIG}
-SIGNED = {"type": "integer", "minimum": -(2 ** 63), "maximum": BIG}
-TIME = {"type": "integer", "minimum": 0, "maximum": MAX_TIME}  # a clock's reading (see clock.MAX_TIME)
+
+def bounded(name: str) -> dict:
+    """The JSON Schema of a whole number within bound `name` of the one table (bounds.py)."""
+    return {"type": "integer", "minimum": BOUNDS[name].low, "maximum": BOUNDS[name].high}
+
+
+BIG = SQLITE_MAX  # the largest integer SQLite keeps; every whole number of the format stays within it
+WHOLE = bounded("counter")
+SIGNED = bounded("seed")
+TIME = bounded("time")  # a clock's reading, a moment that has happened
+MOMENT = bounded("moment")  # a moment to come (a clock reading plus one span)
+ORDER_ID = bounded("order_id")
 TEXT = {"type": "string"}
 NAME = {"type": "string", "minLength": 1}
 FLAG = {"type": "boolean"}
 NULL = {"type": "null"}
 MONEY = {"type": ["string", "number"]}  # the exact amount is then judged by money.parse_amount
-MAX_DURATION = 100 * 365 * 86_400  # an activation delay or active window: at most a century
-DURATIONS = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 0, "maximum": MAX_DURATION}] * 2,
-             "minItems": 2, "maxItems": 2}
-MAX_HOLD_DAYS = 3650
-MAX_SPEED = 1_000_000
+MAX_DURATION = BOUNDS["duration"].high  # an activation delay or active window: at most a century
+DURATIONS = {"type": "array", "prefixItems": [bounded("duration")] * 2, "minItems": 2, "maxItems": 2}
+MAX_HOLD_DAYS = BOUNDS["hold_days"].high
+MAX_SPEED = BOUNDS["speed"].high
 SPEED = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED}
 
 

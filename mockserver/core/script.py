@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from contracts.registry import METHODS
 
 from . import errors as E
+from .bounds import BOUNDS
 from .money import PERIOD_DAYS, parse_amount
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE, Order
 from .rental import PERIOD_LIMITS
@@ -159,7 +160,7 @@ _ARGS = {"sms": {"text", "sender", "service"}, "state": {"state"}, "activation":
          "refuse": {"msg", "reason"}, "stock": {"country", "service", "count"}, "drain": {"leave"},
          "jump": {"by", "past_until"}}
 _COMMON = {"on", "method", "nth", "when", "after", "do", "note"}
-MAX_AFTER = 10 * 365 * 86_400
+MAX_AFTER = BOUNDS["delay"].high
 
 
 def _whole(value, low: int = 0, high: int = MAX_AFTER) -> bool:
@@ -229,8 +230,8 @@ def _action_problems(e: dict, do: str, on: str) -> list[str]:
         if e.get("reason", "no_stock") not in REASONS:
             out.append(f"reason: {e.get('reason')!r} is not one of {', '.join(REASONS)}")
     elif do == "stock":
-        if not _whole(e.get("count", 0), 0, 1_000_000) or not _text(e.get("service", "*"), 32):
-            out.append("stock: count 0 to 1000000, service a code or '*'")
+        if not _whole(e.get("count", 0), 0, BOUNDS["stock"].high) or not _text(e.get("service", "*"), 32):
+            out.append(f"stock: count 0 to {BOUNDS['stock'].high}, service a code or '*'")
         if e.get("country") is None and (on != "call" or e.get("after", 0)):
             out.append("stock: without a country only on a call, at once (the call's country)")
         elif e.get("country") is not None and not _text(e["country"], 8):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from contracts.registry import DIALECTS, METHODS
 
+from .bounds import range_problem
 from .catalogue import Offer
 from .clock import Clock
 from .money import money, parse_amount
@@ -60,10 +61,9 @@ def _setting_problems(settings: dict) -> list[str]:
     if "dialect" in settings and settings["dialect"] not in DIALECTS:
         out.append(f"world.dialect: {settings['dialect']!r} is not one of {', '.join(DIALECTS)}")
     for key in ("activation_delay", "active_window"):
-        value = settings.get(key, [0, 0])
-        if not (isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value)
-                and 0 <= value[0] <= value[1]):
-            out.append(f"world.{key}: {value!r} is not [min, max] seconds, min <= max")
+        why = range_problem("duration", settings.get(key, [0, 0]))
+        if why:
+            out.append(f"world.{key}: {why}")
     if "refund" in settings and settings["refund"] not in REFUND_POLICIES:
         out.append(f"world.refund: {settings['refund']!r} is not one of {', '.join(REFUND_POLICIES)}")
     for method, variant in settings.get("overrides", {}).items():

@@ -24,8 +24,8 @@ from .clock import load_clock
 from .invariants import EVENT_KINDS, STATES, problems
 from .money import parse_amount
 from .orders import Order, Sms
-from .schema import (DURATIONS, MAX_HOLD_DAYS, MONEY, NAME, NULL, SIGNED, SPEED, TEXT, TIME, WHOLE, Checker, array,
-                     mapping, obj, record, row)
+from .schema import (DURATIONS, MOMENT, MONEY, NAME, NULL, ORDER_ID, SIGNED, SPEED, TEXT, TIME, WHOLE, Checker, array,
+                     bounded, mapping, obj, record, row)
 from .script import Script
 from .world import REFUND_POLICIES, SCRIPTED, Closure, World, WorldConfig
 
@@ -65,7 +65,7 @@ CONFIG_SCHEMA = record(
     WorldConfig, seed=SIGNED, clock={"enum": ["manual", "real"]}, start=TIME, speed=SPEED,
     dialect={"enum": list(DIALECTS)}, overrides=mapping(TEXT, propertyNames={"enum": list(METHODS)}),
     activation_delay=DURATIONS, active_window=DURATIONS,
-    hold_days={"type": "integer", "minimum": 0, "maximum": MAX_HOLD_DAYS}, refund={"enum": list(REFUND_POLICIES)},
+    hold_days=bounded("hold_days"), refund={"enum": list(REFUND_POLICIES)},
     accounts=mapping(MONEY))
 _MANUAL = obj({"mode": {"const": "manual"}, "now": TIME}, ["mode", "now"])
 _REAL = obj({"mode": {"const": "real"}, "start": TIME, "origin": {"type": "number"}, "speed": SPEED,
@@ -74,11 +74,19 @@ CLOCK_SCHEMA = {"type": "object", "required": ["mode"], "properties": {"mode": {
                 "if": {"properties": {"mode": {"const": "manual"}}}, "then": _MANUAL, "else": _REAL}
 _RNG = row({"const": 3}, array({"type": "integer", "minimum": 0, "maximum": 2 ** 32 - 1}, minItems=625, maxItems=625),
            {"anyOf": [NULL, {"type": "number"}]})
-_LEDGER_LINE = row(WHOLE, {"enum": list(CREDIT_KINDS + DEBIT_KINDS)}, MONEY, {"anyOf": [WHOLE, NULL]})
-_ACCOUNT = obj({"apikey": NAME, "balance": MONEY, "live": array(WHOLE, uniqueItems=True), "archive": array(WHOLE),
-                "ledger": array(_LEDGER_LINE)}, ["apikey", "balance", "live", "archive", "ledger"])
-_ORDER = record(Order, apikey=NAME, state={"enum": list(STATES)})
-_EVENT = row(WHOLE, WHOLE, {"enum": [*EVENT_KINDS, SCRIPTED]}, WHOLE, WHOLE)
+_LEDGER_LINE = row(TIME, {"enum": list(CREDIT_KINDS + DEBIT_KINDS)}, MONEY, {"anyOf": [ORDER_ID, NULL]})
+_ACCOUNT = obj({"apikey": NAME, "balance": MONEY, "live": array(ORDER_ID, uniqueItems=True),
+                "archive": array(ORDER_ID), "ledger": array(_LEDGER_LINE)},
+               ["apikey", "balance", "live", "archive", "ledger"])
+# each field's bound from the one table (bounds.py): moments that happened, moments to come, ids
+_ORDER = record(Order, id=ORDER_ID, apikey=NAME, state={"enum": list(STATES)}, begin=TIME, until=MOMENT,
+                lease_until=MOMENT, lastonline=TIME, closed={"anyOf": [TIME, NULL]}, end={"anyOf": [MOMENT, NULL]},
+                held_until={"anyOf": [MOMENT, NULL]})
+_CLOSURE = record(Closure, order=ORDER_ID, begin=TIME, end=MOMENT, closed=TIME)
+_SMS = record(Sms, date=TIME)
+# order 0: a scripted event on no order
+_EVENT = row(MOMENT, WHOLE, {"enum": [*EVENT_KINDS, SCRIPTED]}, {"type": "integer", "minimum": 0,
+                                                                 "maximum": ORDER_ID["maximum"]}, WHOLE)
 # a scenario's script (core/script.py); its events are judged by script.check_events when loaded
 _SCRIPT = {"anyOf": [NULL, obj({"names": array(TEXT), "events": array({"type": "object"}), "counts": mapping(WHOLE),
                                 "fires": WHOLE}, ["names", "events", "counts", "fires"])]}
@@ -102,10 +110,10 @@ PARTS: tuple[tuple[str, dict, Callable[[World], object]], ...] = (
     # shallow copies (fields are scalars but for extra_services): asdict's deep copy is slow
     ("orders", array(_ORDER), lambda w: [{**vars(o), "extra_services": list(o.extra_services)}
                                          for o in w.orders.values()]),
-    ("closures", array(record(Closure)), lambda w: [dict(vars(c)) for c in w.closures.values()]),
-    ("holders", mapping(array(WHOLE)), lambda w: {n: sorted(ids) for n, ids in w.holders.items()}),
+    ("closures", array(_CLOSURE), lambda w: [dict(vars(c)) for c in w.closures.values()]),
+    ("holders", mapping(array(ORDER_ID)), lambda w: {n: sorted(ids) for n, ids in w.holders.items()}),
     ("pool", array(row(TEXT, TEXT, array(TEXT))), lambda w: [[c, p, list(nums)] for (c, p), nums in w.pool.items()]),
-    ("sms", mapping(array(record(Sms))), lambda w: {n: [dict(vars(s)) for s in items] for n, items in w.sms.items()}),
+    ("sms", mapping(array(_SMS)), lambda w: {n: [dict(vars(s)) for s in items] for n, items in w.sms.items()}),
     ("events", array(_EVENT), lambda w: [list(e) for e in sorted(w._events)]),
     ("seq", WHOLE, lambda w: w._seq),
     ("script", _SCRIPT, lambda w: w.script.dump() if w.script is not None else None),

@@ -14,7 +14,8 @@ from contracts.registry import DEFAULT_DIALECT
 from . import errors as E
 from .accounts import Account
 from .catalogue import Catalogue
-from .clock import DAY, Clock
+from .bounds import BOUNDS
+from .clock import DAY, MAX_TIME, Clock
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE, Order, Sms
 
 REFUND_POLICIES = ("lost_only", "never", "unused")
@@ -113,8 +114,9 @@ class World:
     def jump_to(self, moment: int) -> None:
         """Move the clock forward to `moment` (a scripted jump); nothing when it is already past.
 
-        The target is absolute, so applying the same jump twice (a replay) moves the clock once."""
-        self._jump_to = max(self._jump_to, moment)
+        The target is absolute, so applying the same jump twice (a replay) moves the clock once; one past the
+        clock's end stops there (MAX_TIME), as the clock does."""
+        self._jump_to = max(self._jump_to, min(moment, MAX_TIME))
 
     @contextmanager
     def change(self) -> Iterator[int]:
@@ -255,7 +257,8 @@ class World:
         if country is not None and not lost:
             if order.service in country.offers:
                 stock = self.catalogue.own_offer(order.country, order.service).stock
-                stock[order.provider] = stock.get(order.provider, 0) + 1
+                # a count set to its bound meanwhile stays there: the world's snapshot must hold it
+                stock[order.provider] = min(stock.get(order.provider, 0) + 1, BOUNDS["stock"].high)
         if not holders:
             self.holders.pop(order.number, None)
             if not lost:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from ..core.bounds import range_problem
 from ..core.money import parse_amount
 from ..core.script import check_events
 
@@ -141,6 +142,9 @@ def _world(world: dict, source: str) -> dict:
     for key in DURATIONS["world"]:
         if key in out:
             out[key] = [seconds(v) for v in out[key]]
+            why = range_problem("duration", out[key])  # "99999999999d" fits the schema's pattern
+            if why:
+                raise ScenarioError(f"{source}: world.{key}: {why}")
     if "balance" in out:
         out["balance"] = _amount(out["balance"], f"{source}: world.balance")
     if "speed" in out:
