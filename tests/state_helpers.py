@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import traceback
 
 import requests
@@ -14,6 +13,7 @@ from mockserver.http.runtime import Runtime
 from mockserver.state.recovery import restore
 from mockserver.serve.server import ServeOptions, build_hub, make_server
 from mockserver.state.storage import StateError, Store
+from tests.serve_helpers import SERVE, start_server
 
 START = 1_700_000_000
 
@@ -21,22 +21,14 @@ START = 1_700_000_000
 def serve_cmd(path: str, *extra: str) -> list[str]:
     """The command line of a manual-clock server on a free port keeping its state in `path` (documented: its worlds
     start from the reference catalogue, whose RU the state tests rent)."""
-    return [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--clock", "manual", "--start",
+    return [*SERVE, "--port", "0", "--clock", "manual", "--start",
             str(START), "--state", path, "--apikey", "demo", "--balance", "1000", "--dialect", "documented", *extra]
 
 
 def serve(path: str, *extra: str) -> tuple[subprocess.Popen, str]:
     """Start a server on `path`; returns the process and its base URL once it answers."""
-    proc = subprocess.Popen(serve_cmd(path, *extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines = []
-    while not lines or not lines[-1].startswith("Ctrl-C"):
-        line = proc.stdout.readline()
-        if not line:
-            proc.wait(10)
-            raise AssertionError("server did not start:\n" + "".join(lines))
-        lines.append(line)
-    base = next(line.split(": ", 1)[1].strip() for line in lines if "base URL" in line)
+    started = start_server(serve_cmd(path, *extra))
+    proc, base = started.proc, started.base
     requests.get(f"{base}/_mock/health", timeout=10).raise_for_status()  # serving (Ctrl-C now stops it cleanly)
     return proc, base
 

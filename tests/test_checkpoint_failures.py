@@ -14,6 +14,7 @@ from mockserver.state.checkpoints import Checkpoints
 from mockserver.core.snapshot import dump_world
 from mockserver.serve.server import Served
 from mockserver.state.storage import StateError
+from tests.serve_helpers import start_server
 from tests.state_helpers import InProcess, serve, serve_cmd, stop
 
 FULL = sqlite3.OperationalError("database or disk is full")
@@ -135,12 +136,8 @@ def test_sigterm_on_a_full_disk_ends_in_one_line_naming_the_file(tmp_path):
     proc, base = serve(path)
     stop(proc)  # a file whose checkpoint holds everything: the next start writes none
     cmd = [sys.executable, "-c", FAIL_CHECKPOINTS, *serve_cmd(path)[3:]]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = [proc.stdout.readline()]
-    while not lines[-1].startswith("Ctrl-C"):
-        assert lines[-1], proc.communicate(timeout=10)
-        lines.append(proc.stdout.readline())
-    base = next(line.split(": ", 1)[1].strip() for line in lines if "base URL" in line)
+    started = start_server(cmd, stderr=subprocess.PIPE)
+    proc, base = started.proc, started.base
     order = requests.get(f"{base}/api/rent.php", params={**CREATE, "apikey": "demo"}, timeout=10).json()["data"]
     proc.terminate()
     out, err = proc.communicate(timeout=60)

@@ -1,5 +1,4 @@
 """`rent-mock serve` as a real process: prints the URL and a ready key, serves, stops cleanly on Ctrl-C."""
-import os
 import re
 import signal
 import subprocess
@@ -8,18 +7,13 @@ import sys
 import click
 import requests
 
+from tests.serve_helpers import SERVE, start_server
+
 
 def start(*args):
-    cmd = [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines = []
-    while not lines or not lines[-1].startswith("Ctrl-C"):
-        line = proc.stdout.readline()
-        assert line, "".join(lines)
-        lines.append(line)
-    info = {k.strip(): v.strip() for k, _, v in (l.partition(" : ") for l in lines[1:-1]) if v}
-    return proc, info, lines
+    """`rent-mock serve --port 0 ARGS` once its banner is out: the process, the banner's fields and its lines."""
+    started = start_server([*SERVE, "--port", "0", *args])
+    return started.proc, started.info, started.lines
 
 
 def test_serve_prints_url_and_key_then_stops_on_ctrl_c():

@@ -1,9 +1,6 @@
 """--state: every acknowledged write survives SIGKILL and a restart, clock included; replay is exact."""
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -16,6 +13,7 @@ from mockserver.http.runtime import Runtime
 from mockserver.serve.server import ServeOptions, build_hub
 from mockserver.state.recovery import restore
 from mockserver.state.storage import Store
+from tests.state_helpers import serve
 
 START = 1_700_000_000
 J = {"timeout": 10}
@@ -72,19 +70,9 @@ def test_replaying_the_log_rebuilds_every_world_exactly(tmp_path):
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
 
 
-def _serve(path, port="0"):
-    cmd = [sys.executable, "-m", "mockserver.cli", "serve", "--port", port, "--clock", "manual",
-           "--start", str(START), "--state", path, "--apikey", "demo", "--balance", "1000", "--dialect", "documented"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines = [proc.stdout.readline() for _ in range(5)]
-    base = next(line.split(": ", 1)[1].strip() for line in lines if "base URL" in line)
-    return proc, base
-
-
 def test_acknowledged_writes_survive_sigkill_mid_run(tmp_path):
     path = str(tmp_path / "state.db")
-    proc, base = _serve(path)
+    proc, base = serve(path)
     api = f"{base}/api/rent.php"
     acked_orders, acked_sms, stop = {}, [], threading.Event()
 
@@ -118,7 +106,7 @@ def test_acknowledged_writes_survive_sigkill_mid_run(tmp_path):
         thread.join(10)
     assert len(acked_sms) >= 40
 
-    proc, base = _serve(path)
+    proc, base = serve(path)
     try:
         orders = requests.get(f"{base}/api/rent.php", params={"method": "orders", "apikey": "demo"}, **J).json()
         live = {o["id"]: o for o in orders["data"]}

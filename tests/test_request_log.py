@@ -25,18 +25,10 @@ def test_a_line_names_the_call_and_never_a_whole_key():
 
 
 def test_serve_logs_every_call_on_the_console(tmp_path):
-    import os
-    import subprocess
-    import sys
+    from tests.serve_helpers import SERVE, start_server
 
-    cmd = [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--clock", "manual", "--apikey", KEY,
-           "--log-requests"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines = []
-    while not lines or not lines[-1].startswith("Ctrl-C"):
-        lines.append(proc.stdout.readline())
-    base = next(line.split(": ", 1)[1].strip() for line in lines if "base URL" in line)
+    started = start_server([*SERVE, "--port", "0", "--clock", "manual", "--apikey", KEY, "--log-requests"])
+    proc, base = started.proc, started.base
     try:
         api = f"{base}/api/rent.php"
         requests.get(api, params={"method": "create", "apikey": KEY, "dtype": "week", "dcount": 1, "country": "KZ",

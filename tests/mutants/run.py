@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +22,8 @@ from rich.table import Table
 from contracts.conformance.runner import Outcome, run
 from contracts.registry import DIALECTS
 from contracts.conformance.target import Settings
+
+from tests.serve_helpers import SERVE, start_server
 
 from .variants import VARIANTS, Variant
 
@@ -46,20 +47,11 @@ def apply(variant: Variant, tree: Path) -> None:
 def served(tree: Path, dialect: str):
     """The mock from `tree` on a free loopback port; yields its base URL."""
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--clock", "manual",
-                             "--dialect", dialect], cwd=tree, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    started = start_server([*SERVE, "--port", "0", "--clock", "manual", "--dialect", dialect], cwd=tree, env=env,
+                           start_new_session=True)
+    proc = started.proc
     try:
-        base, deadline = None, time.monotonic() + 60
-        while base is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError("the mutated mock did not start")
-            if line.strip().startswith("base URL"):
-                base = line.split(":", 1)[1].strip()
-        if base is None:
-            raise RuntimeError("no banner within 60 s")
-        yield base
+        yield started.base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
