@@ -43,7 +43,13 @@ def test_every_rule_holds_on_the_mock(live_server, dialect):
     capped = {"PERIOD-LEASE"} if dialect == "live" else set()
     assert not_held == {r.id for r in RULES if not r.applies_to(dialect)} | capped, \
         {k: status[k].reason for k in not_held}
-    assert outcome.machine == "model-based machine: 5 random sequences agreed with the model"
+    assert outcome.machine.startswith("model-based machine: 5 random sequences agreed with the model; directed "
+                                      "exploration: "), outcome.machine
+    assert outcome.machine.endswith("every call agreed with the model"), outcome.machine
+    # the default run explores every decision of the model both ways and meets every time threshold at -1, 0, +1 s
+    for kind in ("branches", "thresholds", "operation pairs"):
+        assert outcome.coverage[kind]["taken"] == outcome.coverage[kind]["total"] > 0, (kind, outcome.coverage[kind])
+    assert outcome.coverage["refusal pairs"]["taken"] >= 0.7 * outcome.coverage["refusal pairs"]["total"]
     assert all(v is None for v in outcome.capabilities.values())
 
 

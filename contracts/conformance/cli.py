@@ -25,11 +25,14 @@ from .target import Settings, Target
 @click.option("--pace", type=click.FloatRange(0, 3600), help="Seconds between calls (default 0).")
 @click.option("--examples", default=25, show_default=True, type=click.IntRange(0, 10_000),
               help="Examples of the model-based state machine (0: none).")
+@click.option("--exhaustive", is_flag=True,
+              help="Run every directed sequence (thresholds, refusal grids, pairs), not only those the run still "
+                   "needs within its time budget.")
 @click.option("--report", "report_path", type=OutputFile(), help="Write a report: *.xml for JUnit, else JSON.")
 @partial_ok_option
 @one_line_errors
 def conform(base_url, admin_token, timeout, apikey, alt_apikey, dialect, allow_spend, max_spend, pace, examples,
-            report_path, partial_ok):
+            exhaustive, report_path, partial_ok):
     """Judge a rent.php server's behaviour rule by rule.
 
     Exit 0: every rule that applies to the dialect judged and held; 1: a rule broke; 2: could not run;
@@ -41,7 +44,7 @@ def conform(base_url, admin_token, timeout, apikey, alt_apikey, dialect, allow_s
         met.check_apikey("--apikey", apikey)
         met.check_apikey("--alt-apikey", alt_apikey)
     settings = Settings(met.base, apikey, alt_apikey, admin_token, dialect, allow_spend, cap,
-                        0.0 if pace is None else pace, examples, timeout)
+                        0.0 if pace is None else pace, examples, timeout, exhaustive)
     outcome = run(settings, target=Target(settings, met))
     print_report(outcome, partial_ok=partial_ok)
     if report_path:

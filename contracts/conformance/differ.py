@@ -14,6 +14,7 @@ from ..fetch import BadJSON, FetchError
 from ..model.answers import Prediction
 from ..model.catalogue import Catalogue, Offer, learn_extension, seed
 from ..model.expect import Diff, compare, rules_of, show, shown
+from ..model import probe
 from ..model.orders import row_diffs
 from ..model.service import Service
 from ..model.state import Sms, World
@@ -106,9 +107,23 @@ class Differ:
                                             foreign["now"]))
             self.keys["foreign"] = foreign["apikey"]
             self.service.open_account(self.f, foreign["apikey"], Decimal(START_BALANCE))
+        self.keys["bogus"] = "no-such-apikey-0"  # an apikey no world has
         self.clients: dict[tuple[str, str], RentClient] = {}
         self.steps: list[str] = []
         self.held: set[str] = set()
+        self.last: dict[int, str] = {}  # order id -> what last changed it (for the pairs a run exercised)
+
+    def open_account(self, who: str, balance: str) -> str:
+        """Another account in this world (mock only) with `balance`; later calls name it `who`."""
+        made = self.t.control("POST", "/accounts", {"world": self.w.name, "balance": balance})
+        self.keys[who] = made["apikey"]
+        self.service.open_account(self.w, made["apikey"], Decimal(balance))
+        self._step(self.w.now, f"account {who} opened with {balance}")
+        return made["apikey"]
+
+    def changed(self, order_id: int, what: str) -> None:
+        """Note what last changed an order (a later call on it exercises the pair)."""
+        self.last[order_id] = what
 
     # -- reporting --------------------------------------------------------------------------------
     def _fail(self, diffs: list[Diff], call: str, predicted: Any, got: Any) -> None:
@@ -162,6 +177,10 @@ class Differ:
         world = self.world_of(scope)
         if scope == "root" and who not in self.keys:
             raise ValueError("a keyless call on the root path reads the default world, which the model does not follow")
+        order_id = params.get("id")
+        before = set(self.w.orders)
+        if isinstance(order_id, int) and order_id in self.w.orders and scope != "foreign":
+            probe.pair(self.last.get(order_id, "create"), method)
         pred = self.service.rent(None if scope == "root" else world.name, query, verb)
         ex = self.client(who, scope).call(method, verb, with_key=who in self.keys,
                                           **{k: str(v) for k, v in params.items()})
@@ -170,8 +189,13 @@ class Differ:
         line = f"{'' if verb == 'GET' else verb + ' '}{who}@{scope} {method}?{shown_q} → {shown(received)[:200]}"
         self._step(world.now, line)
         got = self._judge(pred, received, f"{method}?{shown_q}")
-        if method in ("create", "create_multi") and isinstance(got, dict) and got.get("status") == 1:
+        done = isinstance(got, dict) and got.get("status") == 1 and scope != "foreign"
+        if method in ("create", "create_multi") and done:
             self._pin(who)
+        if done and method in probe.CHANGES:
+            for oid in (set(self.w.orders) - before) or {order_id}:
+                self.changed(oid, method)
+        if method in ("create", "create_multi") and done:
             self.call("getCountWithProviders", "nokey", country=params["country"])  # the stock it was taken from
         return got
 
@@ -196,15 +220,16 @@ class Differ:
                                  "STOCK-TAKEN")], "GET /_mock/orders", list(order.candidates), provider)
             self.w.pin(order, provider)
 
-    def account(self, metod: str, who: str = "main", scope: str = "main", **params) -> Any:
+    def account(self, metod: str, who: str = "main", scope: str = "main", verb: str = "GET", **params) -> Any:
         """One /priemnik.php call judged against the model."""
         world = self.world_of(scope)
         query = {"metod": metod, "service": "opt4", **params}
         if who in self.keys:
             query["apikey"] = self.keys[who]
-        pred = self.service.account_api(world.name, query)
+        pred = self.service.account_api(world.name, query, verb)
         try:
-            r = self.t.fetcher.get(self.t.root + f"/w/{world.name}/priemnik.php", query)
+            url = self.t.root + f"/w/{world.name}/priemnik.php"
+            r = self.t.fetcher.get(url, query) if verb == "GET" else self.t.fetcher.request(verb, url, query)
             got = r.json()
         except FetchError as exc:
             got = exc.reason
@@ -218,7 +243,11 @@ class Differ:
         """Move the world's clock; the model lives through the same time."""
         now = self.s.advance(seconds)
         self._step(now, f"clock advanced {seconds} s")
+        live = {i for i, o in self.w.orders.items() if o.live}
         self.w.advance(now)
+        for i in live:
+            if not self.w.orders[i].live:
+                self.changed(i, "expire")
         return now
 
     def send_sms(self, order_id: int, text: str, sender: str = "CONFORM", service: str | None = None) -> dict:
@@ -230,6 +259,7 @@ class Differ:
             body["service"] = service
         got = self.t.control("POST", "/sms", body)
         self._step(w.now, f"SMS {text!r} for {service or order.service} to {order_id} → {got}")
+        self.changed(order_id, "sms_arrives")
         if not order.live:
             expected = {"delivered": False, "reason": "order is not running"}
         else:
@@ -264,6 +294,7 @@ class Differ:
         w, order = self.w, self.w.orders[order_id]
         got = self.t.control("POST", f"/orders/{order_id}/state", {"world": w.name, "state": state})
         self._step(w.now, f"order {order_id} set to state {state}")
+        self.changed(order_id, {LOST: "lost", ACTIVE: "online"}.get(state, "offline"))
         if state == ACTIVE:
             fast = w.fast(order.country)
             order.presence = order.presence.forced_online(w.now, None if fast else w.params.active_window)

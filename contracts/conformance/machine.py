@@ -13,11 +13,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from ..target import ControlRefused
 from .differ import Broke, Differ, held_findings, plan, seed_catalogue
+from .explore import Explorer
 from .judge import Finding
 from ..model.arithmetic import DAY, LOST, NOT_ACTIVE
 from .target import Target
 
 NEEDS = ("apikey", "spend", "balance", "clock")
+EXPLORE_SECONDS = 120  # the directed sequences' budget in a default run (--exhaustive: none)
 SHRINK_SECONDS = 30  # how long a difference is shrunk (hypothesis' own default is 300 s)
 MOVES = (60, 600, 900, 1800, 3 * 3600, DAY, 3 * DAY, 6 * DAY + 3600, 8 * DAY, 31 * DAY)
 PERIODS = (("week", 1), ("week", 2), ("month", 1), ("month", 3), ("week", 13), ("month", 4), ("month", 7))
@@ -238,6 +240,7 @@ def build(target: Target, held: set[str]) -> type[RuleBasedStateMachine]:
             held.update(self.d.held)
 
     Differential.__name__ = "DifferentialMachine"
+    Differential.catalogue, Differential.where, Differential.foreign = catalogue, where, foreign
     return Differential
 
 
@@ -266,8 +269,9 @@ def shrink_budget(seconds: int) -> Iterator[None]:
             engine.MAX_SHRINKING_SECONDS = old
 
 
-def run_machine(target: Target, findings: list[Finding], examples: int) -> str:
-    """Run the machine; a difference (shrunk) becomes a broken finding, the rules it judged held ones."""
+def run_machine(target: Target, findings: list[Finding], examples: int, exhaustive: bool = False) -> str:
+    """Run the machine, then the directed sequences it left; a difference (shrunk) becomes a broken finding, the
+    rules it judged held ones."""
     missing = target.missing(NEEDS)
     if missing:
         return f"model-based machine skipped ({missing})"
@@ -280,6 +284,13 @@ def run_machine(target: Target, findings: list[Finding], examples: int) -> str:
     # derandomized: the same target and examples give the same sequences, so a run can be repeated
     conf = settings(max_examples=examples, stateful_step_count=20, deadline=None, database=None,
                     derandomize=True, suppress_health_check=list(HealthCheck), print_blob=False)
+    note = _random(machine, conf, findings, held, examples)
+    directed = Explorer(target, machine.catalogue, machine.where, machine.foreign)
+    return f"{note}; {directed.run(findings, held, exhaustive, EXPLORE_SECONDS)}"
+
+
+def _random(machine: type[RuleBasedStateMachine], conf: settings, findings: list[Finding], held: set[str],
+            examples: int) -> str:
     try:
         with shrink_budget(SHRINK_SECONDS):
             run_state_machine_as_test(machine, settings=conf)

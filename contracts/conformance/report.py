@@ -64,7 +64,20 @@ def print_report(outcome: Outcome, console: Console | None = None, partial_ok: b
                 console.print(f"      {call}", highlight=False, markup=False)
     if outcome.machine:
         console.print(outcome.machine, highlight=False, markup=False)  # "[fuzz]" in a hint is not markup
+    if outcome.coverage:
+        console.print(explored(outcome.coverage), highlight=False, markup=False)
     console.print(outcome.ledger.verdict_line(partial_ok), highlight=False, markup=False)
+
+
+def explored(coverage: dict[str, dict]) -> str:
+    """What the run explored of the model, in one line per kind (taken of total, and the first few missing)."""
+    names = {"branches": "decisions of the model taken both ways", "thresholds": "time thresholds met at -1 s, 0, +1 s",
+             "operation pairs": "pairs of operations on one order", "refusal pairs": "refusals meeting refusals"}
+    lines = ["explored:"]
+    for kind, c in coverage.items():
+        missing = f" (not yet: {'; '.join(c['missing'][:4])}{' …' if len(c['missing']) > 4 else ''})" if c["missing"] else ""
+        lines.append(f"  {names.get(kind, kind)}: {c['taken']} of {c['total']}{missing}")
+    return "\n".join(lines)
 
 
 def as_json(outcome: Outcome, partial_ok: bool = False) -> dict:
@@ -75,7 +88,7 @@ def as_json(outcome: Outcome, partial_ok: bool = False) -> dict:
         "exit_code": ledger.exit_code(partial_ok), "counts": ledger.counts(),
         "capabilities": {c: {"offered": outcome.capabilities.get(c) is None, "reason": outcome.capabilities.get(c),
                              "means": CAPABILITIES[c]} for c in CAPABILITIES},
-        "summary": summary(outcome), "machine": outcome.machine,
+        "summary": summary(outcome), "machine": outcome.machine, "explored": outcome.coverage,
         "rules": [{"id": r.rule, "area": BY_ID[r.rule].area, "statement": BY_ID[r.rule].statement,
                    "status": r.status, "reason": r.reason, "flag": r.flag, "departs": BY_ID[r.rule].departs,
                    "broken": [{"expected": f.expected, "got": f.got, "calls": f.calls} for f in r.broken]}

@@ -8,6 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..client import SpendRefused
 from ..extras import install_hint
+from ..model import probe
 from ..target import ControlRefused, TargetError
 from ..verdict import BROKEN, Ledger
 from . import scenarios_archive, scenarios_life, scenarios_model, scenarios_money  # noqa: F401  (they register scenarios)
@@ -26,6 +27,7 @@ class Outcome:
     capabilities: dict[str, str | None]
     results: list[RuleResult] = field(default_factory=list)
     machine: str = ""  # what the model-based machine did, or why it did not run
+    coverage: dict[str, dict] = field(default_factory=dict)  # what the run explored of the model (probe.coverage)
 
     @property
     def ok(self) -> bool:
@@ -81,6 +83,7 @@ def run(settings: Settings, console: Console | None = None, machine: bool = True
     skipped: dict[str, tuple[str, str]] = {}
     unjudged: dict[str, str] = {}
     machine_note = ""
+    taken = probe.reset()
     for rule in BY_ID.values():
         reason = target.missing(rule.needs)
         if reason:
@@ -105,9 +108,10 @@ def run(settings: Settings, console: Console | None = None, machine: bool = True
                 except ImportError:  # hypothesis comes with the fuzz extra
                     machine_note = f"model-based machine skipped (needs hypothesis: {install_hint('fuzz')})"
                 else:
-                    machine_note = run_machine(target, findings, settings.examples)
+                    machine_note = run_machine(target, findings, settings.examples, settings.exhaustive)
                 progress.advance(task)
     finally:
         target.close()
     return Outcome(settings.base_url, target.dialect, target.mock_dialect is not None, target.caps,
-                   verdicts(findings, skipped, target.dialect, unjudged), machine_note)
+                   verdicts(findings, skipped, target.dialect, unjudged), machine_note,
+                   probe.coverage(target.dialect, taken))

@@ -33,6 +33,7 @@ class Settings:
     pace: float = 0.0
     examples: int = 25  # state-machine examples (0: no state machine)
     timeout: float = DEADLINE  # seconds a whole call may take
+    exhaustive: bool = False  # every directed sequence, however long (else those still needed, within a budget)
 
 
 class Target:

@@ -8,6 +8,7 @@ from .arithmetic import ACTIVE, DAY, NOT_ACTIVE, RESTORE_PREPAID_DAYS, outdays
 from .answers import Prediction, ok
 from .expect import Tag
 from .presence import Presence, Span
+from .probe import decide, edge, first_of
 from .rent import refuse
 from .state import Order, World
 
@@ -28,20 +29,21 @@ def first_failing(w: World, apikey: str, order_id: int) -> str | None:
     """The first restore check that fails, in the reference's order (None: restorable, money aside)."""
     order = w.orders.get(order_id)
     if order is None:
-        return "NOREMOTEDATA"
-    if order.apikey != apikey:
-        return "NOTOWNER"
-    if order.live or order.deleted:
-        return "DATEDIFFINVERT"
+        return first_of("restore", [("NOREMOTEDATA", True)])
     land = w.country_of(order)
-    if land is None:
-        return "NOORDERCOUNTRY"
-    if order.service not in land.offers:
-        return "NOSERVICEDATA"
+    if order.held_until is not None:
+        edge("restore.hold-end", w.now - order.held_until)
+    if order.lease_until is not None and not order.live:
+        edge("restore.lease-left", order.lease_until - w.now - MIN_LEASE_LEFT)
     released = order.held_until is None or w.now >= order.held_until or not w.held(order.number)
-    if released or (order.lease_until is not None and order.lease_until - w.now < MIN_LEASE_LEFT):
-        return "NOAVAILDAYS"
-    return None
+    short = order.lease_until is not None and order.lease_until - w.now < MIN_LEASE_LEFT
+    return first_of("restore", [
+        ("NOREMOTEDATA", False),
+        ("NOTOWNER", order.apikey != apikey),
+        ("DATEDIFFINVERT", order.live or order.deleted),
+        ("NOORDERCOUNTRY", land is None),
+        ("NOSERVICEDATA", None if land is None else order.service not in land.offers),
+        ("NOAVAILDAYS", released or short)])
 
 
 def _rule_of(w: World, check: str, order: Order | None) -> str:
@@ -54,6 +56,7 @@ def _rule_of(w: World, check: str, order: Order | None) -> str:
 def fee(w: World, order: Order) -> tuple[Decimal, int]:
     """(fee, outdays): late days at the undiscounted price_day plus 30 prepaid days at the period price."""
     offer = w.catalogue.offer(order.country, order.service)
+    edge("restore.outdays", (w.now - order.end + DAY // 2) % DAY - DAY // 2)
     late = outdays(w.now, order.end)
     return offer.terms.restore_fee(late), late
 
@@ -84,9 +87,9 @@ def restore(w: World, apikey: str, v: dict, variant: str) -> Prediction:
         return refused
     order = w.orders[v["id"]]
     price, _ = fee(w, order)
-    if w.accounts[apikey].balance < price:
+    if decide("restore.poor", w.accounts[apikey].balance < price):
         return refuse(w, "BALANCE_NOT_ENOUGH", "RESTORE-BALANCE")
-    fast = w.fast(order.country)
+    fast = decide("restore.fast", w.fast(order.country))
 
     def learn(got):
         w.accounts[apikey].balance -= price
@@ -121,5 +124,5 @@ def history(w: World, apikey: str, v: dict, variant: str) -> Prediction:
                       "country": order.country, "begin": Tag("HISTORY-FIELDS", c.begin),
                       "end": Tag("EXPIRY-AT-UNTIL", c.end), "closed": Tag("EXPIRY-AT-UNTIL", c.closed),
                       "isAvailForRestore": Tag("HOLD-RESTORABLE", first_failing(w, apikey, oid) is None)})
-    rule = "HISTORY-PAGING" if ("skip" in v or "take" in v) else "HISTORY-ORDER"
+    rule = "HISTORY-PAGING" if decide("history.paged", "skip" in v or "take" in v) else "HISTORY-ORDER"
     return Prediction(Tag(rule, ok("get_rent_history", variant, lines)))

@@ -13,6 +13,7 @@ from .answers import Prediction, ok, refusal
 from .expect import Between, Diff, OneOf, Tag, Where, is_int
 from .numbers import forms, fresh, full_of, written
 from .presence import Presence, Span
+from .probe import decide, edge, first_of
 from .state import Order, World
 from .texts import amount
 
@@ -25,7 +26,7 @@ def refuse(w: World, key: str, rule: str, *args) -> Prediction:
 def not_found(w: World, apikey: str, order_id: int, rule_other: str) -> Prediction:
     """"Order not found": an id of another account names the isolation rule, an unknown one the text rule."""
     other = w.orders.get(order_id)
-    rule = rule_other if other is not None and other.apikey != apikey else "TEXT-DIALECT"
+    rule = rule_other if decide("order.of-another", other is not None and other.apikey != apikey) else "TEXT-DIALECT"
     return refuse(w, "ORDER_NOT_FOUND", rule)
 
 
@@ -41,39 +42,50 @@ def no_money(w: World, apikey: str, price: Decimal) -> Prediction | None:
 def create(w: World, apikey: str, v: dict, variant: str, services: list[str], method: str) -> Prediction:
     """Rent one number for each of `services`: checks in the service's order, then the orders it makes."""
     dup = next((s for s in services if services.count(s) > 1), None)
-    if dup:
-        return refuse(w, "DUPLICATE_SERVICES", "PRICE-MULTI", dup)
     days = days_of(v["dtype"], v["dcount"])
     cap = w.params.max_rental_days
-    if cap is not None and days > cap:
-        return refuse(w, "PERIOD_LIMIT", "PERIOD-MAX-90", days, cap)
     land = w.catalogue.countries.get(v["country"])
-    if land is None:
-        return refuse(w, "UNKNOWN_COUNTRY", "CATALOGUE-VIEWS", v["country"])
-    offers = []
-    for s in services:
-        if s not in land.offers:
-            return refuse(w, "UNKNOWN_SERVICE", "CATALOGUE-VIEWS", s)
-        offers.append(land.offers[s])
+    missing = next((s for s in services if s not in land.offers), None) if land else None
+    offers = [land.offers[s] for s in services] if land and not missing else []
     prices = [o.price(days) for o in offers]
-    poor = no_money(w, apikey, sum(prices, Decimal("0")))
-    if poor:
-        return poor
     provider = v.get("provider")
-    if provider is not None and provider not in land.providers:
-        return refuse(w, "UNKNOWN_PROVIDER", "CATALOGUE-VIEWS", provider, land.code)
-    candidates = [provider] if provider else sorted(land.providers)
+    candidates = [provider] if provider else sorted(land.providers) if land else []
     usable = [p for p in candidates if all(o.stock.get(p, 0) > 0 for o in offers)]
-    if not usable:
-        return refuse(w, "NO_NUMBERS", "STOCK-TAKEN", ",".join(services), land.code)
-    if all(p in land.leases for p in usable):
+    known = land is not None and not missing
+    if known and usable and all(p in land.leases for p in usable):
         long_enough = [p for p in usable if land.leases[p] >= days]
-        if not long_enough:
-            return refuse(w, "PERIOD_TOO_LONG", "PERIOD-LEASE", days, max(land.leases[p] for p in usable))
     else:  # leases not shown: every provider guarantees 90 days; beyond that the model cannot tell
         long_enough = usable
+    failing = first_of("create", [
+        ("DUPLICATE_SERVICES", dup is not None),
+        ("PERIOD_LIMIT", None if cap is None else days > cap),
+        ("UNKNOWN_COUNTRY", land is None),
+        ("UNKNOWN_SERVICE", None if land is None else missing is not None),
+        ("NO_BALANCE", None if not known else w.accounts[apikey].balance < sum(prices, Decimal("0"))),
+        ("UNKNOWN_PROVIDER", None if land is None else provider is not None and provider not in land.providers),
+        ("NO_NUMBERS", None if not known or (provider and provider not in land.providers) else not usable),
+        ("PERIOD_TOO_LONG", None if not known or not usable else not long_enough)],
+        apart=("UNKNOWN_COUNTRY>*", "UNKNOWN_SERVICE>NO_BALANCE,NO_NUMBERS,PERIOD_TOO_LONG",
+               "UNKNOWN_PROVIDER>NO_NUMBERS,PERIOD_TOO_LONG", "NO_NUMBERS>PERIOD_TOO_LONG"),
+        only={"PERIOD_LIMIT": "live"})  # the other dialects have no cap of their own
+    if failing == "DUPLICATE_SERVICES":
+        return refuse(w, "DUPLICATE_SERVICES", "PRICE-MULTI", dup)
+    if failing == "PERIOD_LIMIT":
+        return refuse(w, "PERIOD_LIMIT", "PERIOD-MAX-90", days, cap)
+    if failing == "UNKNOWN_COUNTRY":
+        return refuse(w, "UNKNOWN_COUNTRY", "CATALOGUE-VIEWS", v["country"])
+    if failing == "UNKNOWN_SERVICE":
+        return refuse(w, "UNKNOWN_SERVICE", "CATALOGUE-VIEWS", missing)
+    if failing == "NO_BALANCE":
+        return no_money(w, apikey, sum(prices, Decimal("0")))
+    if failing == "UNKNOWN_PROVIDER":
+        return refuse(w, "UNKNOWN_PROVIDER", "CATALOGUE-VIEWS", provider, land.code)
+    if failing == "NO_NUMBERS":
+        return refuse(w, "NO_NUMBERS", "STOCK-TAKEN", ",".join(services), land.code)
+    if failing == "PERIOD_TOO_LONG":
+        return refuse(w, "PERIOD_TOO_LONG", "PERIOD-LEASE", days, max(land.leases[p] for p in usable))
     until = w.now + days * DAY
-    fast = w.fast(land.code)
+    fast = decide("create.fast", w.fast(land.code))
     rule = "PRICE-MULTI" if method == "create_multi" else ("PRICE-DISCOUNT" if any(o.discount(days) for o in offers)
                                                            else "PRICE-PERIOD")
     taken = {n for n in w.holders if w.held(n)}
@@ -126,10 +138,10 @@ def activate(w: World, apikey: str, v: dict, variant: str) -> Prediction:
     order = w.owned(apikey, v["id"])
     if order is None:
         return not_found(w, apikey, v["id"], "ISOLATION-WRITE")
-    if w.lost(order):
+    if first_of("activate", [("ORDER_LOST", w.lost(order))]):
         return refuse(w, "ORDER_LOST", "STATE-LOST")
     states = order.presence.states(w.now)
-    rule = "STATE-ACTIVATE" if states == {NOT_ACTIVE} else "STATE-REACTIVATE"
+    rule = "STATE-ACTIVATE" if decide("activate.offline", states == {NOT_ACTIVE}) else "STATE-REACTIVATE"
 
     def learn(got):
         if order.presence.states(w.now) == {NOT_ACTIVE}:
@@ -146,28 +158,38 @@ def prolong(w: World, apikey: str, v: dict, variant: str, method: str) -> Predic
     order = w.owned(apikey, v["id"])
     if order is None:
         return not_found(w, apikey, v["id"], "ISOLATION-WRITE")
-    if w.lost(order):
-        return refuse(w, "PROLONG_LOST", "PROLONG-LOST")
-    if order.until - w.now >= PROLONG_WINDOW:
-        return refuse(w, "PROLONG_WINDOW", "PROLONG-WINDOW")
     days = days_of(v["dtype"], v["dcount"])
     cap = w.params.max_rental_days
-    if cap is not None and days > cap:
-        return refuse(w, "PERIOD_LIMIT", "PERIOD-MAX-90", days, cap)
-    if order.lease_until is not None and order.until + days * DAY > order.lease_until:
-        return refuse(w, "PROLONG_LIMIT", "PROLONG-LEASE", canprolongmax(order.until, order.lease_until))
     land = w.country_of(order)
-    if land is None:
+    missing = next((s for s in order.services if s not in land.offers), None) if land else None
+    price = sum((land.offers[s].price(days) for s in order.services), Decimal("0")) if land and not missing else None
+    edge("prolong.window", order.until - w.now - PROLONG_WINDOW)
+    if order.lease_until is not None:
+        edge("prolong.lease", order.until + days * DAY - order.lease_until, DAY)
+    failing = first_of("prolong", [
+        ("PROLONG_LOST", w.lost(order)),
+        ("PROLONG_WINDOW", order.until - w.now >= PROLONG_WINDOW),
+        ("PERIOD_LIMIT", None if cap is None else days > cap),
+        ("PROLONG_LIMIT", None if order.lease_until is None else order.until + days * DAY > order.lease_until),
+        ("UNKNOWN_COUNTRY", land is None),
+        ("UNKNOWN_SERVICE", None if land is None else missing is not None),
+        ("NO_BALANCE", None if price is None else w.accounts[apikey].balance < price)],
+        apart=("UNKNOWN_COUNTRY>UNKNOWN_SERVICE,NO_BALANCE", "UNKNOWN_SERVICE>NO_BALANCE"), only={"PERIOD_LIMIT": "live"})
+    if failing == "PROLONG_LOST":
+        return refuse(w, "PROLONG_LOST", "PROLONG-LOST")
+    if failing == "PROLONG_WINDOW":
+        return refuse(w, "PROLONG_WINDOW", "PROLONG-WINDOW")
+    if failing == "PERIOD_LIMIT":
+        return refuse(w, "PERIOD_LIMIT", "PERIOD-MAX-90", days, cap)
+    if failing == "PROLONG_LIMIT":
+        return refuse(w, "PROLONG_LIMIT", "PROLONG-LEASE", canprolongmax(order.until, order.lease_until))
+    if failing == "UNKNOWN_COUNTRY":
         return refuse(w, "UNKNOWN_COUNTRY", "CATALOGUE-VIEWS", order.country)
-    price = Decimal("0")
-    for s in order.services:
-        if s not in land.offers:
-            return refuse(w, "UNKNOWN_SERVICE", "CATALOGUE-VIEWS", s)
-        price += land.offers[s].price(days)
-    poor = no_money(w, apikey, price)
-    if poor:
-        return poor
-    rule = "PROLONG-DAYS" if v["dtype"] == "day" else "PROLONG-EXTENDS"
+    if failing == "UNKNOWN_SERVICE":
+        return refuse(w, "UNKNOWN_SERVICE", "CATALOGUE-VIEWS", missing)
+    if failing == "NO_BALANCE":
+        return no_money(w, apikey, price)
+    rule = "PROLONG-DAYS" if decide("prolong.by-days", v["dtype"] == "day") else "PROLONG-EXTENDS"
 
     def learn(got):
         w.accounts[apikey].balance -= price
@@ -188,24 +210,33 @@ def add_service(w: World, apikey: str, v: dict, variant: str) -> Prediction:
     order = w.owned(apikey, v["id"])
     if order is None:
         return not_found(w, apikey, v["id"], "ISOLATION-WRITE")
-    if v["pnumber"].lstrip("+") != order.number:
-        return refuse(w, "PNUMBER_MISMATCH", "PRICE-ADD-SERVICE")
-    if w.lost(order):
-        return refuse(w, "ORDER_LOST", "STATE-LOST")
     land = w.country_of(order)
-    if land is None:
-        return refuse(w, "UNKNOWN_COUNTRY", "CATALOGUE-VIEWS", order.country)
     service = v["service"]
-    offer = land.offers.get(service)
-    if offer is None:
-        return refuse(w, "UNKNOWN_SERVICE", "CATALOGUE-VIEWS", service)
-    if any(service in o.services for o in w.siblings(order) if o.apikey == apikey):
-        return refuse(w, "SERVICE_ON_ORDER", "PRICE-ADD-SERVICE", service)
+    offer = land.offers.get(service) if land else None
     days = v.get("rent_days") or days_left(w.now, order.until)
-    price = cents(offer.price_day * days)
-    poor = no_money(w, apikey, price)
-    if poor:
-        return poor
+    if not decide("add_service.rent_days", v.get("rent_days")):
+        edge("add_service.days-left", _to_whole_day(order.until - w.now))
+    price = cents(offer.price_day * days) if offer else None
+    failing = first_of("add_service", [
+        ("PNUMBER_MISMATCH", v["pnumber"].lstrip("+") != order.number),
+        ("ORDER_LOST", w.lost(order)),
+        ("UNKNOWN_COUNTRY", land is None),
+        ("UNKNOWN_SERVICE", None if land is None else offer is None),
+        ("SERVICE_ON_ORDER", any(service in o.services for o in w.siblings(order) if o.apikey == apikey)),
+        ("NO_BALANCE", None if price is None else w.accounts[apikey].balance < price)],
+        apart=("UNKNOWN_COUNTRY>UNKNOWN_SERVICE,NO_BALANCE", "UNKNOWN_SERVICE>NO_BALANCE"))
+    if failing == "PNUMBER_MISMATCH":
+        return refuse(w, "PNUMBER_MISMATCH", "PRICE-ADD-SERVICE")
+    if failing == "ORDER_LOST":
+        return refuse(w, "ORDER_LOST", "STATE-LOST")
+    if failing == "UNKNOWN_COUNTRY":
+        return refuse(w, "UNKNOWN_COUNTRY", "CATALOGUE-VIEWS", order.country)
+    if failing == "UNKNOWN_SERVICE":
+        return refuse(w, "UNKNOWN_SERVICE", "CATALOGUE-VIEWS", service)
+    if failing == "SERVICE_ON_ORDER":
+        return refuse(w, "SERVICE_ON_ORDER", "PRICE-ADD-SERVICE", service)
+    if failing == "NO_BALANCE":
+        return no_money(w, apikey, price)
 
     def learn(got):
         w.accounts[apikey].balance -= price
@@ -228,9 +259,10 @@ def delete(w: World, apikey: str, v: dict, variant: str) -> Prediction:
     if order is None:
         return not_found(w, apikey, v["id"], "ISOLATION-WRITE")
     refund = Decimal("0")
-    is_lost = w.lost(order)
+    is_lost = decide("delete.lost", w.lost(order))
     offer = w.catalogue.offer(order.country, order.service)
-    if w.params.refunds(LOST if is_lost else NOT_ACTIVE) and offer is not None:
+    if decide("delete.refunds", w.params.refunds(LOST if is_lost else NOT_ACTIVE) and offer is not None):
+        edge("delete.unused-days", _to_whole_day(order.until - w.now))
         unused = unused_days(w.now, order.until)
         refund = cents(min(offer.price_day * unused, order.paid - order.refunded))
 
@@ -252,7 +284,8 @@ def sms(w: World, apikey: str, v: dict, variant: str) -> Prediction:
     if order is None:
         return not_found(w, apikey, v["id"], "ISOLATION-READ")
     own, other = w.own_sms(order)
-    rule = "SMS-CLOSED" if not order.live else ("SMS-OTHER" if other or len(order.services) > 1 else "SMS-LIST")
+    rule = "SMS-CLOSED" if not decide("sms.live", order.live) else \
+        ("SMS-OTHER" if decide("sms.other", other or len(order.services) > 1) else "SMS-LIST")
     view = lambda items: [{"text": s.text, "sender": s.sender, "date": s.date} for s in items]  # noqa: E731
 
     def learn(got):
@@ -261,6 +294,11 @@ def sms(w: World, apikey: str, v: dict, variant: str) -> Prediction:
         return []
 
     return Prediction(Tag(rule, ok("sms", variant, {"SmsList": view(own), "OtherSms": view(other)})), learn)
+
+
+def _to_whole_day(seconds: int) -> int:
+    """How far `seconds` lies from the nearest whole number of days (where a count of days rounds differently)."""
+    return (seconds + DAY // 2) % DAY - DAY // 2
 
 
 # -- orders -----------------------------------------------------------------------------------------

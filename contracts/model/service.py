@@ -17,6 +17,7 @@ from .catalogue import (Catalogue, by_service_view, loosened, count_multi_view, 
                         countries_view, data_view, default_services_view, providers_view)
 from .expect import Diff, Kind, MoneyText, OneOf, Tag, compare
 from .orders import orders
+from .probe import decide, first_of
 from .rent import activate, add_service, create, delete, prolong, sms
 from .state import World
 
@@ -49,27 +50,35 @@ class Service:
         if scope is None:
             scope = self.keys.get(query.get("apikey") or "") or next(iter(self.worlds))
         w = self.worlds[scope]
-        if verb not in ("GET", "HEAD"):
-            return Prediction(refusal("ONLY_GET", w.dialect, w.strict, rule="TEXT-DIALECT"))
         name = query.get("method")
-        if not name:
-            return Prediction(refusal("NO_METHOD", w.dialect, w.strict, rule="TEXT-DIALECT"))
-        spec = registry.method(name)
-        if spec is None:
-            return Prediction(refusal("UNKNOWN_METHOD", w.dialect, w.strict, name[:60], rule="TEXT-DIALECT"))
+        spec = registry.method(name) if name else None
         apikey = query.get("apikey") or None
         owner = self.worlds.get(self.keys.get(apikey, "")) if apikey else None
         if owner is not None and owner is not w:
             owner = None  # an apikey of another world is not valid under this world's path
-        values, reasons = coerce(spec, query)
-        if spec.apikey == "required":
-            if apikey is None:
-                return Prediction(refusal("NO_APIKEY", w.dialect, w.strict, rule="TEXT-DIALECT"))
-            if owner is None:
-                rule = "WORLD-SCOPE" if apikey in self.keys else "TEXT-DIALECT"
-                return Prediction(refusal("BAD_APIKEY", w.dialect, w.strict, rule=rule))
+        values, reasons = coerce(spec, query) if spec else ({}, [])
+        keyed = None if spec is None else spec.apikey == "required"
+        failing = first_of("envelope", [
+            ("ONLY_GET", verb not in ("GET", "HEAD")),
+            ("NO_METHOD", not name),
+            ("UNKNOWN_METHOD", None if not name else spec is None),
+            ("NO_APIKEY", None if spec is None else keyed and apikey is None),
+            ("BAD_APIKEY", None if spec is None else keyed and apikey is not None and owner is None),
+            ("BAD_PARAMETER", None if spec is None else bool(reasons))],
+            apart=("NO_METHOD>*", "UNKNOWN_METHOD>*", "NO_APIKEY>BAD_APIKEY"))
+        if failing == "ONLY_GET":
+            return Prediction(refusal("ONLY_GET", w.dialect, w.strict, rule="TEXT-DIALECT"))
+        if failing == "NO_METHOD":
+            return Prediction(refusal("NO_METHOD", w.dialect, w.strict, rule="TEXT-DIALECT"))
+        if failing == "UNKNOWN_METHOD":
+            return Prediction(refusal("UNKNOWN_METHOD", w.dialect, w.strict, name[:60], rule="TEXT-DIALECT"))
+        if failing == "NO_APIKEY":
+            return Prediction(refusal("NO_APIKEY", w.dialect, w.strict, rule="TEXT-DIALECT"))
+        if failing == "BAD_APIKEY":
+            rule = "WORLD-SCOPE" if decide("envelope.key-of-another-world", apikey in self.keys) else "TEXT-DIALECT"
+            return Prediction(refusal("BAD_APIKEY", w.dialect, w.strict, rule=rule))
         world = owner or w
-        if reasons:
+        if failing == "BAD_PARAMETER":
             return Prediction(Tag("TEXT-DIALECT", param_refusal("; ".join(reasons), w.strict)))
         variant = registry.variant(name, world.dialect, world.overrides)
         return METHODS[name](world, apikey, values, variant)
@@ -78,18 +87,21 @@ class Service:
     def account_api(self, scope: str, query: dict[str, str], verb: str = "GET") -> Prediction:
         """The account API's answer: JSON with string values, or a plain-text refusal."""
         apikey = query.get("apikey") or None
-        if verb not in ("GET", "HEAD"):
+        metod = query.get("metod")
+        failing = first_of("account", [
+            ("VERB", verb not in ("GET", "HEAD")),
+            ("NO_APIKEY", apikey is None),
+            ("BAD_APIKEY", None if apikey is None else self.keys.get(apikey) != scope),
+            ("BAD_METOD", metod not in ACCOUNT_METHODS)], apart=("NO_APIKEY>BAD_APIKEY",))
+        if failing in ("VERB", "BAD_METOD"):
             return Prediction(Tag("ACCOUNT-API", ACCOUNT_REFUSALS["bad_request"]))
-        if apikey is None:
+        if failing == "NO_APIKEY":
             return Prediction(Tag("ACCOUNT-API", ACCOUNT_REFUSALS["no_apikey"]))
-        if self.keys.get(apikey) != scope:
+        if failing == "BAD_APIKEY":
             rule = "WORLD-SCOPE" if apikey in self.keys else "ACCOUNT-API"
             return Prediction(Tag(rule, ACCOUNT_REFUSALS["bad_apikey"]))
-        metod = query.get("metod")
-        if metod not in ACCOUNT_METHODS:
-            return Prediction(Tag("ACCOUNT-API", ACCOUNT_REFUSALS["bad_request"]))
         w = self.worlds[scope]
-        if metod == "get_service_price":
+        if decide("account.service-price", metod == "get_service_price"):
             return Prediction(Tag("ACCOUNT-API", _service_price(w, query)))
         balance = w.accounts[apikey].balance
         body: dict[str, Any] = {"response": "1",
@@ -103,10 +115,13 @@ class Service:
 def _service_price(w: World, query: dict[str, str]) -> Any:
     """get_service_price: the service's base price per day in the country (docs/evidence.md W14)."""
     service, country = query.get("service"), query.get("country")
-    if not service or not country:
+    offer = w.catalogue.offer(country, service) if service and country else None
+    failing = first_of("service_price", [("BAD_REQUEST", not service or not country),
+                                         ("NO_SERVICE", None if not service or not country else offer is None)],
+                       apart=("BAD_REQUEST>NO_SERVICE",))
+    if failing == "BAD_REQUEST":
         return ACCOUNT_REFUSALS["bad_request"]
-    offer = w.catalogue.offer(country, service)
-    if offer is None:
+    if failing == "NO_SERVICE":
         return ACCOUNT_REFUSALS["no_service"]
     price = f"{offer.price_day:.2f}" if w.strict else MoneyText(offer.price_day)
     return {"response": "1", "country": country, "service": service, "price": price}

@@ -9,6 +9,7 @@ from typing import Iterator
 from .arithmetic import DAY, WorldParams
 from .catalogue import Catalogue, Country
 from .presence import Presence, lost
+from .probe import edge
 
 ZERO = Decimal("0")
 
@@ -159,6 +160,10 @@ class World:
     # -- time -------------------------------------------------------------------------------------
     def advance(self, now: int) -> None:
         """Move to `now`: every expiry and end of hold on the way, in time order."""
+        for order in self.orders.values():
+            if order.live:
+                edge("expiry", now - order.until)
+        before = self.now
         while True:
             due = sorted(self._due(now), key=lambda e: e[:2])
             if not due:
@@ -168,6 +173,9 @@ class World:
                 self.close(order, at, deleted=False)
             else:
                 self.release(order)
+        for order in self.orders.values():  # holds that ended on the way, or end soon (expired ones included)
+            if not order.live and order.held_until is not None and order.held_until > before:
+                edge("hold-end", now - order.held_until)
         self.now = max(self.now, now)
 
     def _due(self, now: int) -> Iterator[tuple[int, int, str, Order]]:

@@ -1,0 +1,184 @@
+"""conform's mutation score: mutmut (the `[mutation]` extra) mutates the mock's rent.php behaviour mechanically,
+a seeded sample of the mutants is served one at a time, `rent-mock conform` judges each, and every survivor is
+classified (benchmarks/mutation_verdicts.py: equivalent, with the reason, or a gap).
+
+    nice -n 10 python benchmarks/mutation.py --sample 60 --seed 28            # the headline run (docs/judging.md)
+    python benchmarks/mutation.py --list                                      # how many mutants each file has
+    python benchmarks/mutation.py --only 'mockserver/core/rental.py:120:0'    # replay some mutants by key
+
+A mutant is killed when conform exits non-zero against it (1: a rule broke; 2 or 3: the run could not judge
+what it judges on the real mock) or the mutated mock does not start or answer within the time limit;
+the score is killed / (sampled - equivalent).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.mutants.run import COPIED, served  # noqa: E402  (the same copy-and-serve as the hand variants)
+
+# the modules that make rent.php's and the account API's answers; the rest of mockserver/core and
+# mockserver/http is left out on purpose (the reason beside each), so the score is about what conform judges
+MUTATED = (
+    "mockserver/core/accounts.py", "mockserver/core/catalogue.py", "mockserver/core/clock.py",
+    "mockserver/core/errors.py", "mockserver/core/money.py", "mockserver/core/numbers.py",
+    "mockserver/core/orders.py", "mockserver/core/rental.py", "mockserver/core/restore.py",
+    "mockserver/core/supply.py", "mockserver/core/world.py", "mockserver/http/account.py",
+    "mockserver/http/catalog_views.py", "mockserver/http/order_views.py", "mockserver/http/rent.py",
+    "mockserver/http/responses.py", "mockserver/http/context.py",
+)
+LEFT_OUT = {
+    "mockserver/core/hub.py": "the registry of worlds behind the control API (conform's tool, not its subject)",
+    "mockserver/core/invariants.py": "the mock's self-checks (raise only when the mock is already wrong)",
+    "mockserver/core/schema.py": "the scenario file schema (judged by tests/test_scenarios*.py)",
+    "mockserver/core/script.py": "scenario scripts (rent-mock scenario, not rent.php)",
+    "mockserver/core/script_actions.py": "scenario scripts",
+    "mockserver/core/script_load.py": "scenario scripts",
+    "mockserver/core/snapshot.py": "state files and checkpoints (judged by tests/test_state*.py)",
+    "mockserver/http/faults.py": "fault injection, off unless a fault is asked for",
+    "mockserver/http/wire_faults.py": "fault injection on the wire, off unless asked for",
+    "mockserver/http/journal.py": "the request journal (an operator's view)",
+    "mockserver/http/request_log.py": "the request log (an operator's view)",
+    "mockserver/http/runtime.py": "process plumbing (threads, the control token)",
+    "mockserver/http/wsgi.py": "the WSGI entry and /_mock/ routing (a mutant there stops every tool alike)",
+    "mockserver/http/app.py": "the app factory",
+}
+TIME_LIMIT = 240  # seconds for one conform run; a mutant that makes the mock hang past it counts as killed
+
+
+@dataclass
+class Mutant:
+    """One mechanical mutation: its file, the line it changes (as mutmut names it) and what became of it."""
+
+    key: str  # path:line_number:index, stable while the file does not change
+    path: str
+    line: str
+    diff: str = ""
+    verdict: str = ""  # killed / survived / timeout / no start
+    exit_code: int | None = None
+    broken: str = ""  # the rules conform found broken, or why it could not run
+    seconds: float = 0.0
+
+
+def mutants() -> list[tuple[Mutant, object]]:
+    """Every mutant mutmut makes of the mutated files, with mutmut's id of it."""
+    from mutmut import Context, list_mutations
+    out = []
+    for path in MUTATED:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        for mid in list_mutations(Context(source=source, filename=path)):
+            out.append((Mutant(f"{path}:{mid.line_number + 1}:{mid.index}", path, mid.line.strip()), mid))
+    return out
+
+
+def apply(mutant: Mutant, mid: object, tree: Path) -> None:
+    """Copy the project's packages into `tree` and mutate the one file."""
+    from mutmut import Context, mutate
+    for name in COPIED:
+        shutil.copytree(ROOT / name, tree / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    source = (ROOT / mutant.path).read_text(encoding="utf-8")
+    new, count = mutate(Context(source=source, filename=mutant.path, mutation_id=mid))
+    if count != 1:
+        raise ValueError(f"{mutant.key}: mutmut made {count} mutations")
+    (tree / mutant.path).write_text(new, encoding="utf-8")
+    old_lines, new_lines = source.splitlines(), new.splitlines()
+    changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b]
+    i = changed[0] if changed else mid.line_number
+    mutant.diff = f"- {old_lines[i].strip()}\n+ {new_lines[i].strip()}" if changed else "(lines removed)"
+
+
+def judge(mutant: Mutant, mid: object, dialect: str, examples: int) -> None:
+    """Serve the mutant and run conform against it; fill in the verdict."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mutmut-") as tmp:
+        tree = Path(tmp)
+        apply(mutant, mid, tree)
+        report = tree / "conform.json"
+        try:
+            with served(tree, dialect) as base:
+                done = subprocess.run([sys.executable, "-m", "mockserver.cli", "conform", "--base-url", base,
+                                       "--dialect", dialect, "--examples", str(examples), "--report", str(report)],
+                                      cwd=ROOT, capture_output=True, text=True, timeout=TIME_LIMIT, check=False)
+        except subprocess.TimeoutExpired:
+            mutant.verdict, mutant.broken = "timeout", f"conform did not finish in {TIME_LIMIT} s"
+        except RuntimeError as exc:  # the mutated mock did not start
+            mutant.verdict, mutant.broken = "no start", str(exc)
+        else:
+            mutant.exit_code = done.returncode
+            mutant.verdict = "survived" if done.returncode == 0 else "killed"
+            if report.exists():
+                doc = json.loads(report.read_text(encoding="utf-8"))
+                mutant.broken = ", ".join(r["id"] for r in doc["rules"] if r["status"] == "broken") or \
+                    ", ".join(f"{r['id']} NOT JUDGED" for r in doc["rules"] if r["status"] == "NOT JUDGED")[:300]
+            else:
+                mutant.broken = " ".join(done.stdout.split()[-30:] + done.stderr.split()[-30:])[-300:]
+    mutant.seconds = round(time.monotonic() - started, 1)
+
+
+def commit() -> str:
+    """The commit the mutants were made from (a dirty tree says so)."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if git("status", "--porcelain", "--", "mockserver") else "")
+
+
+def main() -> None:
+    """Sample, judge and score; print a line per mutant, then the score and every survivor's class."""
+    from mutation_verdicts import VERDICTS  # the survivors' classes, written by hand from the code
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=60, help="mutants drawn (0: all of them)")
+    parser.add_argument("--seed", type=int, default=28, help="the sample's seed")
+    parser.add_argument("--dialect", default="live", help="the mock's dialect (conform judges in it)")
+    parser.add_argument("--examples", type=int, default=25, help="conform's --examples (its default)")
+    parser.add_argument("--only", help="comma-separated mutant keys instead of a sample")
+    parser.add_argument("--list", action="store_true", help="count the mutants per file and stop")
+    parser.add_argument("--json", dest="json_path", help="write every mutant's verdict here")
+    args = parser.parse_args()
+    everything = mutants()
+    if args.list:
+        for path in MUTATED:
+            print(f"{sum(m.path == path for m, _ in everything):5} {path}")
+        print(f"{len(everything):5} mutants in {len(MUTATED)} files; left out: " +
+              "; ".join(f"{p} ({why})" for p, why in LEFT_OUT.items()))
+        return
+    if args.only:
+        keys = args.only.split(",")
+        chosen = [x for x in everything if x[0].key in keys]
+    elif args.sample and args.sample < len(everything):
+        chosen = sorted(random.Random(args.seed).sample(everything, args.sample), key=lambda x: x[0].key)
+    else:
+        chosen = everything
+    started = time.monotonic()
+    for mutant, mid in chosen:
+        judge(mutant, mid, args.dialect, args.examples)
+        print(f"{mutant.verdict:8} {mutant.seconds:6.0f} s  {mutant.key}  {mutant.diff.splitlines()[-1][:90]}"
+              f"  [{mutant.broken[:80]}]", flush=True)
+    done = [m for m, _ in chosen]
+    survivors = [m for m in done if m.verdict == "survived"]
+    equivalent = [m for m in survivors if VERDICTS.get(m.key, ("",))[0] == "equivalent"]
+    judged = len(done) - len(equivalent)
+    killed = len(done) - len(survivors)
+    print(f"\nmutation score: {killed} of {judged} non-equivalent mutants killed ({killed / max(judged, 1):.0%}); "
+          f"{len(done)} sampled of {len(everything)} (seed {args.seed}, {args.dialect}, --examples {args.examples}) "
+          f"at {commit()}, {time.monotonic() - started:.0f} s")
+    for m in survivors:
+        kind, why = VERDICTS.get(m.key, ("UNCLASSIFIED", "no verdict written yet"))
+        print(f"  {kind:12} {m.key}  {m.diff.splitlines()[-1][:80]}\n               {why}")
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps([asdict(m) for m in done], indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
