@@ -210,7 +210,7 @@ def test_a_refused_scenario_changes_nothing(mock):
     before = dump_world(mock.world)
     code, body = mock.load(scenario({"on": "start", "do": "drain"}, world={"balance": 3},
                                     catalogue=[{"country": "RU", "service": "opt16", "stock": {"Nobody": 1}}]))
-    assert (code, body) == (400, {"error": "t: catalogue[0] (RU opt16).stock: unknown provider 'Nobody'"})
+    assert (code, body) == (400, {"error": "t: catalogue[0] (RU opt16).stock: unknown provider 'Nobody' for RU"})
     assert dump_world(mock.world) == before
     code, body = mock.load({"name": "t"})
     assert (code, body["error"]) == (400, "scenario: 'description' is a required property")
@@ -287,6 +287,26 @@ def test_the_scenario_written_by_hand_in_the_docs_loads_and_runs(live):
     assert (code, loaded["scenarios"], loaded["events"]) == (200, ["lost-after-a-day"], 4)
     assert live.rent(**KZ)["status"] == 1
     assert live.rent(**KZ) == {"status": 0, "msg": "No free numbers for opt16 in KZ"}
+
+
+def test_an_offer_change_is_refused_alike_by_the_control_api_and_a_scenario(mock):
+    # the rules were written twice (script_load._offer_step, catalogue_ops.set_offer), in two wordings; now both
+    # ask core.catalogue.offer_problem, and a refused change leaves the offer as it was
+    cat = mock.world.catalogue
+    new = next(s for s in cat.services if s not in cat.countries["RU"].offers)
+    before = dump_world(mock.world)
+    for service, change, why in [
+            ("opt16", {"stock": {"Nobody": 1}}, "stock: unknown provider 'Nobody' for RU"),
+            (new, {"procent": 5}, "price_day: required for a service the country does not offer yet")]:
+        r = mock.client.post("/_mock/catalogue/offers", json={"country": "RU", "service": service, **change})
+        assert (r.status_code, r.get_json()) == (400, {"error": why})
+        code, body = mock.load({"name": "t", "description": "d",
+                                "catalogue": [{"country": "RU", "service": service, **change}]})
+        assert (code, body) == (400, {"error": f"t: catalogue[0] (RU {service}).{why}"})
+    assert dump_world(mock.world) == before
+    r = mock.client.post("/_mock/catalogue/offers", json={"country": "RU", "service": new, "price_day": "1.5",
+                                                          "stock": {"MTS": 2}})
+    assert r.get_json()["price_day"] == 1.5 and r.get_json()["stock"]["MTS"] == 2
 
 
 def test_the_scenario_schema_bounds_an_offer_as_the_control_api_does():

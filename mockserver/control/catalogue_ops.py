@@ -1,8 +1,8 @@
 """Control operations on a world's catalogue: prices, discounts, stock, offers, countries, services."""
 from __future__ import annotations
 
-from ..core.catalogue import Offer, ServiceDef
-from ..core.money import money, wire
+from ..core.catalogue import Offer, ServiceDef, change_offer, offer_problem
+from ..core.money import wire
 from . import bodies
 from .ops import ControlError, op
 
@@ -30,21 +30,11 @@ def set_offer(rt, body, world):
         raise ControlError(404, f"unknown country {body['country']!r}")
     if body["service"] not in world.catalogue.services:
         raise ControlError(404, f"unknown service {body['service']!r} (add it with /_mock/catalogue/services)")
-    unknown = sorted(set(body.get("stock", {})) - set(country.leases))
-    if unknown:
-        raise ControlError(400, f"stock: unknown provider {unknown[0]!r} for {country.code}")
-    country = world.catalogue.own_country(country.code)  # checked: now the world's own copy, to change
-    offer = country.offers.get(body["service"])
-    if offer is None:
-        if "price_day" not in body:
-            raise ControlError(400, "price_day: required for a service the country does not offer yet")
-        offer = country.offers[body["service"]] = Offer(money(body["price_day"]), 0, 0, 0, {})
-    if "price_day" in body:
-        offer.price_day = money(body["price_day"])
-    for key in ("procent_days", "procent", "day_step"):
-        if key in body:
-            setattr(offer, key, body[key])
-    offer.stock.update(body.get("stock", {}))
+    change = {key: value for key, value in body.items() if key not in ("country", "service", "world")}
+    problem = offer_problem(country, body["service"], change)
+    if problem:
+        raise ControlError(400, problem)
+    offer = change_offer(world.catalogue, country.code, body["service"], change)
     return _offer_json(country.code, body["service"], offer), 200
 
 

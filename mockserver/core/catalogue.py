@@ -17,7 +17,7 @@ from types import MappingProxyType
 import phonenumbers
 import pycountry
 
-from .money import parse_amount
+from .money import money, parse_amount
 from .bounds import BOUNDS
 from .schema import MONEY, NAME, TEXT, WHOLE, Checker, array, bounded, mapping, obj
 
@@ -215,6 +215,49 @@ class Catalogue:
                 "countries": {code: _country_doc(c) for code, c in self.countries.items()
                               if base.countries.get(code) is not c},
                 "paypal": {"canada_days": [dict(d) for d in self.paypal_days], "min_days": self.paypal_min_days}}
+
+
+# Changing an offer: the one set of rules for POST /_mock/catalogue/offers and a scenario's catalogue tweak, held
+# to a catalogue file's bounds (OFFER_LIMITS, MAX_STOCK), so no change leaves a catalogue the file would refuse.
+def offer_problem(country: Country, service: str, change: dict) -> str | None:
+    """Why `change` (price_day, procent_days, procent, day_step, stock: one count for every provider or a count per
+    provider) cannot be made to `service`'s offer in `country`, as "field: reason"; None when it can."""
+    stock = change.get("stock")
+    counts = list(stock.items()) if isinstance(stock, dict) else [] if stock is None else [(None, stock)]
+    unknown = sorted(p for p, _ in counts if p is not None and p not in country.leases)
+    if unknown:
+        return f"stock: unknown provider {unknown[0]!r} for {country.code}"
+    if service not in country.offers and "price_day" not in change:
+        return "price_day: required for a service the country does not offer yet"
+    wholes = [(key, change[key], most) for key, most in OFFER_LIMITS.items() if key in change]
+    for key, value, most in wholes + [("stock", n, MAX_STOCK) for _, n in counts]:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+            return f"{key}: {value!r} is not a whole number from 0 to {most}"
+    if "price_day" in change:
+        try:
+            parse_amount(change["price_day"], positive=True)
+        except ValueError as exc:
+            return f"price_day: {exc}"
+    return None
+
+
+def change_offer(catalogue: Catalogue, code: str, service: str, change: dict) -> Offer:
+    """Make `change` (which offer_problem passed) to the world's own copy of the offer; returns the offer."""
+    country = catalogue.own_country(code)
+    offer = country.offers.get(service)
+    if offer is None:
+        offer = country.offers[service] = Offer(money(change["price_day"]), 0, 0, 0, {})
+    if "price_day" in change:
+        offer.price_day = money(change["price_day"])
+    for key in OFFER_LIMITS:
+        if key in change:
+            setattr(offer, key, change[key])
+    stock = change.get("stock")
+    if isinstance(stock, int):
+        offer.stock = dict.fromkeys(country.leases, stock)
+    elif stock:
+        offer.stock.update(stock)
+    return offer
 
 
 def _country_doc(c: Country) -> dict:

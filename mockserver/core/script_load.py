@@ -9,7 +9,7 @@ from decimal import Decimal
 from contracts.registry import DIALECTS, METHODS
 
 from .bounds import range_problem
-from .catalogue import Offer
+from .catalogue import change_offer, offer_problem
 from .clock import Clock
 from .money import money, parse_amount
 from .script import Script, check_events
@@ -123,40 +123,13 @@ def _offer_step(cat, country, name: str, tweak: dict, where: str, problems: list
     """Checked against the country as it is; the step changes the world's own copy (see catalogue.py)."""
     if tweak.get("remove"):
         return lambda: country.code in cat.countries and cat.own_country(country.code).offers.pop(name, None)
-    stock = tweak.get("stock")
-    if isinstance(stock, dict):
-        unknown = sorted(set(stock) - set(country.leases))
-        if unknown:
-            problems.append(f"{where}.stock: unknown provider {unknown[0]!r}")
-            return None
-    if name not in country.offers and "price_day" not in tweak:
-        problems.append(f"{where}: price_day is needed for a service the country does not offer yet")
+    change = {key: value for key, value in tweak.items() if key not in ("country", "service")}
+    problem = offer_problem(country, name, change)
+    if problem:
+        problems.append(f"{where}.{problem}")
         return None
-    if "procent" in tweak and not 0 <= tweak["procent"] <= 100:
-        problems.append(f"{where}.procent: {tweak['procent']} is not 0 to 100")
-        return None
-    if "price_day" in tweak:
-        try:
-            if parse_amount(tweak["price_day"]) <= 0:
-                raise ValueError("must be above 0")
-        except ValueError as exc:
-            problems.append(f"{where}.price_day: {exc}")
-            return None
 
     def step() -> None:
-        if country.code not in cat.countries:  # an earlier step removed it
-            return
-        own = cat.own_country(country.code)
-        offer = own.offers.get(name)
-        if offer is None:
-            offer = own.offers[name] = Offer(money(tweak["price_day"]), 0, 0, 0, {})
-        if "price_day" in tweak:
-            offer.price_day = money(tweak["price_day"])
-        for key in ("procent_days", "procent", "day_step"):
-            if key in tweak:
-                setattr(offer, key, tweak[key])
-        if isinstance(stock, int):
-            offer.stock = dict.fromkeys(country.leases, stock)
-        elif isinstance(stock, dict):
-            offer.stock.update(stock)
+        if country.code in cat.countries:  # an earlier step may have removed it
+            change_offer(cat, country.code, name, change)
     return step
