@@ -17,6 +17,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.mutants.run import COPIED, served  # noqa: E402  (the same copy-and-serve as the hand variants)
+from tests.serve_helpers import start_server  # noqa: E402
 
 # the modules that make rent.php's and the account API's answers; the rest of mockserver/core and
 # mockserver/http is left out on purpose (the reason beside each), so the score is about what conform judges
@@ -83,6 +85,28 @@ def mutants() -> list[tuple[Mutant, object]]:
     return out
 
 
+def reached(dialect: str, examples: int) -> dict[str, set[int]]:
+    """The lines of the mutated files that the unmutated mock runs while conform judges it (coverage.py, as
+    mutmut's --use-coverage): a mutant elsewhere cannot change an answer conform gets."""
+    import coverage
+    with tempfile.TemporaryDirectory(prefix="mutmut-cov-") as tmp:
+        rc, data = Path(tmp) / "rc", Path(tmp) / "data"
+        rc.write_text(f"[run]\ndata_file = {data}\nsigterm = true\n", encoding="utf-8")
+        started = start_server([sys.executable, "-m", "coverage", "run", "--rcfile", str(rc), "-m", "mockserver.cli",
+                                "serve", "--port", "0", "--clock", "manual", "--dialect", dialect], cwd=ROOT,
+                               start_new_session=True)
+        try:
+            subprocess.run([sys.executable, "-m", "mockserver.cli", "conform", "--base-url", started.base,
+                            "--dialect", dialect, "--examples", str(examples)], cwd=ROOT, capture_output=True,
+                           timeout=TIME_LIMIT, check=False)
+        finally:
+            os.killpg(started.proc.pid, signal.SIGTERM)
+            started.proc.wait(timeout=60)
+        cov = coverage.CoverageData(basename=str(data))
+        cov.read()
+        return {path: set(cov.lines(str(ROOT / path)) or ()) for path in MUTATED}
+
+
 def apply(mutant: Mutant, mid: object, tree: Path) -> None:
     """Copy the project's packages into `tree` and mutate the one file."""
     from mutmut import Context, mutate
@@ -113,7 +137,7 @@ def judge(mutant: Mutant, mid: object, dialect: str, examples: int) -> None:
                                       cwd=ROOT, capture_output=True, text=True, timeout=TIME_LIMIT, check=False)
         except subprocess.TimeoutExpired:
             mutant.verdict, mutant.broken = "timeout", f"conform did not finish in {TIME_LIMIT} s"
-        except RuntimeError as exc:  # the mutated mock did not start
+        except (RuntimeError, AssertionError) as exc:  # the mutated mock did not start
             mutant.verdict, mutant.broken = "no start", str(exc)
         else:
             mutant.exit_code = done.returncode
@@ -144,22 +168,26 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=25, help="conform's --examples (its default)")
     parser.add_argument("--only", help="comma-separated mutant keys instead of a sample")
     parser.add_argument("--list", action="store_true", help="count the mutants per file and stop")
+    parser.add_argument("--all-lines", action="store_true",
+                        help="sample from every mutant, not only those on lines a conform run makes the mock run")
     parser.add_argument("--json", dest="json_path", help="write every mutant's verdict here")
     args = parser.parse_args()
     everything = mutants()
+    lines = None if args.all_lines or args.only else reached(args.dialect, args.examples)
+    pool = everything if lines is None else [x for x in everything if int(x[0].key.split(":")[1]) in lines[x[0].path]]
     if args.list:
         for path in MUTATED:
-            print(f"{sum(m.path == path for m, _ in everything):5} {path}")
-        print(f"{len(everything):5} mutants in {len(MUTATED)} files; left out: " +
-              "; ".join(f"{p} ({why})" for p, why in LEFT_OUT.items()))
+            print(f"{sum(m.path == path for m, _ in pool):5} of {sum(m.path == path for m, _ in everything):5} {path}")
+        print(f"{len(pool)} of {len(everything)} mutants on lines conform makes the mock run, in {len(MUTATED)} files; "
+              "left out: " + "; ".join(f"{p} ({why})" for p, why in LEFT_OUT.items()))
         return
     if args.only:
         keys = args.only.split(",")
         chosen = [x for x in everything if x[0].key in keys]
-    elif args.sample and args.sample < len(everything):
-        chosen = sorted(random.Random(args.seed).sample(everything, args.sample), key=lambda x: x[0].key)
+    elif args.sample and args.sample < len(pool):
+        chosen = sorted(random.Random(args.seed).sample(pool, args.sample), key=lambda x: x[0].key)
     else:
-        chosen = everything
+        chosen = pool
     started = time.monotonic()
     for mutant, mid in chosen:
         judge(mutant, mid, args.dialect, args.examples)
@@ -171,7 +199,7 @@ def main() -> None:
     judged = len(done) - len(equivalent)
     killed = len(done) - len(survivors)
     print(f"\nmutation score: {killed} of {judged} non-equivalent mutants killed ({killed / max(judged, 1):.0%}); "
-          f"{len(done)} sampled of {len(everything)} (seed {args.seed}, {args.dialect}, --examples {args.examples}) "
+          f"{len(done)} sampled of {len(pool)} (seed {args.seed}, {args.dialect}, --examples {args.examples}) "
           f"at {commit()}, {time.monotonic() - started:.0f} s")
     for m in survivors:
         kind, why = VERDICTS.get(m.key, ("UNCLASSIFIED", "no verdict written yet"))

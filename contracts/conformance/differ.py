@@ -347,10 +347,25 @@ class Differ:
 
     # -- the state reads that must follow every step ----------------------------------------------
     def look(self, who: str = "main") -> None:
-        """orders, the balance (account API) and the whole history, each judged."""
+        """Every read that shows the account's orders, numbers, money and stock, each judged: orders (under the
+        world's path and the root path, where the apikey names the world), the balance in both account API
+        methods, the whole history, the restore quote of the latest archived orders, and the stock counts of
+        the countries it rents in (keyless, here and in the untouched foreign world)."""
         self.call("orders", who)
+        if self.s.world:
+            self.call("orders", who, "root")
         self.account("get_balance", who)
+        self.account("get_userinfo", who)
         self.call("get_rent_history", who, skip=0, take=1000)
+        key = self.keys[who]
+        for oid in self.w.accounts[key].archive[-3:]:
+            self.call("restore_user_precalc", who, id=oid)
+        countries = sorted({o.country for o in self.w.orders.values() if o.apikey == key
+                            and o.country in self.w.catalogue.countries})
+        for country in countries[:2]:
+            self.call("getcount", "nokey", country=country)
+        if countries and self.f is not None and countries[0] in self.f.catalogue.countries:
+            self.call("getcount", "nokey", "foreign", country=countries[0])
 
 
 def held_findings(rules: set[str]) -> list[Finding]:
