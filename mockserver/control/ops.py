@@ -117,6 +117,7 @@ def _run(rt, spec: Op, body: dict) -> tuple[object, int]:
         with rt.hub.lock, rt.hub.unpublished():
             if spec.mutates:
                 rt.begin()
+                _settle(rt, body.get("world") or DEFAULT)
             result = spec.fn(rt, body)
             if spec.mutates:
                 rt.record("control", spec.name, rt.hub.worlds.get(body.get("world", "")), body)
@@ -125,6 +126,8 @@ def _run(rt, spec: Op, body: dict) -> tuple[object, int]:
             rt.hub.unpublished():
         if spec.mutates:
             rt.begin()
+            if spec.scope == "hub+world":
+                _settle(rt, world.name)
         try:
             result = spec.fn(rt, body, world)
         except E.DomainError as exc:
@@ -133,6 +136,13 @@ def _run(rt, spec: Op, body: dict) -> tuple[object, int]:
             body["world"] = world.name
             rt.record("control", spec.name, rt.hub.worlds.get(world.name), body)
         return result
+
+
+def _settle(rt, name: object) -> None:
+    """A hub-wide operation is about to change world `name` (it moves apikeys or order ids between worlds):
+    a checkpoint running now copies that world first (why: mockserver/state/storage.py)."""
+    if rt.store is not None and not rt.replaying and isinstance(name, str):
+        rt.store.settle(rt.hub, name)
 
 
 def check_dialect(dialect: object, overrides: object) -> None:

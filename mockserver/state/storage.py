@@ -1,21 +1,32 @@
 """The state file: an SQLite operation log written before each answer, and checkpoints, one row per world.
 
 Lock order (the hub's, extended): hub lock, then a world's lock, then the store's lock. Requests log
-under their world's lock; hub-wide operations (creating, dropping, replacing worlds) under the hub
-lock, the world they put in place locked until they are logged (core/hub.py). A checkpoint never holds
-the hub lock for more than a moment: it notes the worlds and the log's end under it, then copies each
-world under that world's own lock alone, and writes outside both.
+under their world's lock; hub-wide operations (creating, dropping, replacing worlds, opening accounts)
+under the hub lock, the world they put in place locked until they are logged (core/hub.py). A checkpoint
+never holds the hub lock for more than a moment: it notes the worlds and the log's end under it, then
+copies each world under that world's own lock alone, and writes outside both.
 
-Checkpoint consistency: a checkpoint starts at `hub_seq`, the log's last seq while it held the hub lock
-(every hub-wide operation up to it is logged and in place), with the names of the worlds then. It
-stores each of them with `last_seq`, the log's last seq while that world's lock was held, so the row
-holds exactly that world's entries up to `last_seq` (they are logged under that lock). A world replaced
-meanwhile (reset, snapshot PUT) is copied as it is in place; one dropped meanwhile is stored as a
-tombstone (doc `null`) with the log's last seq read under the hub lock, so its drop is covered. Replay
-applies the entries after `hub_seq` whose world has no row or a row with a smaller `last_seq`: worlds
-created after `hub_seq` come from the log. Rows are written a batch at a time under a new generation
-number; the switch to it is one small transaction, so a crash in the middle leaves the previous
-checkpoint in force. Each row's catalogue is written as what differs from the file's own (item 7).
+Checkpoint consistency within a world: a checkpoint starts at `hub_seq`, the log's last seq while it
+held the hub lock (every hub-wide operation up to it is logged and in place), with the names of the
+worlds then. It stores each of them with `last_seq`, the log's last seq while that world's lock was
+held, so the row holds exactly that world's entries up to `last_seq` (they are logged under that lock).
+Replay applies the entries after `hub_seq` whose world has no row or a row with a smaller `last_seq`:
+worlds created after `hub_seq` come from the log.
+
+Consistency across worlds, by design (`settle`): the rows are copied at different moments, and between
+two copies an apikey or an order id could move from a world already copied to one not yet copied; it
+would then be in two rows, and the file would never start again. Only hub-wide operations move them
+(accounts.create, reset, worlds.delete, snapshot PUT; rent calls only issue new ids, to one world), and
+each of them calls `settle` for the world it changes, under the hub lock, before it changes anything:
+a world the running checkpoint has not copied yet is copied then. Whether a world is copied by the loop
+or by `settle` is decided under that world's lock, once. So every row shows its world as it was before
+any hub-wide operation logged after `hub_seq` touched it: its apikeys are the ones it held at `hub_seq`
+and its ids those plus the new ones it issued itself, and the hub's indexes at `hub_seq` gave every key
+and id one world. The rows are disjoint; the hub-wide operations after `hub_seq` are replayed in log
+order on top of them. A world dropped meanwhile is stored as it was before its drop (a tombstone, doc
+`null`, only if it was gone before anything copied it). Rows are written a batch at a time under a new
+generation number; the switch to it is one small transaction, so a crash in the middle leaves the
+previous checkpoint in force. Each row's catalogue is written as what differs from the file's own.
 """
 from __future__ import annotations
 
@@ -117,6 +128,8 @@ class Store:
         self.lock = threading.Lock()
         self.batch_bytes = BATCH_BYTES
         self._checkpointing = threading.Lock()
+        self._due: set[str] | None = None  # worlds the running checkpoint has still to copy
+        self._early: dict[str, tuple[int, str]] = {}  # rows `settle` copied for it, by world name
 
     def _legacy_checkpoint(self) -> tuple[int, dict] | None:
         """The single-row checkpoint of files written before per-world rows, if there is one."""
@@ -217,20 +230,22 @@ class Store:
                 with self.lock:
                     hub_seq, covered, gen = self.seq, self.pending, self.gen + 1
                 names = sorted(hub.worlds)
-            with self.lock:
-                self.db.execute("DELETE FROM worlds WHERE gen >= ?", (gen,))  # left by a checkpoint cut short
-            batch: list[tuple] = []
-            size = 0
-            for name in names:
-                last, data = self._copy(hub, name)
-                text = json.dumps(data, separators=(",", ":"))
-                del data  # keep one world's copy in memory at a time
-                batch.append((gen, name, last, text))
-                size += len(text)
-                if size >= self.batch_bytes:
-                    self._write_rows(batch)
-                    batch, size = [], 0
-            self._write_rows(batch)
+                self._due, self._early = set(names), {}
+            try:
+                with self.lock:
+                    self.db.execute("DELETE FROM worlds WHERE gen >= ?", (gen,))  # left by a checkpoint cut short
+                batch: list[tuple] = []
+                size = 0
+                for name in names:
+                    last, text = self._take(hub, name)
+                    batch.append((gen, name, last, text))
+                    size += len(text)
+                    if size >= self.batch_bytes:
+                        self._write_rows(batch)
+                        batch, size = [], 0
+                self._write_rows(batch)
+            finally:
+                self._due, self._early = None, {}
             meta = {"gen": gen, "hub_seq": hub_seq, "next_id": hub.peek_next_id(), "high_seq": self.seq}
             with self.lock:
                 meta["high_seq"] = self.seq
@@ -242,6 +257,19 @@ class Store:
             self._drop_rows_before(gen)
         return covered
 
+    def settle(self, hub: Hub, name: str) -> None:
+        """Before a hub-wide operation changes world `name` (call with the hub lock held): if the running
+        checkpoint has not copied it yet, copy it now, as it is before the change (module docstring)."""
+        due = self._due
+        world = hub.worlds.get(name)
+        if due is None or name not in due or world is None:
+            return
+        with world.lock:
+            if self._due is due and name in due:  # not taken by the checkpoint's own loop meanwhile
+                due.discard(name)
+                last, data = self._copy(hub, world)
+                self._early[name] = (last, json.dumps(data, separators=(",", ":")))
+
     def _drop_rows_before(self, gen: int) -> None:
         """Delete the rows of checkpoints before `gen` a few at a time (deleting thousands at once held the
         file's lock, and every log write with it, for a fifth of a second)."""
@@ -252,22 +280,32 @@ class Store:
             if not gone:
                 return
 
-    def _copy(self, hub: Hub, name: str) -> tuple[int, dict | None]:
-        """(last_seq, the world as JSON data) of the world called `name` now; data None once it is dropped."""
+    def _take(self, hub: Hub, name: str) -> tuple[int, str]:
+        """(last_seq, the row's JSON text) of world `name`: copied now, or as `settle` copied it earlier."""
         while True:
             world = hub.worlds.get(name)
             if world is None:
                 with hub.lock:  # its drop is logged by the time the hub lock is free
                     if name not in hub.worlds:
+                        if name in self._early:
+                            return self._early.pop(name)
                         with self.lock:
-                            return self.seq, None
+                            return self.seq, "null"
                 continue
             with world.lock:
-                if world.retired:  # replaced meanwhile: copy the one in place
+                if world.retired:  # replaced meanwhile: look again
                     continue
-                with self.lock:
-                    last = self.seq
-                return last, dump_world(world, hub.catalogue_for(world.config.dialect))
+                if name not in self._due:
+                    return self._early.pop(name)
+                self._due.discard(name)
+                last, data = self._copy(hub, world)
+            return last, json.dumps(data, separators=(",", ":"))  # one world's copy in memory at a time
+
+    def _copy(self, hub: Hub, world) -> tuple[int, dict]:
+        """(last_seq, the world as JSON data), with the world's lock held."""
+        with self.lock:
+            last = self.seq
+        return last, dump_world(world, hub.catalogue_for(world.config.dialect))
 
     def _write_rows(self, rows: list[tuple]) -> None:
         if rows:
