@@ -36,9 +36,8 @@ def run_verify(base_url: str, apikey: str | None, dialect: str, allow_spend: boo
     # never touch the user's data: a fresh world, deleted after, in the dialect asked for
     world_dialect = target.mock_dialect if dialect == "auto" else dialect
     with temporary_world(target, world_dialect, balance="1000") as made:
-        client = RentClient(target.base + made["base_path"], made["apikey"], guard, pace, control_base=target.base,
-                            fetcher=target.fetcher)
-        return Verifier(client, dialect, mock=True, token=token).run()
+        client = RentClient(target.base + made["base_path"], made["apikey"], guard, pace, fetcher=target.fetcher)
+        return Verifier(client, dialect, mock=target).run()
 
 
 @click.command()

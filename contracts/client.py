@@ -10,7 +10,7 @@ from typing import Any, Callable
 from .fetch import DEADLINE, BadJSON, FetchError, Fetcher
 from .model.arithmetic import PERIOD_DAYS
 from .registry import DIALECTS, METHODS
-from .target import ControlRefused, TargetLost
+from .target import TargetLost
 from .validate import check_response
 
 
@@ -163,9 +163,8 @@ class RentClient:
 
     def __init__(self, base_url: str, apikey: str | None = None, guard: SpendGuard | None = None,
                  pace: float = 0.0, timeout: float = DEADLINE, sleep: Callable[[float], None] = time.sleep,
-                 control_base: str | None = None, fetcher: Fetcher | None = None, max_failures: int = 3):
+                 fetcher: Fetcher | None = None, max_failures: int = 3):
         self.base = base_url.rstrip("/")
-        self.control_base = (control_base or base_url).rstrip("/")  # the mock's root, for /_mock/ calls
         self.apikey = apikey
         self.guard = guard or SpendGuard()
         if self.guard.lookup is None:
@@ -213,9 +212,14 @@ class RentClient:
 
     def learn_prices(self, country: str) -> list[tuple[str, str, Decimal, int]]:
         """Read a country's daily prices from the server's catalogue (a free call, any dialect) into the guard;
-        returns what is in stock as (country, service, price_day, count)."""
+        returns what is in stock as (country, service, price_day, count), cheapest first."""
         ex = self.call("getdata", country=country, dtype="week", dcount=1)
         data = ex.payload.get("data") if isinstance(ex.payload, dict) and ex.payload.get("status") == 1 else None
+        return self.note_prices(country, data)
+
+    def note_prices(self, country: str, data: Any) -> list[tuple[str, str, Decimal, int]]:
+        """Note the daily prices of a getdata answer's `data` (any dialect) in the guard; returns what is in stock
+        as (country, service, price_day, count), cheapest first."""
         items = data.get("services") if isinstance(data, dict) else data
         stock = []
         for item in items if isinstance(items, list) else []:
@@ -226,7 +230,7 @@ class RentClient:
                 if isinstance(count, int) and not isinstance(count, bool) and count > 0:
                     stock.append((country, item["service"], price, count))
         self.guard.looked_up.add(country)
-        return stock
+        return sorted(stock, key=lambda o: (o[2], o[1]))
 
     def offers(self, countries: int = 4) -> list[tuple[str, str, Decimal, int]]:
         """(country, service, price_day, count) in stock on the server, cheapest first, from its free catalogue
@@ -237,21 +241,6 @@ class RentClient:
             if isinstance(data, list) else []
         return sorted((o for code in codes[:countries] for o in self.learn_prices(code)), key=lambda o: o[2])
 
-    def control(self, verb: str, path: str, body: dict | None = None, token: str | None = None) -> Any:
-        """A call to the mock's control API (only used when the target is the mock); ControlRefused on HTTP 4xx/5xx."""
-        headers = {"X-Mock-Token": token} if token else {}
-        if verb != "GET" and body is None:
-            body = {}
-        try:
-            r = self.fetcher.request(verb, self.control_base + "/_mock" + path, json_body=body, headers=headers)
-        except FetchError as exc:
-            raise TargetLost(f"lost the connection to {self.control_base}: {exc.reason}") from None
-        if r.status >= 400:
-            raise ControlRefused(f"{verb} /_mock{path} refused (HTTP {r.status}): {r.text[:200]}")
-        try:
-            return r.json()
-        except BadJSON as exc:
-            raise ControlRefused(f"{verb} /_mock{path}: {exc}") from None
 
 
 def speaks(client: RentClient) -> tuple[str, list[str]]:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .registry import METHODS
-from .verdict import HELD, NOT_JUDGED
+from .verdict import HELD, NOT_JUDGED, write_junit
 from .verify import IN_BAND, Verdict
 
 
@@ -71,7 +71,7 @@ def as_json(verdict: Verdict, partial_ok: bool = False) -> dict:
                            for d in verdict.steps[0].by_dialect} if verdict.steps else {}}
 
 
-def as_junit(verdict: Verdict) -> str:
+def as_junit(verdict: Verdict) -> ET.Element:
     """One test case per call (each violation a failure), and one skipped case per method NOT JUDGED."""
     failures = sum(1 for s in verdict.steps if s.by_dialect[verdict.dialect])
     unjudged = verdict.ledger.of(NOT_JUDGED)
@@ -89,11 +89,13 @@ def as_junit(verdict: Verdict) -> str:
     for entry in unjudged:
         ET.SubElement(ET.SubElement(suite, "testcase", classname="coverage", name=entry.name),
                       "skipped", type=NOT_JUDGED, message=entry.line())
-    return ET.tostring(suite, encoding="unicode")
+    return suite
 
 
 def write(verdict: Verdict, path: str, partial_ok: bool = False) -> None:
     """Write a report; `.xml` gives JUnit, anything else JSON."""
-    text = as_junit(verdict) if path.endswith(".xml") else json.dumps(as_json(verdict, partial_ok), indent=2)
+    if path.endswith(".xml"):
+        write_junit(path, as_junit(verdict))
+        return
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+        fh.write(json.dumps(as_json(verdict, partial_ok), indent=2))

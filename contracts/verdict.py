@@ -148,12 +148,20 @@ class Ledger:
     def write(self, path: str, suite_name: str, facts: dict, partial_ok: bool) -> None:
         """A run's report: JUnit XML when `path` ends in .xml, else JSON of `facts`, the ledger and the exit code."""
         if path.endswith(".xml"):
-            text = ET.tostring(self.junit(suite_name), encoding="unicode")
-        else:
-            text = json.dumps({**facts, "coverage": self.as_json(), "exit_code": self.exit_code(partial_ok)},
-                              indent=2, ensure_ascii=False)
+            write_junit(path, self.junit(suite_name))
+            return
+        text = json.dumps({**facts, "coverage": self.as_json(), "exit_code": self.exit_code(partial_ok)},
+                          indent=2, ensure_ascii=False)
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
+
+
+def write_junit(path: str, suite: ET.Element) -> None:
+    """The one JUnit file every judging tool writes: an XML declaration, then <testsuites> holding the run's
+    <testsuite> (CI readers take both; one form means one parser for the team's reports)."""
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def partial_ok_option(func):

@@ -3,12 +3,12 @@ is allowed; each answer judged in every dialect, so the verdict says which diale
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from .client import Exchange, RentClient, SpendRefused
 from .inband import answer_reasons, envelope_reasons
 from .registry import DIALECTS, METHODS
+from .target import Target
 from .verdict import Ledger
 
 DAY = 86_400
@@ -74,8 +74,10 @@ def _first(data: Any) -> dict:
 class Verifier:
     """Runs the checks against one target through a guarded client."""
 
-    def __init__(self, client: RentClient, dialect: str = "auto", mock: bool = False, token: str | None = None):
-        self.client, self.wanted, self.mock, self.token = client, dialect, mock, token
+    def __init__(self, client: RentClient, dialect: str = "auto", mock: Target | None = None):
+        """`mock`: the mock met (its control API moves the clock and sends SMS); None for any other server."""
+        self.client, self.wanted, self.target = client, dialect, mock
+        self.mock = mock is not None
         self.steps: list[Step] = []
         self.refused: list[str] = []
         self.why_not: dict[str, tuple[str, str]] = {}  # method -> (why it was not called, the flag that would)
@@ -148,7 +150,7 @@ class Verifier:
                       "getcountries named no country to ask about")
         else:
             data = self.data(self.probe("getdata", "getdata", "ok", country=country, dtype="week", dcount=1))
-            offered = self._learn_prices(country, data)
+            offered = [service for _, service, _, _ in self.client.note_prices(country, data)]
             services = offered or services
             self.probe("getdataWithProviders", "getdataWithProviders", "ok", country=country, dtype="week", dcount=1)
             self.probe("getcount", "getcount", "ok", country=country)
@@ -158,18 +160,6 @@ class Verifier:
         self.probe("get_days_canada_paypal", "get_days_canada_paypal", "ok")
         self.probe("get_min_paypal_days", "get_min_paypal_days", "ok")
         return country, services
-
-    def _learn_prices(self, country: str, data: Any) -> list[str]:
-        """Note the country's prices in the guard; its services in stock, cheapest first."""
-        items = data.get("services") if isinstance(data, dict) else data
-        offered = []
-        for item in _items(items):
-            price = item.get("price_day") if isinstance(item, dict) else None
-            if isinstance(price, (int, float)) and not isinstance(price, bool) and isinstance(item.get("service"), str):
-                self.client.guard.prices[(country, item["service"])] = Decimal(str(price))
-                if isinstance(item.get("count"), int) and item["count"] > 0:
-                    offered.append((Decimal(str(price)), item["service"]))
-        return [s for _, s in sorted(offered)]
 
     def account(self) -> None:
         """Read-only calls of the account: orders, their SMS, history, restore prices."""
@@ -213,7 +203,7 @@ class Verifier:
             return
 
         def advance(seconds: int) -> None:
-            c.control("POST", "/clock", {"apikey": c.apikey, "advance": seconds}, self.token)
+            self.target.control("POST", "/clock", {"apikey": c.apikey, "advance": seconds})
 
         first, m0, m1, extra = picks
         order = _first(self.data(self.probe("create", "create", "ok", dtype="week", dcount=1, country=country,
@@ -234,7 +224,7 @@ class Verifier:
         self.probe("prolong too early", "prolong", "refusal", id=oid, dtype="week", dcount=1)
         self.probe("activate", "activate", "ok", id=oid)
         advance(900)
-        c.control("POST", "/sms", {"order": oid, "text": "verify 1234", "sender": "VERIFY"}, self.token)
+        self.target.control("POST", "/sms", {"order": oid, "text": "verify 1234", "sender": "VERIFY"})
         self.probe("sms", "sms", "ok", id=oid)
         self.probe("delete", "delete", "ok", id=multi[1]["id"])
         advance(DAY)

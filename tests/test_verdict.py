@@ -49,6 +49,24 @@ def test_a_stronger_verdict_stands():
     assert led.entries["x"].status == NOT_JUDGED
 
 
+def test_every_junit_report_has_one_form(tmp_path):
+    # verify, conform, fuzz and load wrote a bare <testsuite>; check-client and replay a <testsuites> with an XML
+    # declaration, each by its own code: now contracts.verdict.write_junit writes them all
+    from contracts.conformance.report import write as write_conform
+    from contracts.conformance.runner import Outcome
+    from contracts.report import write as write_verify
+    from contracts.verify import Verdict
+    ledger().write(str(tmp_path / "fuzz.xml"), "fuzz", {}, False)
+    write_verify(Verdict("http://x", [], "live", ["live"], []), str(tmp_path / "verify.xml"))
+    write_conform(Outcome("http://x", "live", False, {}), str(tmp_path / "conform.xml"))
+    for name, suite in [("fuzz", "fuzz"), ("verify", "rent.php contract (live)"),
+                        ("conform", "rent.php conformance (live)")]:
+        text = (tmp_path / f"{name}.xml").read_text(encoding="utf-8")
+        assert text.startswith("<?xml version='1.0' encoding='utf-8'?>\n<testsuites><testsuite "), name
+        root = ET.fromstring(text.split("?>", 1)[1])
+        assert (root.tag, [s.get("name") for s in root]) == ("testsuites", [suite])
+
+
 def test_json_and_junit_forms():
     led = ledger()
     assert led.as_json()["counts"] == {HELD: 1, BROKEN: 0, NOT_APPLICABLE: 1, NOT_JUDGED: 1, "failed as expected": 0}

@@ -6,9 +6,12 @@ import pytest
 from click.testing import CliRunner
 from waitress import create_server
 
+from xml.etree import ElementTree as ET
+
 from contracts.cli import run_verify, verify
 from contracts.client import RentClient, SpendGuard, SpendRefused
 from contracts.registry import METHODS
+from contracts.target import Target
 from mockserver.serve.server import ServeOptions, make_server, stop_waitress
 from tests.broken_server import make_app
 
@@ -45,8 +48,8 @@ def test_verify_passes_against_the_sdk_dialect_and_says_so(sdk_server):
     from contracts.verify import Verifier
 
     made = requests.post(sdk_server + "/_mock/worlds", json={"balance": "1000"}, timeout=10).json()
-    client = RentClient(sdk_server + made["base_path"], made["apikey"], SpendGuard(allow=True), control_base=sdk_server)
-    forced = Verifier(client, "documented", mock=True).run()
+    client = RentClient(sdk_server + made["base_path"], made["apikey"], SpendGuard(allow=True))
+    forced = Verifier(client, "documented", mock=Target(sdk_server)).run()
     assert not forced.ok
     assert ("restore_user", "data: True was expected (the sdk / live shape)") in forced.violations()
     # asked for a dialect, the mock is verified in a world of that dialect (not the server's default)
@@ -77,7 +80,8 @@ def test_junit_report(broken, tmp_path):
     out = tmp_path / "junit.xml"
     CliRunner().invoke(verify, ["--base-url", base, "--pace", "0", "--report", str(out)])
     text = out.read_text()
-    assert text.startswith("<testsuite") and "<failure" in text and 'name="unknown method"' in text
+    assert text.startswith("<?xml") and "<failure" in text and 'name="unknown method"' in text
+    assert [e.tag for e in ET.parse(out).getroot()] == ["testsuite"]  # the one form (contracts.verdict.write_junit)
 
 
 def test_the_spend_guard_stops_calls_before_the_network():

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..verdict import BROKEN, HELD, NOT_APPLICABLE, NOT_JUDGED, STATUSES
+from ..verdict import BROKEN, HELD, NOT_APPLICABLE, NOT_JUDGED, STATUSES, write_junit
 from .rules import AREAS, BY_ID, CAPABILITIES
 from .runner import Outcome
 
@@ -96,7 +96,7 @@ def as_json(outcome: Outcome, partial_ok: bool = False) -> dict:
     }
 
 
-def as_junit(outcome: Outcome) -> str:
+def as_junit(outcome: Outcome) -> ET.Element:
     """One test case per rule (class = area): broken rules fail; not applicable and NOT JUDGED ones are
     skipped with their type, the reason and the flag that would judge them."""
     results = outcome.results
@@ -112,11 +112,13 @@ def as_junit(outcome: Outcome) -> str:
         elif r.status != HELD:
             ET.SubElement(case, "skipped", type=r.status,
                           message=r.reason + (f" (judge it with {r.flag})" if r.flag else ""))
-    return ET.tostring(suite, encoding="unicode")
+    return suite
 
 
 def write(outcome: Outcome, path: str, partial_ok: bool = False) -> None:
     """Write a report: `.xml` gives JUnit, anything else JSON."""
-    text = as_junit(outcome) if path.endswith(".xml") else json.dumps(as_json(outcome, partial_ok), indent=2)
+    if path.endswith(".xml"):
+        write_junit(path, as_junit(outcome))
+        return
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+        fh.write(json.dumps(as_json(outcome, partial_ok), indent=2))

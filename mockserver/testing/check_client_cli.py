@@ -14,7 +14,7 @@ from rich.table import Table
 from contracts.paths import OutputFile
 from contracts.refusals import CODES
 from contracts.registry import DEFAULT_DIALECT, DIALECTS, METHODS
-from contracts.verdict import CANNOT_RUN, CannotRun, partial_ok_option
+from contracts.verdict import CANNOT_RUN, CannotRun, partial_ok_option, write_junit
 
 from mockserver.testing.check_client import DEFAULT_SPEED, ClientCommandError, ClientRun, RunOptions, run_client
 from mockserver.scenarios import ScenarioError
@@ -74,9 +74,7 @@ def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, tim
             "untested_methods": r.untested_methods, "untested_codes": r.untested_codes, "cost": run.cost,
             "left": run.left.as_json(), "coverage": book.as_json()})
     if junit_path:
-        from mockserver.testing.matrix import junit
-
-        junit(book, junit_path)
+        write_junit(junit_path, book.junit("rent-mock check-client"))
     sys.exit(code)
 
 
@@ -102,7 +100,7 @@ def _matrix(command, options, xfail, jobs, report_path, junit_path, partial_ok) 
     if report_path:
         _write_json(report_path, m.as_json(cells, book, command, options, code))
     if junit_path:
-        m.junit(book, junit_path)
+        write_junit(junit_path, book.junit("rent-mock check-client --matrix"))  # a test case per scenario
     return code
 
 

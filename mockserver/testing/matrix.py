@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from xml.etree import ElementTree as ET
 
 from contracts.verdict import HELD, XFAILED, Ledger
 
@@ -117,9 +116,3 @@ def as_json(cells: list[Cell], book: Ledger, command: list[str], options: RunOpt
     return {"command": command, "dialect": options.dialect, "clock": options.clock, "speed": options.speed,
             "scenarios": rows, "coverage": book.as_json(), "exit_code": exit_code}
 
-
-def junit(book: Ledger, path: str) -> None:
-    """Write the ledger as JUnit XML: a test case per scenario."""
-    suites = ET.Element("testsuites")
-    suites.append(book.junit("rent-mock check-client --matrix"))
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)

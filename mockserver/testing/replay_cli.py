@@ -15,7 +15,7 @@ from contracts.paths import OutputFile
 from contracts.registry import DIALECTS
 from contracts.replay import Recording, Replayer, guard_for, read
 from contracts.target import budget, connect, one_line_errors, temporary_world
-from contracts.verdict import BROKEN, HELD, partial_ok_option
+from contracts.verdict import BROKEN, HELD, partial_ok_option, write_junit
 
 from mockserver.serve.server import ServeOptions, make_server
 
@@ -80,11 +80,7 @@ def replay(recording, base_url, admin_token, timeout, apikey, dialect, allow_spe
                        "clock_moves": replayer.moved, "coverage": book.as_json(), "exit_code": code}, fh, indent=2,
                       ensure_ascii=False)
     if junit_path:
-        from xml.etree import ElementTree as ET
-
-        suites = ET.Element("testsuites")
-        suites.append(book.junit(f"rent-mock replay {recording}"))
-        ET.ElementTree(suites).write(junit_path, encoding="utf-8", xml_declaration=True)
+        write_junit(junit_path, book.junit(f"rent-mock replay {recording}"))
     sys.exit(code)
 
 
@@ -98,5 +94,5 @@ def _on_mock(stack: ExitStack, target, calls: Recording, dialect: str, timeout: 
         settings["balance"] = str(calls.balance)
     world = stack.enter_context(temporary_world(target, dialect, **settings))
     client = RentClient(target.base + world["base_path"], world["apikey"], guard_for(True, False, None),
-                        timeout=timeout, control_base=target.base, fetcher=target.fetcher)
+                        timeout=timeout, fetcher=target.fetcher)
     return Replayer(client, target, world=world["world"])
