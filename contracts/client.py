@@ -10,12 +10,20 @@ from typing import Any, Callable
 from .fetch import DEADLINE, BadJSON, FetchError, Fetcher
 from .model.arithmetic import PERIOD_DAYS
 from .registry import DIALECTS, METHODS
+from .spending import OrderBook, exact_problem, unsendable
 from .target import TargetLost
 from .validate import check_response
 
 
+RENT_PATH = "/api/rent.php"
+
+
 class SpendRefused(RuntimeError):
-    """A call that could spend money was stopped before it left this process."""
+    """A call that could spend money (or that the guard cannot tell from one) was stopped before it left."""
+
+
+class Unsendable(SpendRefused):
+    """A call no flag lets reach a server that is not the mock (contracts.spending.unsendable)."""
 
 
 def _int(value: Any) -> int | None:
@@ -39,7 +47,9 @@ def _money(value: Any) -> Decimal | None:
 class SpendGuard:
     """Refuses every spending method unless spending is allowed, and then only within `max_spend`.
 
-    A call's cost is estimated from what the server showed: the catalogue's `price_day` (create), the
+    Against a server that is not the mock (any guard but the free one, `allow` without a cap: the mock's play
+    money) every call first passes the one guard's rules (contracts/spending.py): an allowed method or metod,
+    plain declared parameter names, a spending call's parameters exactly as declared. A call's cost is estimated from what the server showed: the catalogue's `price_day` (create), the
     orders this client rented (prolong, add_service_to_order) and the fee restore_user_precalc told
     (restore_user). Under a budget, a call whose cost cannot be estimated is refused ("cost unknown"), apart
     from those that would pass the budget left ("over budget").
@@ -53,8 +63,22 @@ class SpendGuard:
     looked_up: set[str] = field(default_factory=set)
     orders: dict[int, list] = field(default_factory=dict)  # id -> [country, service, days paid so far]
     fees: dict[int, Decimal] = field(default_factory=dict)  # id -> restore fee told by restore_user_precalc
+    book: OrderBook = field(default_factory=OrderBook)  # the services on each order this client rented
     unknown: list[str] = field(default_factory=list)  # calls refused: cost unknown
     over: list[str] = field(default_factory=list)  # calls refused: over the budget left
+
+    @property
+    def free(self) -> bool:
+        """True for the mock's play money: spending allowed without a cap (a real target always has one)."""
+        return self.allow and self.max_spend is None
+
+    def check(self, path: str, query: dict) -> None:
+        """Raise SpendRefused when a call to `path` must not leave (the one guard's rules; none on the mock)."""
+        if self.free:
+            return
+        why = unsendable(path, query)
+        if why is not None:
+            raise Unsendable(f"refused before it left: {why}")
 
     @property
     def skipped(self) -> list[str]:
@@ -96,18 +120,26 @@ class SpendGuard:
             costs = [self.price(country, s) for s in str(params.get("services") or params.get("service", "")).split(",")]
             return None if None in costs else sum(costs, Decimal(0)) * days
         if method in ("prolong", "prolong_max"):
-            order = self.orders.get(_int(params.get("id")))
-            price = self.price(order[0], order[1]) if order else None
-            return None if price is None else price * days
+            # charged for every service on the number: only an order this client rented is known whole
+            known = self.book.get(params.get("id"))
+            costs = [self.price(known[0], s) for s in known[1]] if known else [None]
+            return None if None in costs else sum(costs, Decimal(0)) * days
         return None
 
-    def admit(self, method: str, params: dict) -> None:
-        """Raise SpendRefused unless the call is free or allowed and within budget."""
+    def admit(self, method: str | None, params: dict) -> None:
+        """Raise SpendRefused unless the call is free or allowed and within budget (`params`: the query sent)."""
+        params = {**params, "method": method} if method is not None else params
+        self.check(RENT_PATH, params)
         spec = METHODS.get(method)
         if spec is None or not spec.spends:
             return
         if not self.allow:
             raise SpendRefused(f"{method} can spend money; pass --allow-spend to let it run")
+        problem = None if self.free else exact_problem(method, params)
+        if problem is not None:
+            self.unknown.append(f"{method}: cost unknown")
+            raise SpendRefused(f"{method}: its cost could not be estimated exactly ({problem}), refused under "
+                               f"--max-spend")
         cost = self.estimate(method, params)
         if self.max_spend is not None:
             if cost is None:
@@ -122,6 +154,7 @@ class SpendGuard:
     def note(self, method: str | None, params: dict, data: Any) -> None:
         """Learn from a successful answer what later calls will cost (the orders rented, restore fees)."""
         oid = _int(params.get("id"))
+        self.book.remember(method, params, data)
         if method in ("create", "create_multi"):
             for item in data if isinstance(data, list) else [data]:
                 if isinstance(item, dict) and _int(item.get("id")) is not None:
@@ -177,18 +210,22 @@ class RentClient:
 
     def call(self, method: str | None, verb: str = "GET", with_key: bool = True, **params) -> Exchange:
         """One call (the apikey is added unless `with_key` is False)."""
-        if method is not None:
-            self.guard.admit(method, params)
+        return self.send(method, params, verb, with_key)
+
+    def send(self, method: str | None, params: dict, verb: str = "GET", with_key: bool = True) -> Exchange:
+        """One call with its parameters as a dict (any names, `verb` and `self` included: nothing in `params`
+        can change how it is sent)."""
         query = {"method": method, **params} if method is not None else dict(params)
         if with_key and self.apikey:
             query["apikey"] = self.apikey
+        self.guard.admit(method, query)
         wait = self._last + self.pace - time.monotonic()
         if wait > 0:
             self.sleep(wait)
         self._last = time.monotonic()
         try:
             spends = method in METHODS and METHODS[method].spends  # never sent twice: a retry could pay twice
-            r = self.fetcher.request(verb, self.base + "/api/rent.php", query, fresh=spends)
+            r = self.fetcher.request(verb, self.base + RENT_PATH, query, fresh=spends)
         except FetchError as exc:
             ex = Exchange(method, verb, query, None, None, exc.reason)
             self.exchanges.append(ex)

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .client import RentClient, SpendGuard, SpendRefused
+from .client import RentClient, SpendGuard, SpendRefused, Unsendable
 from .fetch import BadJSON, FetchError, parse_json
-from .proxy.app import BALANCE_PATH, compare_balance
-from .proxy.cost import ascii_digits
+from .proxy.app import compare_balance
 from .proxy.diff import compare
 from .proxy.redact import SECRET_PARAMS
 from .registry import METHODS, PATHS
+from .spending import BALANCE_PATH, ascii_digits
 from .target import CannotRun, Target
 from .verdict import Ledger
 
@@ -78,17 +78,25 @@ def read(path: str) -> Recording:
                 raise CannotRun(f"{path}: line {number} is not JSON (a recording has one JSON object a line)") from None
             if not isinstance(entry, dict):
                 raise CannotRun(f"{path}: line {number} is not a JSON object")
-            _add(out, number, entry)
+            why = _add(out, number, entry)
+            if why is not None:
+                raise CannotRun(f"{path}: line {number}: {why}")
     if not out.calls and not out.unanswered:
         raise CannotRun(f"{path}: no recorded call (is it a recording of rent-mock proxy --record?)")
     return out
 
 
-def _add(out: Recording, number: int, entry: dict) -> None:
+def _add(out: Recording, number: int, entry: dict) -> str | None:
+    """Add one line's call (or why it holds none) to `out`; what makes the line unreadable, else None."""
     path, method = str(entry.get("path", "")), str(entry.get("method", "-"))
     name = f"line {number} {method}"
     if path not in PATHS and path != BALANCE_PATH:
-        return
+        return None
+    query = entry.get("query")
+    if isinstance(query, dict):  # a query as the proxy records it: one string per name (a line may be made by hand)
+        odd = next((k for k, v in query.items() if not isinstance(v, str)), None)
+        if odd is not None:
+            return f"query field {odd[:40]!r} is {type(query[odd]).__name__}, not a string"
     why = None
     if entry.get("refused"):
         why = f"the proxy refused it: {str(entry['refused'])[:120]}"
@@ -100,10 +108,11 @@ def _add(out: Recording, number: int, entry: dict) -> None:
         why = "the line holds no answer"
     if why is not None:
         out.unanswered.append((number, name, method, why))
-        return
+        return None
     at = entry.get("at")
     moment = int(at) if isinstance(at, (int, float)) and not isinstance(at, bool) and 0 < at < 2**40 else None
     out.calls.append(Recorded(number, path, method, dict(entry["query"]), entry["answer"], moment))
+    return None
 
 
 @dataclass
@@ -139,15 +148,18 @@ class Replayer:
             book.not_judged(call.name, "the call needs an apikey and the target has none here", "--apikey KEY",
                             group=call.method)
             return
-        if call.path == BALANCE_PATH:
-            got, error = self._balance(query)
-        else:
-            try:
-                exchange = self.client.call(method, with_key="apikey" in call.query, **query)
-            except SpendRefused as exc:
-                book.not_judged(call.name, str(exc), "--allow-spend --max-spend AMOUNT", group=call.method)
-                return
-            got, error = exchange.payload, exchange.error
+        try:
+            if call.path == BALANCE_PATH:
+                got, error = self._balance(query)
+            else:  # as a dict: no recorded name (`verb`, `with_key`, `self`) can change how the call is sent
+                exchange = self.client.send(method, query, with_key="apikey" in call.query)
+                got, error = exchange.payload, exchange.error
+        except Unsendable as exc:  # the one guard's rules: never sent to a server that is not the mock
+            book.not_judged(call.name, str(exc), "a replay against the mock (without --base-url)", group=call.method)
+            return
+        except SpendRefused as exc:
+            book.not_judged(call.name, str(exc), "--allow-spend --max-spend AMOUNT", group=call.method)
+            return
         if error is not None:
             book.broken(call.name, f"no comparable answer: {error}", group=call.method)
             return
@@ -171,6 +183,7 @@ class Replayer:
 
     def _balance(self, query: dict) -> tuple[Any, str | None]:
         params = {**query, "apikey": self.client.apikey} if self.client.apikey else query
+        self.client.guard.check(BALANCE_PATH, params)  # /priemnik.php also buys numbers (metod=get_number)
         try:
             r = self.client.fetcher.get(self.client.base + BALANCE_PATH, params)
         except FetchError as exc:

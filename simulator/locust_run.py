@@ -20,6 +20,7 @@ from locust import User, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 from locust.exception import StopUser  # noqa: E402
 
+from contracts.client import SpendGuard, SpendRefused  # noqa: E402
 from contracts.fetch import BadJSON, FetchError, Fetcher  # noqa: E402
 from contracts.inband import envelope_reasons  # noqa: E402
 from contracts.validate import check_response  # noqa: E402
@@ -35,34 +36,25 @@ class Failure(Exception):
     """What Locust's statistics count as the call's failure (the reason, one line)."""
 
 
-class Budget:
-    """The spend cap against a server that is not the mock (one process, gevent: no lock needed)."""
-
-    def __init__(self, cap: str | None, prices: list):
-        self.cap = Decimal(cap) if cap not in (None, "None") else None
-        self.spent = Decimal("0")
-        self.unknown = 0  # rentals not tried: their price was not in the catalogue the run read
-        self.over = 0  # rentals not tried: over the budget left
-        self.prices = {(c, s): Decimal(p) for c, s, p in prices}
-
-    def admit(self, country: str, service: str, days: int) -> bool:
-        """Reserve the rental's price if it is known and fits the cap."""
-        if self.cap is None:
-            return True
-        price = self.prices.get((country, service))
-        if price is None:
-            self.unknown += 1
-            return False
-        if self.spent + price * days > self.cap:
-            self.over += 1
-            return False
-        self.spent += price * days
-        return True
+def _guard() -> SpendGuard:
+    """The one spending guard (contracts/client.py), capped by RENT_LOAD_CONFIG's max_spend at its prices."""
+    # Only the mock's play money goes uncapped: a run started by hand (Locust's master/worker mode) against another
+    # server without "max_spend" in its config rents nothing, as `rent-mock load` refuses to without --max-spend.
+    cap = CONFIG.get("max_spend") or (None if CONFIG.get("mock") else "0")
+    prices = {(c, s): Decimal(p) for c, s, p in CONFIG.get("prices", [])}
+    return SpendGuard(allow=True, max_spend=None if cap in (None, "None") else Decimal(cap), prices=prices)
 
 
-# Only the mock's play money goes uncapped: a run started by hand (Locust's master/worker mode) against another
-# server without "max_spend" in its config rents nothing, as `rent-mock load` refuses to without --max-spend.
-BUDGET = Budget(CONFIG.get("max_spend") or (None if CONFIG.get("mock") else "0"), CONFIG.get("prices", []))
+GUARD = _guard()  # one process, gevent: no lock needed
+
+
+def admitted(method: str, query: dict) -> bool:
+    """True when the guard lets the call leave (its cost reserved), False when it refused it."""
+    try:
+        GUARD.admit(method, query)
+    except SpendRefused:
+        return False
+    return True
 
 
 class Renter(User):
@@ -117,9 +109,11 @@ class Renter(User):
                                              response=None, context={}, exception=exc)
 
     def rent_php(self, method: str, **params):
-        """One call, validated against the contract as it goes; returns data or None."""
-        r, error = self.send("GET", self.base + "/api/rent.php", params={"method": method, "apikey": self.apikey,
-                                                                          **params}, name=method)
+        """One call the guard let leave, validated against the contract as it goes; returns data or None."""
+        query = {"method": method, "apikey": self.apikey, **params}
+        if not admitted(method, query):
+            return None
+        r, error = self.send("GET", self.base + "/api/rent.php", params=query, name=method)
         if error:
             self.report()
             return None
@@ -135,23 +129,21 @@ class Renter(User):
         self.report()
         if body["status"] == 0:
             return None  # an in-band refusal is a valid answer
+        GUARD.note(method, query, body.get("data"))  # the orders rented: what a prolong of them costs
         return body.get("data", True)
 
     @task(5)
     def rental(self):
         """A whole rental, with think times between the steps."""
         if not CONFIG.get("offers"):  # nothing in the catalogue read could be priced: a rental of unknown cost
-            BUDGET.unknown += 1
+            GUARD.unknown.append("create: no offers priced")
             self.wait()
             return
         country, service = self.rng.choice(CONFIG["offers"])
-        if not BUDGET.admit(country, service, 7):
-            self.wait()
-            return
         made = self.rent_php("create", dtype="week", dcount=1, country=country, service=service)
         first = made[0] if isinstance(made, list) and made else made
         if not isinstance(first, dict) or not isinstance(first.get("id"), int):
-            return
+            return  # refused by the guard, or by the server
         oid = first["id"]
         self.wait()
         self.rent_php("activate", id=oid)
@@ -162,7 +154,7 @@ class Renter(User):
                    for o in (orders if isinstance(orders, list) else [])):
                 break
         self.rent_php("sms", id=oid)
-        if (self.rentals == 0 or self.rng.random() < 0.3) and BUDGET.admit(country, service, 1):
+        if self.rentals == 0 or self.rng.random() < 0.3:
             self.rent_php("prolong_max", id=oid, dtype="day", dcount=1)
         self.rentals += 1
         self.wait()
@@ -223,8 +215,8 @@ def main() -> int:
     total = env.stats.total
     users = user_report(args.users, env.spawned, env.start_errors, len(env.running), waiting, ended,
                         CONFIG.get("think_max", 2.0))
-    spending = {"spent": str(BUDGET.spent), "skipped_for_budget": BUDGET.over,
-                "skipped_cost_unknown": BUDGET.unknown} if BUDGET.cap is not None else {}
+    spending = {"spent": str(GUARD.spent), "skipped_for_budget": len(GUARD.over),
+                "skipped_cost_unknown": len(GUARD.unknown)} if GUARD.max_spend is not None else {}
     print(json.dumps({"requests": total.num_requests, "failures": total.num_failures, "users": users, **spending,
                       "rps": round(total.total_rps, 1), "p50_ms": percentile(total, 0.5),
                       "p99_ms": percentile(total, 0.99), "methods": entries, "errors": errors,

@@ -167,7 +167,8 @@ def test_the_locust_users_spend_only_within_a_cap_outside_the_mock(config, admit
     import subprocess
     import sys
     code = ("from simulator import locust_run as l; "
-            "print([l.BUDGET.admit('KZ', 'opt16', 7), l.BUDGET.admit('KZ', 'opt16', 7)])")
+            "q = {'method': 'create', 'apikey': 'k', 'dtype': 'week', 'dcount': 1, 'country': 'KZ', 'service': 'opt16'}; "
+            "print([l.admitted('create', q), l.admitted('create', q)])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "RENT_LOAD_CONFIG": json.dumps(config)})
     assert done.stdout.strip() == str(admitted), done.stderr[-2000:]

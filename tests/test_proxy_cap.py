@@ -138,8 +138,8 @@ def test_an_unknown_country_or_service_is_refused_before_it_leaves(documented_up
     ("method=create&dcount%5B%5D=3", "parameter name 'dcount[]' is refused"),
     ("method=create&d.count=3", "parameter name 'd.count' is refused"),
     ("dtype=week", "no method given"),
-    ("method=CREATE", "unknown method 'CREATE': the proxy forwards only the methods it knows"),
-    ("method=create%20", "unknown method 'create ': the proxy forwards only the methods it knows"),
+    ("method=CREATE", "unknown method 'CREATE': only the methods the registry knows are sent"),
+    ("method=create%20", "unknown method 'create ': only the methods the registry knows are sent"),
 ])
 def test_names_a_php_service_might_read_otherwise_are_not_forwarded(documented_upstream, raw, why):
     # PHP drops a name's leading spaces and reads '.', ' ' and '[' as '_': ' method' reaches it as 'method'
@@ -171,10 +171,16 @@ def test_the_balance_api_forwards_only_the_reading_metods(documented_upstream, m
 def test_prolong_add_service_and_restore_are_priced_from_the_upstream_now(documented_upstream):
     base = documented_upstream
     country, service, price = offer(base)
-    made = rent(base, method="create", apikey=REAL_KEY, dtype="week", dcount="1", country=country,
-                service=service).json()["data"]
+    rented = {"method": "create", "apikey": REAL_KEY, "dtype": "week", "dcount": "1", "country": country,
+              "service": service}
+    answer = rent(base, **rented).json()
+    made = answer["data"]
     prices = Prices(Upstream(base))
     query = {"id": str(made["id"]), "apikey": REAL_KEY}
+    assert prices.quote("prolong", {**query, "dtype": "week", "dcount": "1"}) == \
+        (None, f"order {made['id']} was not rented through this run, so the services on it cannot be established "
+               f"(orders shows only the first, and every service on the number is charged)")
+    prices.remember("create", rented, answer)  # as the proxy does when the rental passes through it
     assert prices.quote("prolong", {**query, "dtype": "month", "dcount": "2"}) == \
         ((price * 60).quantize(Decimal("0.01")), "60 days at the upstream's price per day")
     assert prices.quote("prolong_max", {**query, "dtype": "day", "dcount": "3"}) == \
@@ -204,6 +210,33 @@ def test_prolong_counts_every_service_added_through_the_proxy(documented_upstrea
                                                 "dcount": "1"})[0] == (both * 7).quantize(Decimal("0.01"))
     summary = guarded.close()
     assert Decimal(summary["spent"]) == charged(base)
+
+
+def test_a_prolong_of_an_order_rented_elsewhere_is_refused_not_priced_by_its_first_service(documented_upstream):
+    # the issue's run: services added outside this proxy run, `orders` shows scode alone, cap 3, one prolong
+    # charged 141.54. A prolong is charged for every service on the number, which the guard cannot see.
+    base = documented_upstream
+    country, service, price = offer(base)
+    made = rent(base, method="create", apikey=REAL_KEY, dtype="week", dcount="1", country=country,
+                service=service).json()["data"]
+    number = made["ccode"].lstrip("+") + made["pnumber"]
+    other = next(s for s in rent(base, method="getdataWithProviders", country=country).json()["data"]["services"]
+                 if s["service"] != service)
+    assert rent(base, method="add_service_to_order", apikey=REAL_KEY, id=str(made["id"]), service=other["service"],
+                pnumber=number, rent_days="1").json() == {"status": 1}
+    requests.post(f"{base}/_mock/clock", json={"apikey": REAL_KEY, "advance": 86_400}, timeout=10).raise_for_status()
+    before = balance(base)
+    cap = (price * 7).quantize(Decimal("0.01")) + Decimal("0.01")  # the first service's week, not both services'
+    assert before > (price + Decimal(str(other["price_day"]))) * 7 > cap  # forwarded, the prolong would pass the cap
+    guarded = proxy(base, allow_spend=True, max_spend=cap)
+    r = rent(guarded.url, method="prolong", apikey=CLIENT_KEY, id=str(made["id"]), dtype="week", dcount="1").json()
+    summary = guarded.close()
+    assert r == {"status": 0, "msg": f"rent-mock proxy: prolong refused: its cost cannot be priced exactly (order "
+                                     f"{made['id']} was not rented through this run, so the services on it cannot "
+                                     f"be established (orders shows only the first, and every service on the "
+                                     f"number is charged))"}
+    assert balance(base) == before and summary["spent"] == "0"
+    assert "prolong" not in upstream_methods(base)
 
 
 def _crowd(start: Decimal, step: Decimal) -> tuple[list[dict], dict, Decimal]:
@@ -361,10 +394,12 @@ def test_a_web_page_cannot_spend_or_read_through_the_proxy(documented_upstream, 
                         headers=headers, timeout=10)
     typed = requests.get(f"{guarded.url}/api/rent.php", params={"method": "orders", "apikey": CLIENT_KEY},
                          headers={"Sec-Fetch-Site": "none"}, timeout=10)  # the user typed the URL
+    peek = requests.get(f"{guarded.url}/_mock/proxy", headers=headers, timeout=10)  # the summary names the upstream
     summary = guarded.close()
     said = f"rent-mock proxy: refused: {why}; the proxy serves programs, not web pages"
     assert (r.status_code, r.json()) == (403, {"status": 0, "msg": said}) == (read.status_code, read.json())
     assert typed.json() == {"status": 1, "data": []}
+    assert (peek.status_code, peek.json()) == (403, {"status": 0, "msg": said})
     assert "create" not in upstream_methods(base) and charged(base) == 0 and summary["spent"] == "0"
     lines = [json.loads(line) for line in record.getvalue().splitlines()]
     assert [line.get("refused") for line in lines] == [said[len("rent-mock proxy: "):]] * 2 + [None]

@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import requests
 
+from tests.hostile_server import HostileServer
 from tests.proxy_helpers import CLIENT_KEY, mock_upstream, proxy, rent, serve
 
 CLI = [sys.executable, "-m", "mockserver.cli", "replay"]
@@ -135,3 +136,67 @@ def test_a_recording_line_nested_too_deeply_or_not_utf8_is_one_line(tmp_path, li
     done = replay(bad)
     assert (done.returncode, done.stderr) == (2, f"Error: {bad}: line 2 is not JSON (a recording has one JSON "
                                                  "object a line)\n")
+
+
+def _line(at, path, query, answer):
+    method = query.get("method", f"balance:{query.get('metod')}") if isinstance(query, dict) else "-"
+    return json.dumps({"at": at, "verb": "GET", "path": path, "method": str(method), "query": query,
+                       "answer": answer}) + "\n"
+
+
+def test_a_recording_never_sends_what_could_spend_to_a_server_that_is_not_the_mock(tmp_path):
+    # a recording is a file people pass around: replayed with the user's real --apikey and no --allow-spend,
+    # its get_number (the SMS API buys a number) and its ' method' (a PHP service reads '+method=create' after
+    # 'method=orders' as method=create) must not leave; nor may a `verb` key make the call a POST
+    lines = tmp_path / "hostile.jsonl"
+    lines.write_text(
+        _line(1, "/priemnik.php", {"metod": "get_number", "service": "opt4", "country": "RU", "apikey": "***"},
+              {"response": "1", "number": "79001112233"})
+        + _line(2, "/api/rent.php", {"method": "orders", " method": "create", "apikey": "***", "country": "RU",
+                                     "service": "opt4", "dtype": "week", "dcount": "1"}, {"status": 1, "data": []})
+        + _line(3, "/api/rent.php", {"method": "getcountries", "verb": "POST"}, {"status": 1, "data": []})
+        + _line(4, "/api/rent.php", {"method": "orders", "apikey": "***"}, {"status": 1, "data": []}))
+    with HostileServer() as hostile:
+        done = replay(lines, "--base-url", hostile.url("ok"), "--apikey", "real-key")
+        sent = list(hostile.requests)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert [(verb, path, query.get("method")) for _, verb, path, query in sent] == [
+        ("GET", "/_mock/health", None), ("GET", "/api/rent.php", "getcountries"),  # meeting the target
+        ("GET", "/api/rent.php", "orders"),  # check_apikey
+        ("GET", "/api/rent.php", "orders")]  # line 4, the only line sent
+    assert all(set(query) <= {"method", "apikey"} for _, _, _, query in sent)
+    out = done.stdout.splitlines()
+    assert ("- NOT JUDGED line 1 balance:get_number: refused before it left: the balance API's metod 'get_number' "
+            "is not forwarded: only get_balance, get_userinfo, get_service_price (others may spend, such as "
+            "get_number) (judge it with a replay against the mock (without --base-url))") in out
+    assert ("- NOT JUDGED line 2 orders: refused before it left: parameter name ' method' is refused: a PHP service "
+            "may read it as another parameter (names are letters, digits and _) (judge it with a replay against "
+            "the mock (without --base-url))") in out
+    assert ("- NOT JUDGED line 3 getcountries: refused before it left: getcountries takes no parameter 'verb' "
+            "(judge it with a replay against the mock (without --base-url))") in out
+
+
+@pytest.mark.parametrize("query, why", [
+    ({"method": ["orders", "create"]}, "line 2: query field 'method' is list, not a string"),
+    ({"method": "sms", "id": {"a": 1}}, "line 2: query field 'id' is dict, not a string"),
+])
+def test_a_hand_made_line_of_the_wrong_shape_is_one_line_naming_it(tmp_path, query, why):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(_line(1, "/api/rent.php", {"method": "getcountries"}, {"status": 1, "data": []})
+                   + _line(2, "/api/rent.php", query, {"status": 1, "data": []}))
+    done = replay(bad)
+    assert (done.returncode, done.stderr) == (2, f"Error: {bad}: {why}\n")
+
+
+def test_names_a_hand_made_line_carries_are_parameters_never_how_the_call_is_sent(tmp_path):
+    # `with_key`, `self` and `verb` were keyword arguments of the client's call: a traceback, or a POST
+    made = tmp_path / "made.jsonl"
+    made.write_text(_line(1, "/api/rent.php", {"method": "getcountries", "with_key": "0"}, {"status": 1, "data": []})
+                    + _line(2, "/api/rent.php", {"method": "getcountries", "self": "x"}, {"status": 1, "data": []})
+                    + _line(3, "/api/rent.php", {"method": "getcountries", "verb": "POST"}, {"status": 1, "data": []}))
+    done = replay(made)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    # held: line 3 went out as a GET (a POST is answered status 0, 'Only GET requests are accepted')
+    assert [line for line in done.stdout.splitlines() if line[:1] in "✓✗"] == [
+        "✓ held line 1 getcountries", "✓ held line 2 getcountries", "✓ held line 3 getcountries"]

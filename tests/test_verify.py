@@ -1,5 +1,6 @@
 """`rent-mock verify` passes against the mock in both dialects and fails, with reasons, against a broken server."""
 import json
+import re
 import threading
 
 import pytest
@@ -99,11 +100,12 @@ def test_the_budget_limits_allowed_spending():
 
     guard = SpendGuard(allow=True, max_spend=Decimal("20"))
     guard.prices[("RU", "opt16")] = Decimal("2.5")
-    guard.admit("create", {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"})  # 17.5
+    rental = {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16", "apikey": "k"}
+    guard.admit("create", rental)  # 17.5
     with pytest.raises(SpendRefused, match="over the budget"):
-        guard.admit("create", {"dtype": "week", "dcount": 1, "country": "RU", "service": "opt16"})
+        guard.admit("create", rental)
     with pytest.raises(SpendRefused, match="its cost could not be estimated"):
-        guard.admit("prolong", {"id": 1, "dtype": "week", "dcount": 1})
+        guard.admit("prolong", {"id": 1, "dtype": "week", "dcount": 1, "apikey": "k"})
     assert guard.unknown == ["prolong: cost unknown"] and guard.over == ["create: about 17.5, over the 2.5 left"]
     assert guard.summary() == ("spent about 17.5 of 20 (estimated from the catalogue's prices); 1 calls refused "
                                "because their cost could not be estimated; 1 calls skipped for lack of budget")
@@ -126,8 +128,32 @@ def test_the_guard_prices_calls_on_orders_it_saw_rented():
     guard.note("restore_user_precalc", {"id": 7}, {"price": 26.38})
     assert guard.estimate("restore_user", {"id": "7"}) == Decimal("26.38")
     assert guard.estimate("prolong", {"id": 8, "dtype": "week", "dcount": 1}) is None  # not ours
+    # a prolong is charged for every service on the number: one added counts from then on
+    guard.note("add_service_to_order", {"id": "7", "service": "opt6", "pnumber": "1", "rent_days": "2"}, None)
+    assert guard.estimate("prolong", {"id": "7", "dtype": "week", "dcount": "1"}) == Decimal("28.0")
     assert guard.estimate("prolong", {"id": 7, "dtype": "week", "dcount": "٣"}) is None  # no plain digits
     assert guard.estimate("create", {"dtype": "fortnight", "dcount": 1, "country": "RU", "service": "opt16"}) is None
+
+
+@pytest.mark.parametrize("method, params, why", [
+    ("orders", {" method": "create"}, "parameter name ' method' is refused"),
+    ("orders", {"method ": "create"}, "parameter name 'method ' is refused"),
+    ("getcountries", {"methodx": "create"}, "getcountries takes no parameter 'methodx'"),
+    ("getBalance", {}, "unknown method 'getBalance'"),
+    ("create", {"dtype": "week", "dcount": "+1", "country": "RU", "service": "opt16"},
+     "dcount='+1' is not a plain whole number (1 to 1000)"),
+])
+def test_a_call_to_a_real_server_passes_the_one_guard_before_it_leaves(method, params, why):
+    from decimal import Decimal
+
+    sent = []
+    guard = SpendGuard(allow=True, max_spend=Decimal("100"))
+    guard.prices[("RU", "opt16")] = Decimal("2.5")
+    client = RentClient("http://127.0.0.1:9", "k", guard)
+    client.fetcher.request = lambda *a, **k: sent.append(a)  # any network use would land here
+    with pytest.raises(SpendRefused, match=re.escape(why)):
+        client.send(method, params)
+    assert sent == [] and guard.spent == 0
 
 
 def test_fuzz_over_http_finds_nothing_on_the_mock(live_world):

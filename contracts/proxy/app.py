@@ -6,15 +6,15 @@ the redactor takes every apikey out: one place, so no path (an upstream error, a
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from ..registry import ACCOUNT_METHODS, METHODS, PATHS
+from ..registry import METHODS, PATHS
+from ..spending import BALANCE_PATH, SPENDING, ascii_digits, unsendable
 from .browser import forged
-from .cost import Prices, ascii_digits, brief
+from .cost import Prices
 from .diff import compare, walk
 from .guard import Guard
 from .judge import judge, judge_account
@@ -22,12 +22,7 @@ from .record import Recorder
 from .redact import SECRET_PARAMS, Redactor
 from .upstream import Answer, Upstream, call_deadline
 
-BALANCE_PATH = "/priemnik.php"
-SPENDING = tuple(name for name, m in METHODS.items() if m.spends)
 JSON = [("Content-Type", "application/json; charset=utf-8")]
-# A PHP service drops leading spaces of a parameter's name and reads '.', ' ' and '[' in it as '_', so
-# `%20method=create` would reach it as `method=create`: a name of any other character is refused.
-PLAIN_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 
 
 @dataclass
@@ -66,27 +61,6 @@ def _refusal(msg: str, path: str = "") -> dict:
     return {"status": 0, "msg": f"rent-mock proxy: {msg}"}
 
 
-def unforwardable(path: str, query: dict) -> str | None:
-    """Why a call is not forwarded at all (None: it may be): the proxy passes on only what it can classify."""
-    odd = next((k for k in query if not PLAIN_NAME.match(k)), None)
-    if odd is not None:
-        return (f"parameter name {brief(odd)} is refused: a PHP service may read it as another parameter "
-                f"(names are letters, digits and _)")
-    if path == BALANCE_PATH:
-        metod = query.get("metod")
-        if metod not in ACCOUNT_METHODS:
-            return (f"the balance API's metod {brief(metod)} is not forwarded: only "
-                    f"{', '.join(ACCOUNT_METHODS)} (others may spend, such as get_number)")
-        return None
-    name = query.get("method")
-    if name is None:
-        return "no method given"
-    if name not in METHODS:
-        return (f"unknown method {brief(name)}: the proxy forwards only the methods it knows, since it cannot "
-                f"tell whether another one spends")
-    return None
-
-
 class ProxyApp:
     """WSGI: rent.php and /priemnik.php to the upstream (or the shadow), GET /_mock/proxy for the summary."""
 
@@ -109,12 +83,15 @@ class ProxyApp:
         secrets += [self.settings.apikey_map[v] for v in secrets if v in self.settings.apikey_map]
         entry = None
         try:
-            if path == "/_mock/proxy":
+            served = path in PATHS or path == BALANCE_PATH
+            page = forged(environ, self.loopback_only) if served or path == "/_mock/proxy" else None
+            if page is not None:  # the summary too: a page pointing a name of its own here must not read it
+                why = f"refused: {page}; the proxy serves programs, not web pages"
+                status, payload = "403 FORBIDDEN", _refusal(why, path)
+                entry = self._entry(verb, path, query, refused=why) if served else None
+            elif path == "/_mock/proxy":
                 status, payload = "200 OK", self.summary()
-            elif (path in PATHS or path == BALANCE_PATH) and forged(environ, self.loopback_only):
-                why = f"refused: {forged(environ, self.loopback_only)}; the proxy serves programs, not web pages"
-                status, payload, entry = "403 FORBIDDEN", _refusal(why, path), self._entry(verb, path, query, refused=why)
-            elif path in PATHS or path == BALANCE_PATH:
+            elif served:
                 with call_deadline(self.upstream.timeout):  # --timeout bounds the whole call, not each read
                     status, payload, entry = self.handle(verb, path, query)
             else:
@@ -157,7 +134,9 @@ class ProxyApp:
         label = method or (f"balance:{query.get('metod')}" if path == BALANCE_PATH else "-")
         entry = {"at": time.time(), "verb": verb, "path": path, "method": str(label), "query": dict(query),
                  "mode": self.settings.mode}
-        why = unforwardable(path, query)
+        # the one guard's rules (contracts/spending.py): an allowed method or metod, plain declared names; a
+        # spending call's own parameters are judged by the guard (exact_problem), after --allow-spend
+        why = unsendable(path, query)
         if why is not None:
             entry["refused"] = why
             return "200 OK", _refusal(why, path), entry

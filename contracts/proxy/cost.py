@@ -1,64 +1,19 @@
 """What a spending call costs at most: its parameters exactly as declared, priced from the upstream just before.
 
 A PHP service reads `" 3"`, `"+3"` and `"3\\n"` as 3, so any value the guard would have to guess about is
-refused instead of priced (`exact_problem`). Prices are read again for every call (`Prices.quote`): a price
-learned once can move before the next call leaves.
+refused instead of priced (`contracts.spending.exact_problem`). Prices are read again for every call
+(`Prices.quote`): a price learned once can move before the next call leaves.
 """
 from __future__ import annotations
 
-import re
 import threading
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from ..model.arithmetic import days_of
-from ..registry import METHODS
+from ..spending import OrderBook, brief
 from .upstream import Answer, Upstream
 
 CENT = Decimal("0.01")
-ASCII_DIGITS = re.compile(r"[0-9]+\Z")
-# what every reader of an integer takes the same way: no sign, space, leading zero or non-ASCII digit
-PLAIN_WHOLE = re.compile(r"[1-9][0-9]{0,17}\Z")
-KEYS = ("method", "apikey")  # sent with every spending call besides the method's declared parameters
-
-
-def ascii_digits(value) -> bool:
-    """True for a non-empty run of ASCII digits (str.isdigit also takes '²' and '٣', which int() refuses)."""
-    return bool(ASCII_DIGITS.match(str(value)))
-
-
-def brief(value) -> str:
-    """A value as repr, cut to 40 characters (what a refusal quotes of the caller's input)."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def exact_problem(method: str, query: dict) -> str | None:
-    """Why the guard cannot price this spending call exactly (None: it can): every parameter as declared."""
-    spec = METHODS[method]
-    unknown = sorted(k for k in query if k not in KEYS and spec.param(k) is None)
-    if unknown:
-        return f"{method} takes no parameter {brief(unknown[0])}"
-    if not query.get("apikey"):
-        return "apikey is missing"
-    for param in spec.params:
-        value = query.get(param.name)
-        if value is None:
-            if param.required:
-                return f"{param.name} is missing"
-            continue
-        if param.type == "integer":
-            top = param.maximum
-            if not PLAIN_WHOLE.match(value) or (top is not None and int(value) > top):
-                span = f"1 to {top}" if top is not None else "1 or more"
-                return f"{param.name}={brief(value)} is not a plain whole number ({span})"
-        elif param.type == "enum" and value not in param.choices:
-            return f"{param.name}={brief(value)} is not one of {', '.join(param.choices)}"
-        elif param.type == "csv" and "" in value.split(","):
-            return f"{param.name}={brief(value)} has an empty item"
-    if method == "add_service_to_order" and "rent_days" not in query:
-        return ("without rent_days it is charged for the days the upstream counts as left, which the guard "
-                "cannot know: give rent_days")
-    return None
 
 
 def price(value) -> Decimal | None:
@@ -91,7 +46,7 @@ class Prices:
     def __init__(self, upstream: Upstream):
         self.upstream = upstream
         self.lock = threading.Lock()
-        self.orders: dict[int, tuple[str, tuple[str, ...]]] = {}  # order id -> (country, services on it)
+        self.book = OrderBook()  # the orders seen rented through the proxy, and the services added to them
         self._countries: dict[str, str] = {}  # code -> name, as getcountries showed them
 
     def per_day(self, country: str, apikey: str) -> tuple[dict[str, Decimal] | None, str]:
@@ -134,23 +89,12 @@ class Prices:
 
     def remember(self, method: str, query: dict, payload) -> None:
         """Note the orders (and the services on them) that a successful spending call showed."""
-        if not isinstance(payload, dict) or payload.get("status") != 1:
-            return
-        with self.lock:
-            if method == "add_service_to_order" and ascii_digits(query.get("id", "")):
-                known = self.orders.get(int(query["id"]))
-                if known is not None:
-                    self.orders[int(query["id"])] = (known[0], known[1] + (str(query.get("service")),))
-                return
-            if method not in ("create", "create_multi"):
-                return
-            data = payload.get("data")
-            for item in data if isinstance(data, list) else [data]:
-                if isinstance(item, dict) and isinstance(item.get("id"), (int, str)) and ascii_digits(item["id"]):
-                    self.orders[int(item["id"])] = (str(query.get("country")), (str(item.get("service")),))
+        if isinstance(payload, dict) and payload.get("status") == 1:
+            self.book.remember(method, query, payload.get("data"))
 
     def order(self, order_id: int, apikey: str) -> tuple[tuple[str, tuple[str, ...]] | None, str]:
-        """(country, services) of a running order of the account, or (None, why not)."""
+        """(country, services) of a running order of the account seen rented through the proxy, or (None, why
+        not): `orders` shows only an order's first service, and a prolong is charged for all of them."""
         answer = self.upstream.rent({"method": "orders", "apikey": apikey})
         data = _data(answer)
         if not isinstance(data, list):
@@ -158,15 +102,10 @@ class Prices:
         row = next((o for o in data if isinstance(o, dict) and str(o.get("id")) == str(order_id)), None)
         if row is None:
             return None, f"order {order_id} is not among the account's orders"
-        with self.lock:
-            known = self.orders.get(order_id)
-        if known is not None:
-            return known, ""
-        names, _ = self.countries()
-        code = next((c for c, name in names.items() if row.get("cname") in (c, name)), None)
-        if code is None or not isinstance(row.get("scode"), str):
-            return None, f"orders does not show order {order_id}'s country and service"
-        return (code, (row["scode"],)), ""
+        known = self.book.get(order_id)
+        if known is None:
+            return None, self.book.unseen(order_id)
+        return known, ""
 
     def quote(self, method: str, query: dict) -> tuple[Decimal | None, str]:
         """(the most the call can cost at the prices read now, how it was reached); None when it cannot be priced.

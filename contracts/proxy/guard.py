@@ -12,7 +12,8 @@ import threading
 from decimal import Decimal
 from typing import Callable
 
-from .cost import Prices, exact_problem, price
+from ..spending import exact_problem
+from .cost import Prices, price
 from .upstream import Answer, Upstream, time_left
 
 BALANCE_QUERY = {"metod": "get_balance", "service": "opt4"}
