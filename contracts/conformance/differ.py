@@ -23,6 +23,12 @@ from ..model.arithmetic import ACTIVE, LOST, cents
 from .target import START_BALANCE, Session, Target
 
 
+# calls that change nothing (sms marks its SMS read: not one of them)
+READS = ("orders", "get_rent_history", "restore_user_precalc", "getcount", "getCountWithProviders", "getdata",
+         "getdataWithProviders", "get_count_multi", "get_country_by_service", "get_default_services", "getcountries",
+         "get_days_canada_paypal", "get_min_paypal_days")
+
+
 class Broke(AssertionError):
     """The target's answer differs from the model's prediction."""
 
@@ -110,6 +116,7 @@ class Differ:
         self.keys["bogus"] = "no-such-apikey-0"  # an apikey no world has
         self.clients: dict[tuple[str, str], RentClient] = {}
         self.steps: list[str] = []
+        self.reads: set[int] = set()  # the steps that only read (left out of a report but for the last two)
         self.held: set[str] = set()
         self.last: dict[int, str] = {}  # order id -> what last changed it (for the pairs a run exercised)
 
@@ -129,8 +136,12 @@ class Differ:
     def _fail(self, diffs: list[Diff], call: str, predicted: Any, got: Any) -> None:
         first = diffs[0]
         rule = first.rule or "UNNAMED"
-        # the report shows the last lines: the call, what the model predicted and what came, last of all
-        lines = self.steps[-12:-1] + [f"also {d.line()}" for d in diffs[1:4]] + self.steps[-1:] + \
+        # the report shows what changed the world (the last 12 steps that did), the reads just before the call, then
+        # the call, what the model predicted and what came, last of all
+        before = range(len(self.steps) - 1)
+        writes = [i for i in before if i not in self.reads][-12:]
+        shown_steps = sorted(set(writes) | {i for i in before[-2:]})
+        lines = [self.steps[i] for i in shown_steps] + [f"also {d.line()}" for d in diffs[1:4]] + self.steps[-1:] + \
             [f"predicted: {show(predicted)[:400]}", f"received:  {shown(got)[:400]}"]
         raise Broke(Finding(rule, False, f"{call} → {first.path}: {first.expected}", f"{first.path}: {first.got}",
                             lines))
@@ -149,8 +160,10 @@ class Differ:
         """One held finding for each rule the compared answers judged."""
         return held_findings(self.held)
 
-    def _step(self, now: int, text: str) -> None:
-        """Note a step for the report, at its time relative to the start."""
+    def _step(self, now: int, text: str, read: bool = False) -> None:
+        """Note a step for the report, at its time relative to the start (`read`: it changed nothing)."""
+        if read:
+            self.reads.add(len(self.steps))
         self.steps.append(f"t+{now - self.t0}s {text}")
 
     # -- rent.php and the account API -------------------------------------------------------------
@@ -187,7 +200,7 @@ class Differ:
         shown_q = "&".join(f"{k}={v}" for k, v in params.items())
         received = ex.payload if ex.payload is not None else ex.error
         line = f"{'' if verb == 'GET' else verb + ' '}{who}@{scope} {method}?{shown_q} → {shown(received)[:200]}"
-        self._step(world.now, line)
+        self._step(world.now, line, method in READS)
         got = self._judge(pred, received, f"{method}?{shown_q}")
         done = isinstance(got, dict) and got.get("status") == 1 and scope != "foreign"
         if method in ("create", "create_multi") and done:
@@ -235,7 +248,7 @@ class Differ:
             got = exc.reason
         except BadJSON:
             got = r.text  # the account API refuses in plain text
-        self._step(world.now, f"{who}@{scope} priemnik.php?metod={metod} → {shown(got)[:120]}")
+        self._step(world.now, f"{who}@{scope} priemnik.php?metod={metod} → {shown(got)[:120]}", True)
         return self._judge(pred, got, f"priemnik.php?metod={metod}")
 
     # -- the mock's control extension, mirrored ---------------------------------------------------

@@ -21,6 +21,9 @@ from .judge import Finding
 from .target import Target
 
 
+SHRINK_SECONDS = 60  # how long a directed difference is shrunk
+
+
 class Explorer:
     """The directed sequences against one target, with the catalogue and plan the machine used."""
 
@@ -226,10 +229,10 @@ class Explorer:
         return run
 
     # -- pairs ----------------------------------------------------------------------------------------
-    def pairs(self, before: str) -> Callable[[Differ], None]:
-        """Orders that `before` changed last, then each of the calls that may follow on one of them."""
+    def pairs(self, before: str, afters: tuple[str, ...] = probe.AFTER) -> Callable[[Differ], None]:
+        """Orders that `before` changed last, then each of the calls that may follow (`afters`) on one of them."""
         def run(d: Differ) -> None:
-            n = len(probe.AFTER)
+            n = len(afters)
             if before == "create_multi":
                 ids = []
                 for _ in range((n + 1) // 2):
@@ -253,7 +256,7 @@ class Explorer:
                 elif before == "sms_arrives":
                     d.send_sms(oid, "code 1234")
             d.look()
-            for oid, after in zip(ids, probe.AFTER):
+            for oid, after in zip(ids, afters):
                 if after == "add_service_to_order":
                     self.add(d, oid)
                 elif after == "prolong":
@@ -281,9 +284,24 @@ class Explorer:
                         lambda b=before: any((b, a) not in taken.pairs for a in probe.AFTER), self.pairs(before)))
         return out
 
+    def shrink(self, finding: Finding, budget: float) -> tuple[Finding, str]:
+        """The shortest directed sequence that shows the same rule broken: one order, what changed it last, the
+        call after it (tried in that order, within `budget` seconds); the finding as found if none does."""
+        started = time.monotonic()
+        for before, after in itertools.product(probe.BEFORE, probe.AFTER):
+            if time.monotonic() - started > budget:
+                break
+            try:
+                with self.world() as d:
+                    self.pairs(before, (after,))(d)
+            except Broke as exc:
+                if exc.finding.rule == finding.rule:
+                    return exc.finding, f"{before} then {after} on one order"
+        return finding, ""
+
     def run(self, findings: list[Finding], held: set[str], exhaustive: bool, budget: float) -> str:
         """Every sequence still needed (all when exhaustive) within `budget` seconds; a line for the report."""
-        started, ran, skipped, broke = time.monotonic(), 0, 0, []
+        started, ran, skipped, broke, shrunk = time.monotonic(), 0, 0, [], set()
         for name, needed, sequence in self.sequences():
             if not exhaustive and not needed():
                 continue
@@ -298,8 +316,12 @@ class Explorer:
                     finally:
                         held |= d.held
             except Broke as exc:
-                findings.append(exc.finding)
-                broke.append(f"{exc.finding.rule} in {name}")
+                if exc.finding.rule in shrunk:
+                    continue
+                found, short = self.shrink(exc.finding, SHRINK_SECONDS)
+                shrunk.add(found.rule)
+                findings.append(found)
+                broke.append(f"{found.rule} in {name}" + (f" (shrunk: {short})" if short else ""))
             except ControlRefused as exc:
                 broke.append(f"{name} stopped: {exc}"[:200])
         findings.extend(held_findings(held - {f.rule for f in findings if not f.ok}))
