@@ -217,3 +217,46 @@ def test_drop_and_truncate_on_a_live_server(live_world):
                                                      "dcount": 1, "country": "RU", "service": "opt16"}, timeout=10)
     orders = requests.get(f"{base}/api/rent.php", params={"method": "orders", "apikey": key}, timeout=10).json()
     assert len(orders["data"]) == 1  # the truncated create happened; only its answer was cut
+
+
+def test_a_latency_fault_of_one_world_leaves_worker_threads_for_the_others():
+    # an 8 s latency fault of one world held every worker thread: health was answered after 7.5 s
+    import threading
+
+    from mockserver.serve.server import ServeOptions, make_server
+
+    served = make_server(ServeOptions(port=0, clock="manual", threads=4))
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def held(seconds):  # the fault's sleep, ended by the test instead of the clock
+        entered.release()
+        release.wait(30)
+
+    served.rt.sleep = held
+    threading.Thread(target=served.server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{served.server.effective_port}"
+    answers: list = []
+    callers = []
+    try:
+        made = requests.post(f"{base}/_mock/worlds", json={}, timeout=10).json()
+        slow = f"{base}{made['base_path']}/api/rent.php"
+        requests.post(f"{base}/_mock/faults", json={"world": made["world"], "kind": "latency", "latency_ms": 8000},
+                      timeout=10).raise_for_status()
+        callers = [threading.Thread(target=lambda: answers.append(
+            requests.get(slow, params={"method": "getcountries"}, timeout=40).status_code)) for _ in range(4)]
+        for caller in callers:
+            caller.start()
+        assert entered.acquire(timeout=10)  # one call of the world is being delayed
+        health = requests.get(f"{base}/_mock/health", timeout=5)  # before: every thread asleep, no answer
+        other = requests.get(f"{base}/api/rent.php", params={"method": "getcountries"}, timeout=5)
+        assert (health.json(), other.json()["status"]) == ({"ok": True}, 1)
+        assert not entered.acquire(timeout=0)  # a quarter of the 4 threads: the world's other calls not delayed
+        release.set()
+        for caller in callers:
+            caller.join(30)
+        journal = requests.get(f"{base}/_mock/journal", params={"world": made["world"]}, timeout=10).json()
+    finally:
+        release.set()
+        served.close()
+    assert answers == [200] * 4
+    assert sorted(e["fault"] for e in journal["entries"]) == ["latency"] + ["latency_capped"] * 3

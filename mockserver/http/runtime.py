@@ -1,6 +1,7 @@
 """The server's runtime state beside the hub: fault rules, journals, and the persistent store."""
 from __future__ import annotations
 
+import threading
 import time
 from typing import Callable
 
@@ -39,6 +40,34 @@ class Runtime:
         self.failed: str | None = None  # set when an unlogged change could not be undone: writes stop
         self.catalogue_note: str | None = None  # where the catalogue came from, when not from the options
         self.request_log = None  # a http.request_log.RequestLog with `serve --log-requests`
+        self._delays_lock = threading.Lock()
+        self._delayed: dict[str, int] = {}  # world -> worker threads its latency faults hold now
+        self.set_threads(8)
+
+    def set_threads(self, threads: int) -> None:
+        """Size the latency faults' share of the server's `threads` worker threads: a world's latency may hold
+        a quarter of them, all worlds' together all but two, so other worlds and the control API always have
+        threads to answer on (an 8 s fault of one world answered health after 7.5 s)."""
+        self.delay_per_world, self.delay_total = max(1, threads // 4), max(1, threads - 2)
+
+    def delay(self, world: str, seconds: float) -> bool:
+        """Hold this worker thread `seconds` for a latency fault of `world`; False (at once) when that would take
+        a thread beyond the faults' share."""
+        with self._delays_lock:
+            held = self._delayed.get(world, 0)
+            if held >= self.delay_per_world or sum(self._delayed.values()) >= self.delay_total:
+                return False
+            self._delayed[world] = held + 1
+        try:
+            self.sleep(seconds)
+        finally:
+            with self._delays_lock:
+                left = self._delayed[world] - 1
+                if left:
+                    self._delayed[world] = left
+                else:
+                    del self._delayed[world]
+        return True
 
     def journal(self, world: str) -> Journal:
         """The journal of `world` (made on first use)."""

@@ -184,6 +184,7 @@ def make_server(opts: ServeOptions) -> Served:
     store = Store(opts.state) if opts.state else None
     rt = Runtime(hub, store, journal_size=opts.journal_size, journal_total=opts.journal_total)
     rt.checkpoint_every = opts.checkpoint_every
+    rt.set_threads(opts.threads)
     rt.max_worlds, rt.max_snapshot = opts.max_worlds, opts.max_snapshot
     rt.journal_max = journal_max(opts)
     if opts.log_requests:
