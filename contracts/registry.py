@@ -176,10 +176,14 @@ ACCOUNT_PARAMS = (Param("metod", "string", True, doc="get_balance, get_userinfo 
                   Param("apikey", "string", True, doc="the account's apikey, as for rent.php"))
 _SERVICE_SENT = Param("service", "string", doc="a service code clients send; not used")
 _OK = {"const": "1"}
+# Decimals of the account API's balance per dialect (docs/evidence.md W8b): the live service wrote "10.0000" on
+# 2026-06-20 and clients test balance == "0.0000"; the service's documentation (2024-11) shows "385.00".
+BALANCE_DECIMALS = {"documented": 2, "sdk": 2, "live": 4}
+_BALANCE = {"type": "string", "pattern": r"^[0-9]+\.([0-9]{2}|[0-9]{4})$"}  # either form; the dialect's: validate
 ACCOUNT_METHODS: dict[str, AccountMethod] = {m.name: m for m in (
-    AccountMethod("get_balance", S.obj({"response": _OK, "balance": S.NUMERIC_STR}),
+    AccountMethod("get_balance", S.obj({"response": _OK, "balance": _BALANCE}),
                   "The account's balance, as a string", (_SERVICE_SENT,)),
-    AccountMethod("get_userinfo", S.obj({"response": _OK, "balance": S.NUMERIC_STR, "karma": S.NUMERIC_STR,
+    AccountMethod("get_userinfo", S.obj({"response": _OK, "balance": _BALANCE, "karma": S.NUMERIC_STR,
                                          "name": S.STR}), "The account's balance, karma and name", (_SERVICE_SENT,)),
     # Rental clients ask it before renting (docs/evidence.md W14); its readers take these four keys, strings.
     AccountMethod("get_service_price", S.obj({"response": _OK, "country": S.STR, "service": S.STR,
@@ -191,4 +195,22 @@ ACCOUNT_METHODS: dict[str, AccountMethod] = {m.name: m for m in (
 # The plain-text refusals (the live service's words, W10, W14): no apikey, an unknown apikey, a service the
 # country does not offer, anything else.
 ACCOUNT_REFUSALS = {"no_apikey": "API KEY not received!", "bad_apikey": "API KEY NOT FOUND!",
-                    "no_service": "Service NOT FOUND!", "bad_request": "Неверный запрос."}
+                    "no_service": "Service NOT FOUND!", "no_country": "UNKNOWN SERVICE OR COUNTRY",
+                    "bad_request": "Неверный запрос."}
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """The service's published request limits (docs/evidence.md W18, the documentation of 2024-11): what a client
+    should keep to. They are written for the account API (/priemnik.php) and the activation API; the rental
+    section publishes none for rent.php, so a client pacing rent.php by them is on the safe side."""
+
+    per_minute: int  # "Up to 40 connections are allowed per minute" (/priemnik.php)
+    min_interval: float  # seconds: "Do interval of 4 - 5 seconds between any queries!" (both APIs)
+    per_second: int  # "Up to 50 connections per seconds are allowed" (the activation API v2)
+    sms_poll_interval: float  # seconds between get_sms calls: "each 20 seconds per one request"
+    sms_search: int  # seconds the server searches for an SMS: "10 minutes"
+    evidence: str = "W18"
+
+
+LIMITS = RequestLimits(per_minute=40, min_interval=4.0, per_second=50, sms_poll_interval=20.0, sms_search=600)

@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 
 from . import shapes as S
-from .registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, DIALECTS, METHODS, NUMBER_FORMS, variant
+from .registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, BALANCE_DECIMALS, DIALECTS, METHODS, NUMBER_FORMS, variant
 
 
 def _strict_int(checker, instance) -> bool:
@@ -104,10 +104,17 @@ def check_response(name: str, payload: Any, dialect: str = "documented",
 
 
 
-def check_account(metod: str, body: Any) -> list[str]:
-    """Reasons an answer of the account API (/priemnik.php) to `metod` is neither its success nor a refusal."""
+def check_account(metod: str, body: Any, dialect: str | None = None) -> list[str]:
+    """Reasons an answer of the account API (/priemnik.php) to `metod` is neither its success nor a refusal; with
+    `dialect`, the balance must carry that dialect's decimals (registry.BALANCE_DECIMALS)."""
     if isinstance(body, str):
         return [] if body in ACCOUNT_REFUSALS.values() else [f"body: unknown plain-text refusal {body[:60]!r}"]
     if metod not in ACCOUNT_METHODS:
         return [f"unknown metod {metod!r}"]
-    return _reasons(StrictValidator(ACCOUNT_METHODS[metod].shape), body, "body")
+    reasons = _reasons(StrictValidator(ACCOUNT_METHODS[metod].shape), body, "body")
+    balance = body.get("balance") if isinstance(body, dict) else None
+    if not reasons and dialect and isinstance(balance, str):
+        places = BALANCE_DECIMALS[dialect]
+        if len(balance.partition(".")[2]) != places:
+            reasons.append(f"body['balance']: {balance!r} has not the {dialect} dialect's {places} decimals")
+    return reasons

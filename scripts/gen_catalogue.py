@@ -115,14 +115,16 @@ def build(facts: dict | None = None) -> dict:
 
 
 def _live_services(facts: dict, rng: random.Random) -> list[dict]:
-    """The newest list's services: its names; S1's img, price and count where S1 has the code, else seeded."""
+    """The newest list's services: its names; S1's img, price and count where S1 has the code, else seeded; the
+    documentation's logo (S19) where S1 has none."""
     recorded = {s["code"]: s for s in facts["services"]}
+    icons = facts["live"].get("icons", {}).get("img", {})
     out = []
     for entry in facts["live"]["services"]:
         base = recorded.get(entry["code"])
         if base is None:
             base = {"img": "", "price_day": str(Decimal(rng.randint(30, 250)) / 100), "count": rng.randint(0, 40)}
-        out.append({"code": entry["code"], "name": entry["name"], "img": base["img"],
+        out.append({"code": entry["code"], "name": entry["name"], "img": base["img"] or icons.get(entry["code"], ""),
                     "price_day": base["price_day"], "count": base["count"]})
     return out
 

@@ -110,7 +110,7 @@ def test_get_service_price_reads_the_apikeys_world(client):
 
 @pytest.mark.parametrize("query,text", [
     ({"service": "opt999", "country": "RU"}, "Service NOT FOUND!"),  # BAS api.js knows this text
-    ({"service": "opt16", "country": "XX"}, "Service NOT FOUND!"),  # ours: a country without it, as a service
+    ({"service": "opt16", "country": "XX"}, "UNKNOWN SERVICE OR COUNTRY"),  # the documentation's text (S19)
     ({"service": "opt16"}, "Неверный запрос."),
     ({"country": "RU"}, "Неверный запрос."),
 ])
@@ -132,3 +132,31 @@ def test_contract_rejects_a_numeric_price():
     assert check_account("get_service_price", good) == []
     assert check_account("get_service_price", {**good, "price": 0.6}) != []
     assert check_account("get_service_price", {**good, "response": 1}) != []
+
+
+def test_live_writes_the_balance_with_four_decimals(client):
+    """W8b: the live service printed "10.0000" on 2026-06-20, and a client tests balance == "0.0000"."""
+    made = client.post("/_mock/worlds", json={"balance": "10", "dialect": "live"}).get_json()
+    body = _get(client, metod="get_balance", apikey=made["apikey"]).get_json()
+    assert body == {"response": "1", "balance": "10.0000"}
+    info = _get(client, metod="get_userinfo", apikey=made["apikey"]).get_json()
+    assert info["balance"] == "10.0000"
+    assert check_account("get_balance", body, "live") == [] and check_account("get_userinfo", info, "live") == []
+    empty = client.post("/_mock/worlds", json={"balance": "0", "dialect": "live"}).get_json()
+    assert _get(client, metod="get_balance", apikey=empty["apikey"]).get_json()["balance"] == "0.0000"
+
+
+def test_each_dialect_is_held_to_its_balance_decimals():
+    assert check_account("get_balance", {"response": "1", "balance": "10.0000"}) == []  # either form, undeclared
+    assert check_account("get_balance", {"response": "1", "balance": "10.00"}, "live") == [
+        "body['balance']: '10.00' has not the live dialect's 4 decimals"]
+    assert check_account("get_balance", {"response": "1", "balance": "10.0000"}, "documented") == [
+        "body['balance']: '10.0000' has not the documented dialect's 2 decimals"]
+    assert check_account("get_balance", {"response": "1", "balance": "10.000"}) != []
+
+
+def test_the_request_limits_are_the_documentations():
+    """W18: 40 a minute on /priemnik.php, 4-5 s between queries, get_sms every 20 s for 10 minutes (S19)."""
+    from contracts.registry import LIMITS
+    assert (LIMITS.per_minute, LIMITS.min_interval, LIMITS.per_second) == (40, 4.0, 50)
+    assert (LIMITS.sms_poll_interval, LIMITS.sms_search, LIMITS.evidence) == (20.0, 600, "W18")

@@ -156,7 +156,20 @@ def test_live_services_are_the_newest_list_with_its_names(live):
     assert (live.services["opt225"].name, live.services["opt236"].name) == ("NETFLIX", "Bitget")
     gone = set(RECORDED) - set(NEWEST)
     assert len(gone) == 31 and {"opt59", "opt89", "opt4"} <= gone
-    assert {s.img for c, s in live.services.items() if c in new} == {""}  # S14 documents no logos
+    # S14 documents no logos; the documentation's rental list (S19) gives 29 of the 44 (C14)
+    assert sum(1 for c in new if live.services[c].img) == 29
+
+
+def test_live_services_the_recording_lacks_carry_the_documentations_logos(live):
+    """C14: S19 (docs.smspva.com's rental list, 2024-11) gives logos for services the 2024-07 recording lacks; the
+    recorded ones keep theirs (the same file names where both have one); the rest have none."""
+    icons = FACTS["live"]["icons"]["img"]
+    assert live.services["opt221"].img == "images/ico/opt221_6721a31b81d9c.png"  # DPD UK, 2024-10-30
+    assert live.services["opt222"].img == "images/ico/opt222_672b32ad3c0ac.png"  # mobileDE, 2024-11-06
+    assert live.services["opt77"].img == RECORDED["opt77"]["img"] == "images/ico/opt77_6661c7608b541.png"
+    assert {c for c, s in live.services.items() if c in icons and s.img == icons[c]} == set(icons)
+    assert not set(icons) & set(RECORDED)
+    assert sorted(c for c, s in live.services.items() if not s.img)[:3] == ["opt223", "opt224", "opt225"]
 
 
 def test_live_countries_are_the_newest_list(live, reference):

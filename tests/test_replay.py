@@ -69,7 +69,7 @@ def test_a_recording_replayed_against_a_fresh_mock_holds(recording, tmp_path):
 def test_answers_that_differ_are_reported_call_by_call(recording, tmp_path):
     lines = [json.loads(line) for line in recording.read_text().splitlines()]
     lines[2]["answer"]["data"]["service"] = "opt29"  # as if the live service had answered another service
-    lines[1]["answer"]["balance"] = "150.00"
+    lines[1]["answer"]["balance"] = "150.0000"  # as the live service writes it (W8b)
     lines.insert(3, {"at": lines[2]["at"], "verb": "GET", "path": "/api/rent.php", "method": "create",
                      "query": {"method": "create"}, "refused": "the spend cap"})
     lines[-1]["at"] += 2 * 86_400  # the history was read two days later: the mock's clock moves there first
@@ -81,7 +81,7 @@ def test_answers_that_differ_are_reported_call_by_call(recording, tmp_path):
     out = done.stdout.splitlines()
     assert "✗ broken line 3 create: data.service: value: recorded \"opt29\", got \"opt16\"" in out
     assert "- not applicable line 4 create: the proxy refused it: the spend cap" in out
-    # the world is funded with the first recorded balance, so the balance held: 150.00 recorded and served
+    # the world is funded with the first recorded balance, so the balance held: 150.0000 recorded and served
     assert "✓ held line 2 balance:get_balance" in out
     assert out[-1].startswith("7 held, 1 broken, 1 not applicable, 0 NOT JUDGED of 9 calls")
 

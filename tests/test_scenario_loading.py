@@ -98,7 +98,7 @@ def test_scenario_faults_cut_the_sms_answer_once_and_limit_the_account_api():
         answers = [requests.get(account, params={"metod": m, **key}, **J).json()
                    for m in ("get_userinfo", "get_balance", "get_balance", "get_balance")]
         # the karma ban once; two calls a minute (the banned one counts), then "5"
-        assert answers == [{"response": "6"}, {"response": "1", "balance": "97.90"}, {"response": "5"},
+        assert answers == [{"response": "6"}, {"response": "1", "balance": "97.9000"}, {"response": "5"},
                            {"response": "5"}]
         listed = requests.get(f"{base}/_mock/faults", **J).json()["faults"]
         assert [(f["kind"], f["method"], f.get("per_minute")) for f in listed] == [("rate_limit", "priemnik.php", 2)]

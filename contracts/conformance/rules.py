@@ -134,7 +134,7 @@ RULES: tuple[Rule, ...] = (
        "never in the order's own list; a service added to the order makes its SMS the order's own", TIMED),
     _r("SMS-CLOSED", "sms", "sms still lists an archived order's SMS to its renter", TIMED),
     _r("NUMBER-FORM", "wire", "pnumber and ccode write a valid mobile number of the country in the dialect's form "
-       "(live: the country's own, full with ccode \"\" for PT and RO); one number per create_multi", SPEND),
+       "(live: the whole number with ccode \"\" in every country); one number per create_multi", SPEND),
     _r("TEXT-DIALECT", "wire", "every refusal says the dialect's words for its reason (reference, evidence, or ours "
        "on the mock) and changes nothing"),
     _r("ACCOUNT-API", "account", "/priemnik.php get_balance and get_userinfo answer the balance rentals leave, as a "

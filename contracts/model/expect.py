@@ -77,11 +77,12 @@ class Money(Leaf):
 class MoneyText(Leaf):
     """A money amount written as a decimal string (the sdk's types, the balance API)."""
 
-    def __init__(self, value: Decimal):
+    def __init__(self, value: Decimal, places: int | None = None):
         self.value = Decimal(value)
+        self.form = re.compile(rf"^-?[0-9]+\.[0-9]{{{places}}}$") if places else _MONEY_TEXT  # exactly `places`
 
     def accepts(self, got):
-        return isinstance(got, str) and bool(_MONEY_TEXT.match(got)) and Decimal(got) == self.value
+        return isinstance(got, str) and bool(self.form.match(got)) and Decimal(got) == self.value
 
     def show(self):
         return f'"{self.value}" (a decimal string)'

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from .. import registry
 from ..params import coerce
-from ..registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS
+from ..registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, BALANCE_DECIMALS
 from .arithmetic import days_of
 from .answers import Prediction, ok, param_refusal, refusal
 from .archive import history, precalc, restore
@@ -103,9 +103,9 @@ class Service:
         w = self.worlds[scope]
         if decide("account.service-price", metod == "get_service_price"):
             return Prediction(Tag("ACCOUNT-API", _service_price(w, query)))
-        balance = w.accounts[apikey].balance
-        body: dict[str, Any] = {"response": "1",
-                                "balance": Tag(w.money_rule, f"{balance:.2f}" if w.strict else MoneyText(balance))}
+        balance, places = w.accounts[apikey].balance, BALANCE_DECIMALS[w.dialect]  # live: four decimals (W8b)
+        body: dict[str, Any] = {"response": "1", "balance": Tag(w.money_rule, f"{balance:.{places}f}" if w.strict
+                                                                else MoneyText(balance, places))}
         if metod == "get_userinfo":
             body.update(karma=KARMA if w.strict else Kind("string"),
                         name=f"rent-mock {w.name}" if w.strict else Kind("string"))
@@ -115,12 +115,17 @@ class Service:
 def _service_price(w: World, query: dict[str, str]) -> Any:
     """get_service_price: the service's base price per day in the country (docs/evidence.md W14)."""
     service, country = query.get("service"), query.get("country")
-    offer = w.catalogue.offer(country, service) if service and country else None
-    failing = first_of("service_price", [("BAD_REQUEST", not service or not country),
-                                         ("NO_SERVICE", None if not service or not country else offer is None)],
-                       apart=("BAD_REQUEST>NO_SERVICE",))
+    given = bool(service and country)
+    known = country in w.catalogue.countries if given else None
+    offer = w.catalogue.offer(country, service) if known else None
+    failing = first_of("service_price", [("BAD_REQUEST", not given),
+                                         ("NO_COUNTRY", None if not given else not known),  # W14b
+                                         ("NO_SERVICE", None if not known else offer is None)],
+                       apart=("BAD_REQUEST>NO_COUNTRY,NO_SERVICE", "NO_COUNTRY>NO_SERVICE"))
     if failing == "BAD_REQUEST":
         return ACCOUNT_REFUSALS["bad_request"]
+    if failing == "NO_COUNTRY":
+        return ACCOUNT_REFUSALS["no_country"]
     if failing == "NO_SERVICE":
         return ACCOUNT_REFUSALS["no_service"]
     price = f"{offer.price_day:.2f}" if w.strict else MoneyText(offer.price_day)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from contracts.registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS
+from contracts.registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, BALANCE_DECIMALS
 
 from ..core.money import money
 from .rent import encode
@@ -36,7 +36,7 @@ def answer(hub, verb: str, query: Mapping[str, str], world_name: str | None) -> 
         account = world.accounts.get(apikey)
         if account is None:
             return _refuse("bad_apikey")
-        balance = f"{money(account.balance):.2f}"
+        balance = f"{money(account.balance):.{BALANCE_DECIMALS[world.config.dialect]}f}"  # live "10.0000" (W8b)
     body = {"response": "1", "balance": balance}
     if metod == "get_userinfo":
         body.update(karma=KARMA, name=f"rent-mock {world.name}")
@@ -50,7 +50,9 @@ def _service_price(world, query: Mapping[str, str]) -> tuple[list, bytes]:
         return _refuse("bad_request")
     with world.lock:
         land = world.catalogue.countries.get(country)
-        offer = land.offers.get(service) if land is not None else None
+        if land is None:  # the documentation's text for "service or country not found" (W14b)
+            return _refuse("no_country")
+        offer = land.offers.get(service)
         if offer is None:
             return _refuse("no_service")
         price = f"{money(offer.price_day):.2f}"

@@ -165,7 +165,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("N06", "TEXT-DIALECT", E, '    if dialect == "live" and exc.key in LIVE_TEXTS:',
             '    if dialect == "sdk" and exc.key in LIVE_TEXTS:', "the live words said in the sdk dialect, ours in live",
             dialects=("live", "sdk")),
-    Variant("N07", "ACCOUNT-API", A, 'balance = f"{money(account.balance):.2f}"',
+    Variant("N07", "ACCOUNT-API", A, 'balance = f"{money(account.balance):.{BALANCE_DECIMALS[world.config.dialect]}f}"',
             'balance = f"{money(account.balance):.1f}"', "the account API's balance to one decimal"),
     Variant("N08", "SMS-CLOSED", R, "order = world.owned(apikey, order_id, live_only=False)",
             "order = world.owned(apikey, order_id)", "an archived order's SMS no longer readable"),
