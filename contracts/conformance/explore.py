@@ -97,6 +97,7 @@ class Explorer:
             ("get_balance", "bogus", "POST", {}), ("nope", "main", "POST", {}), ("get_balance", "nokey", "GET", {}),
             ("get_service_price", "main", "GET", {}), ("get_service_price", "main", "GET", {"country": "XX"}),
             ("get_service_price", "main", "GET", {"country": self.country, "service": "opt999999"}),
+            ("get_service_price", "main", "GET", {"country": "XX", "service": "opt999999"}),  # no such country
             ("get_userinfo", "main", "GET", {}), ("get_balance", "foreign", "GET", {})]:
             d.account(metod, who, verb=verb, **params)
 
