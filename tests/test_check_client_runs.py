@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 
 CLI = [sys.executable, "-m", "mockserver.cli", "check-client"]
 
-# A client of the live service: rent, activate, poll orders until the number is online (wall-time limit).
+# A client of the live service: rent, activate, poll sms until a code arrives (wall-time limit), delete.
 POLLING = '''
 import os, sys, time, requests
 api, key = os.environ["RENT_MOCK_API_URL"], os.environ["RENT_MOCK_APIKEY"]
@@ -20,10 +20,12 @@ order = get(method="create", dtype="week", dcount=1, country="KZ", service="opt1
 get(method="activate", id=order["id"])
 limit = time.monotonic() + float(sys.argv[1])
 while time.monotonic() < limit:
-    if [o["state"] for o in get(method="orders")["data"] if o["id"] == order["id"]] == [1]:
-        print("online"); get(method="delete", id=order["id"]); sys.exit(0)
+    sms = get(method="sms", id=order["id"])["data"]["SmsList"]
+    if sms:
+        print(sms[-1]["text"]); get(method="delete", id=order["id"]); sys.exit(0)
     time.sleep(0.5)
-sys.exit("never online")
+get(method="delete", id=order["id"])
+sys.exit("no code")
 '''
 
 
@@ -39,15 +41,21 @@ def test_a_client_that_never_calls_fails_and_is_told_why(tmp_path):
     assert ("broken client calls rent.php: the client made no rent.php request: nothing was judged. Usually it "
             "does not read RENT_MOCK_API_URL (or RENT_MOCK_BASE_URL) and calls another server, perhaps the live "
             "service; or it stopped before its first call (see its output)") in lines
-    assert lines[-1] == ("2 held, 1 broken, 0 not applicable, 1 NOT JUDGED of 4 checks: something broke the "
+    assert lines[-1] == ("4 held, 1 broken, 4 not applicable, 1 NOT JUDGED of 10 checks: something broke the "
                          "contract (exit 1)")
+    assert lines[0] == "verdict: " + lines[-1]  # a CI log shows the verdict and the findings first
+    assert lines[1].startswith("  broken client calls rent.php: the client made no rent.php request")
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("4", "1", "1")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("10", "1", "5")
     body = json.loads(report.read_text())
     assert body["exit_code"] == 1 and body["client_exit_code"] == 0 and body["requests"] == 0
     assert {i["name"]: i["status"] for i in body["coverage"]["items"]} == {
-        "client command": "held", "client calls rent.php": "broken", "requests follow the contract": "NOT JUDGED",
-        "money accounted for": "held"}
+        "scenario outcome": "not applicable", "exit code tells the truth": "not applicable",
+        "client calls rent.php": "broken", "requests follow the contract": "NOT JUDGED",
+        "money accounted for": "held", "leaves nothing it gave up on running": "held",
+        "prolongs only in its window": "held", "pace: calls per minute": "held",
+        "pace: polling interval": "not applicable", "pace: Retry-After honoured": "not applicable"}
+    assert body["expect"]["code"] == "yes"  # no --scenario: the happy path's world and expectations
 
 def test_the_default_clock_lets_a_client_of_the_live_service_finish(tmp_path):
     client = tmp_path / "poll.py"
@@ -57,7 +65,9 @@ def test_the_default_clock_lets_a_client_of_the_live_service_finish(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1].endswith("everything that applies was judged and held (exit 0)")
     manual = check("--clock", "manual", "--", sys.executable, str(client), "2")
-    assert manual.returncode == 1 and "broken client command: the client exited 1" in manual.stdout
+    assert manual.returncode == 1, manual.stdout
+    assert "broken scenario outcome: a code could be had here and the client never read an SMS carrying one " \
+           "(exit 1)" in manual.stdout  # the clock stood still: no number online, no code
 
 
 def test_a_client_that_hangs_is_stopped_with_its_children(tmp_path):
@@ -65,7 +75,7 @@ def test_a_client_that_hangs_is_stopped_with_its_children(tmp_path):
     done = check("--timeout", "2", "--", "sh", "-c", "sleep 60; echo never")
     assert time.monotonic() - started < 20
     assert done.returncode == 1
-    assert "broken client command: the client was still running after 2 s: stopped" in done.stdout
+    assert "broken scenario outcome: the client was still running after 2 s: stopped" in done.stdout
 
 
 def test_paths_and_options_are_checked_before_the_client_runs(tmp_path):
@@ -109,7 +119,9 @@ def test_one_run_with_a_scenario_scripts_its_world(tmp_path):
     run = run_client([sys.executable, str(client)], RunOptions(clock="manual", scenarios=("balance-runs-out",),
                                                                capture=True))
     assert run.output.splitlines() == ["balance-runs-out", "rented", "Balance is not enough"]
-    assert run.cost["total"] == "2.10" and run.exit_code == 0 and run.problems() == []  # KZ opt16: 0.30 x 7
+    assert run.cost["total"] == "2.10" and run.exit_code == 0  # KZ opt16: 0.30 x 7
+    # it rented and exited 0 without reading a code the scenario's world would have sent: judged for it
+    assert [group for group, _ in run.findings()] == ["outcome", "honesty", "leftovers"]
 
 
 def test_what_the_client_sent_is_printed_as_text_never_read_as_markup():

@@ -38,10 +38,11 @@ def clear_faults(rt, body, world):
 
 @op("journal.show", bodies.JOURNAL)
 def journal(rt, body, world):
-    """The world's recent requests, filtered by method and apikey."""
+    """The world's recent requests, filtered by method and apikey; `dropped`: how many older ones the journal
+    let go for room (its size, the server's budget), so a reader knows its view is not the whole."""
     book = rt.journal(world.name)
     entries = book.query(body.get("method"), body.get("apikey"), body.get("limit", 100))
-    return {"world": world.name, "size": book.size, "entries": entries}, 200
+    return {"world": world.name, "size": book.size, "dropped": book.dropped, "entries": entries}, 200
 
 
 @op("journal.clear")

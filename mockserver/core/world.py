@@ -4,6 +4,7 @@ from __future__ import annotations
 import heapq
 import random
 import threading
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +20,7 @@ from .clock import DAY, MAX_TIME, Clock
 from .orders import ACTIVATING, ACTIVE, LOST, NOT_ACTIVE, Order, Sms
 
 REFUND_POLICIES = ("lost_only", "never", "unused")
+HISTORY = 4096  # state changes a world remembers for a judge (check-client), oldest first out
 SCRIPTED = "scripted"  # the kind of a timed event a scenario's script queued (its token: the event's index)
 
 
@@ -75,6 +77,8 @@ class World:
         self.last_now = clock.now()  # the "now" the latest operation read (a replay needs it)
         self.version = 0  # bumped by every change, so readers can cache what they rendered
         self.script = None  # a core.script.Script once a scenario is loaded: triggers and timed actions
+        # (at, order id, state) of the latest state changes: what a judge of a client reads (not state: never saved)
+        self.history: deque[tuple[int, int, int]] = deque(maxlen=HISTORY)
         self._pin: int | None = None  # "now" held for the whole of one scripted operation (see `pinned`)
         self._jump_to = 0  # a scripted jump of the clock, taken by the loop that applies due events
         start = self.last_now
@@ -170,6 +174,7 @@ class World:
     def set_state(self, order: Order, state: int, at: int) -> None:
         """Move a running order to `state`; a loaded script hears of it (its state triggers)."""
         order.set_state(state, at)
+        self.history.append((at, order.id, state))
         if self.script is not None and order.live:
             self.script.entered(self, order, state, at)
 

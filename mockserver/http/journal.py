@@ -28,6 +28,7 @@ class Entry:
     fault: str | None = None
     msg: str | None = None
     created: list[int] | None = None  # ids of the orders a create or create_multi made
+    world_at: int | None = None  # the world's clock when the request was answered (`at` is wall time)
 
     def as_json(self) -> dict:
         """The entry as the control API shows it."""
@@ -78,6 +79,7 @@ class Budget:
                 journal.stale -= 1
             else:
                 journal.items.popleft()
+                journal.dropped += 1
                 self.count -= 1
         if len(self.order) > 2 * self.count + 1024:  # references to entries long gone: rebuild, amortised O(1)
             skip = {id(j): j.stale for j in self.order}
@@ -101,6 +103,7 @@ class Journal:
         self.budget = budget or Budget(size)
         self.items: deque[Entry] = deque()
         self.stale = 0  # see Budget
+        self.dropped = 0  # entries let go for room (its size, the server's budget), not by a clear
         self._seq = itertools.count(1)
 
     def add(self, **fields) -> None:
@@ -118,6 +121,7 @@ class Journal:
                 self.items.popleft()
                 budget.count -= 1
                 self.stale += 1
+                self.dropped += 1
             budget.trim()
 
     def query(self, method: str | None = None, apikey: str | None = None, limit: int = 100) -> list[dict]:

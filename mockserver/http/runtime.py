@@ -36,7 +36,8 @@ class Runtime:
         self.journal_budget = Budget(journal_total)  # shared by every world's journal
         self.replaying = False
         self.max_worlds, self.journal_max, self.max_snapshot = MAX_WORLDS, JOURNAL_MAX, MAX_SNAPSHOT
-        self.retired: list[tuple[World | None, Journal | None]] | None = None  # a list keeps what goes (check-client)
+        # a list keeps what goes (check-client): (world, journal, the name the journal served)
+        self.retired: list[tuple[World | None, Journal | None, str]] | None = None
         self.failed: str | None = None  # set when an unlogged change could not be undone: writes stop
         self.catalogue_note: str | None = None  # where the catalogue came from, when not from the options
         self.request_log = None  # a http.request_log.RequestLog with `serve --log-requests`
@@ -88,11 +89,11 @@ class Runtime:
             journal.clear()
         return journal
 
-    def retire(self, world: World | None, journal: Journal | None = None) -> None:
+    def retire(self, world: World | None, journal: Journal | None = None, name: str = "") -> None:
         """Keep a world replaced or dropped, or a journal emptied, when deleted worlds are kept (check-client:
         what a client's tests tidy away between calls still counts)."""
         if self.retired is not None:
-            self.retired.append((world, journal))
+            self.retired.append((world, journal, name or (world.name if world is not None else "")))
 
     def clear_journal(self, world: str) -> int:
         """Empty `world`'s journal; when deleted worlds are kept, its entries are kept aside, not dropped."""
@@ -103,7 +104,7 @@ class Runtime:
             gone = len(old.items)
         fresh = self.journals[world] = Journal(old.size, self.journal_budget)
         fresh._seq = old._seq  # sequence numbers go on as if the entries had been cleared in place
-        self.retire(None, old)
+        self.retire(None, old, world)
         return gone
 
     def begin(self) -> None:

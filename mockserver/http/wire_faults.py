@@ -7,6 +7,7 @@ from .faults import Decision
 from .rent import encode
 
 JSON_HEADERS = [("Content-Type", "application/json")]
+RETRY_AFTER = 1  # seconds a rate-limited rent.php call is told to wait (check-client judges that it did)
 
 
 class DroppedConnection(Exception):
@@ -22,7 +23,7 @@ def faulty(decision: Decision, real: Callable[[], bytes]) -> tuple[str, list, by
         body = encode({"status": 0, "msg": f"HTTP {rule.http_status} injected by the mock"})
         return f"{rule.http_status} INJECTED", JSON_HEADERS, body
     if kind == "rate_limit":
-        return "429 TOO MANY REQUESTS", JSON_HEADERS + [("Retry-After", "1")], encode({"status": 0, "msg": "Too many requests"})
+        return "429 TOO MANY REQUESTS", JSON_HEADERS + [("Retry-After", str(RETRY_AFTER))], encode({"status": 0, "msg": "Too many requests"})
     if kind == "malformed":
         return "200 OK", JSON_HEADERS, b'{"status":1,"data":[{"id":'
     if kind == "truncated":

@@ -143,9 +143,10 @@ class RentApp:
                  created) -> None:
         rt = self.rt
         ms = round((rt.monotonic() - started) * 1000, 3)
+        world = rt.hub.worlds.get(scope)
         rt.journal(scope).add(at=time.time(), verb=verb, method=method, params=query, apikey=apikey, status=status,
                               http_status=http_status, latency_ms=ms, findings=found, fault=fault, msg=msg,
-                              created=created)
+                              created=created, world_at=world.clock.now() if world is not None else None)
         if rt.request_log is not None:
             rt.request_log.write(method, apikey, http_status, status, ms, fault, msg if status == 0 else None,
                                  scope if scope != DEFAULT else None)

@@ -108,7 +108,7 @@ def normalise(doc: object, source: str, base: Path | None = None, depth: int = 0
         raise ScenarioError(f"{source}: {found[0]}{more}")
     assert isinstance(doc, dict)
     out = {"name": doc["name"], "description": doc["description"], "rests_on": list(doc.get("rests_on", [])),
-           "basis": doc.get("basis", ""), "world": {}, "catalogue": [], "events": [], "faults": []}
+           "basis": doc.get("basis", ""), "world": {}, "catalogue": [], "events": [], "faults": [], "expect": {}}
     if "extends" in doc:
         if depth >= 8:
             raise ScenarioError(f"{source}: extends goes deeper than 8 scenarios (a cycle?)")
@@ -116,7 +116,9 @@ def normalise(doc: object, source: str, base: Path | None = None, depth: int = 0
         out["world"] = dict(parent["world"])
         for key in ("catalogue", "events", "faults"):
             out[key] = list(parent[key])
+        out["expect"] = {k: v for k, v in parent["expect"].items() if k != "note"}  # a note speaks of its own file
     out["world"].update(_world(doc.get("world", {}), source))
+    out["expect"].update(doc.get("expect", {}))
     out["catalogue"] += [dict(t) for t in doc.get("catalogue", [])]
     for i, tweak in enumerate(out["catalogue"]):
         if "price_day" in tweak:
@@ -194,13 +196,33 @@ def shipped(name: str) -> dict:
 def library() -> list[dict]:
     """Every shipped scenario: name, description, what it rests on."""
     return [{"name": n, "description": shipped(n)["description"], "rests_on": shipped(n)["rests_on"],
-             "basis": shipped(n)["basis"]} for n in names()]
+             "basis": shipped(n)["basis"], "expect": shipped(n)["expect"]} for n in names()]
+
+
+CODE_WORDS = {"yes": "gets a code, exits 0", "no": "no code can come: gives up, exits non-zero",
+              "either": "a code or a clean give-up"}
+LEFT_WORDS = {"none": "leaves nothing running", "with-code": "deletes what it gives up on",
+              "any": "may leave orders running"}
+
+
+def expectation(expect: dict) -> str:
+    """A scenario's expect table in words: `gets a code, exits 0; rent-again; deletes what it gives up on`."""
+    if not expect.get("code"):
+        return "not stated (the outcome is NOT JUDGED)"
+    parts = [CODE_WORDS[expect["code"]]]
+    if expect.get("react", "none") != "none":
+        parts.append(f"react: {expect['react']}")
+    parts.append(LEFT_WORDS[expect.get("left", "with-code")])
+    return "; ".join(parts)
 
 
 def library_table() -> str:
     """The shipped scenarios as a Markdown table (docs/scenarios.md carries it; a test keeps it current)."""
-    rows = ["| scenario | what the service does | rests on | why |", "|---|---|---|---|"]
+    rows = ["| scenario | what the service does | what a correct client does (`expect`) | rests on | why |",
+            "|---|---|---|---|---|"]
     for item in library():
         rests = ", ".join(f"`{r}`" for r in item["rests_on"]) or "-"
-        rows.append(f"| `{item['name']}` | {item['description']} | {rests} | {item['basis']} |")
+        said = expectation(item["expect"])
+        note = item["expect"].get("note", "")
+        rows.append(f"| `{item['name']}` | {item['description']} | {note} ({said}) | {rests} | {item['basis']} |")
     return "\n".join(rows) + "\n"

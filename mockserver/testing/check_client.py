@@ -17,8 +17,13 @@ from contracts.verdict import Ledger
 
 from mockserver.core.hub import DEFAULT
 from mockserver.core.money import money
+from mockserver.testing import pacing
+from mockserver.testing.behaviour import CONTRACT, MONEY, OUTCOME, PACING, Check, judge as judge_behaviour
+from mockserver.testing.evidence import Evidence, order_facts
 from mockserver.testing.leftovers import Leftovers, leftovers
+from mockserver.testing.pacing import Pace
 from mockserver.scenarios import ScenarioError
+from mockserver.scenarios import format as fmt
 from mockserver.serve.server import ServeOptions, default_apikey, make_server
 
 # which rent.php methods a ledger kind stands for (the ledger records what was paid, not the call)
@@ -27,6 +32,7 @@ PAID_BY = {"create": "create / create_multi", "prolong": "prolong / prolong_max"
 # The default clock: real, a minute of the world per second of wall time, so a client written for the
 # live service (rent, activate, poll until state 1) sees its number online in 10-15 s (the 10-15 min delay).
 DEFAULT_SPEED = 60.0
+HAPPY_PATH = "happy-path"  # a run with no --scenario meets what a live client meets: online, then a code
 NO_CALLS = ("the client made no rent.php request: nothing was judged. Usually it does not read "
             "RENT_MOCK_API_URL (or RENT_MOCK_BASE_URL) and calls another server, perhaps the live service; "
             "or it stopped before its first call (see its output)")
@@ -51,7 +57,8 @@ class RunOptions:
 
 @dataclass
 class ClientRun:
-    """The client command's exit code, the report of its requests, what they cost, what it left behind."""
+    """The client command's exit code, the report of its requests, what they cost, what it left behind, and
+    its behaviour judged against the scenario's expectations (`checks`, `pace`)."""
 
     exit_code: int | None
     report: ClientReport
@@ -60,42 +67,55 @@ class ClientRun:
     output: str = ""
     seconds: float = 0.0
     timed_out: bool = False
+    checks: list[Check] = field(default_factory=list)
+    pace: Pace = field(default_factory=Pace)
+    expect: dict = field(default_factory=dict)
+
+    def findings(self) -> list[tuple[str, str]]:
+        """(group, finding) for everything this run broke; the groups say what --xfail may waive."""
+        out = []
+        if not self.report.requests:
+            out.append((CONTRACT, NO_CALLS))
+        if self.report.violations:
+            out.append((CONTRACT, f"{len(self.report.violations)} contract violations"))
+        out += [(MONEY, p) for p in self.left.problems()]
+        out += [(c.group, c.reason) for c in self.checks if c.broken]
+        out += [(PACING, f"{name}: {reason}") for name, status, reason in self.pacing() if status == "broken"]
+        return sorted(out, key=lambda f: f[0] != OUTCOME)  # the outcome first: what the user reads first
+
+    def pacing(self) -> list[tuple[str, str, str]]:
+        """The pacing checks: (name, status, reason with the figures)."""
+        return pacing.checks(self.pace, self.pace.moving)
 
     def problems(self) -> list[str]:
         """Why this run failed (empty when it held)."""
-        out = []
-        if self.timed_out:
-            out.append(f"the client was still running after {self.seconds:.0f} s: stopped")
-        elif self.exit_code:
-            out.append(f"the client exited {self.exit_code}")
-        if not self.report.requests:
-            out.append(NO_CALLS)
-        if self.report.violations:
-            out.append(f"{len(self.report.violations)} contract violations")
-        return out + self.left.problems()
+        return [text for _, text in self.findings()]
 
     def ledger(self) -> Ledger:
-        """The checks of one run as a coverage ledger (contracts.verdict): held, broken or NOT JUDGED."""
+        """The checks of one run as a coverage ledger (contracts.verdict): held, broken, not applicable."""
         book = Ledger("checks")
-        if self.timed_out or self.exit_code:
-            book.broken("client command", self.problems()[0])
-        else:
-            book.held("client command")
+        for check in self.checks[:2]:  # the outcome and the exit code's honesty come first
+            book.record(check.name, check.status, check.reason, group=check.group)
         if self.report.requests:
-            book.held("client calls rent.php")
+            book.held("client calls rent.php", group=CONTRACT)
             if self.report.violations:
                 book.broken("requests follow the contract", f"{len(self.report.violations)} contract violations",
-                            [f"request {v['seq']} {v['method']}: {v['finding']}" for v in self.report.violations])
+                            [f"request {v['seq']} {v['method']}: {v['finding']}" for v in self.report.violations],
+                            group=CONTRACT)
             else:
-                book.held("requests follow the contract")
+                book.held("requests follow the contract", group=CONTRACT)
         else:
-            book.broken("client calls rent.php", NO_CALLS)
+            book.broken("client calls rent.php", NO_CALLS, group=CONTRACT)
             book.not_judged("requests follow the contract", "no request to judge",
-                            "a client that reads RENT_MOCK_API_URL")
+                            "a client that reads RENT_MOCK_API_URL", group=CONTRACT)
         if self.left.problems():
-            book.broken("money accounted for", "; ".join(self.left.problems()))
+            book.broken("money accounted for", "; ".join(self.left.problems()), group=MONEY)
         else:
-            book.held("money accounted for")
+            book.held("money accounted for", group=MONEY)
+        for check in self.checks[2:]:
+            book.record(check.name, check.status, check.reason, group=check.group)
+        for name, status, reason in self.pacing():
+            book.record(name, status, reason, group=PACING)
         return book
 
 
@@ -127,13 +147,15 @@ def environment(base: str, apikey: str) -> dict[str, str]:
 
 
 def run_client(command: list[str], options: RunOptions | None = None, **overrides) -> ClientRun:
-    """Start a mock on a free loopback port (its default world scripted by `options.scenarios`), run
-    `command` against it, then judge the journal of every world, their ledgers and what was left."""
+    """Start a mock on a free loopback port (its default world scripted by `options.scenarios`, the happy path
+    when none is named: the world a live client meets), run `command` against it, then judge the journal of
+    every world, their ledgers, what was left, and the client's behaviour against the scenarios' `expect`."""
     opts = options or RunOptions(**overrides)
+    scenarios = tuple(opts.scenarios) or (HAPPY_PATH,)
     try:
         served = make_server(ServeOptions(port=0, clock=opts.clock, speed=opts.speed, dialect=opts.dialect,
                                           seed=opts.seed, journal_size=1_000_000, journal_total=1_000_000,
-                                          balance="1000", scenarios=tuple(opts.scenarios)))
+                                          balance="1000", scenarios=scenarios))
     except ValueError as exc:  # the options are ours but the scenarios: a scenario the world refuses
         raise ScenarioError(str(exc)) from None
     served.rt.retired = []  # worlds the client's tests delete, reset or replace, and journals they clear, still count
@@ -141,18 +163,39 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
     thread.start()
     base = f"http://127.0.0.1:{served.server.effective_port}"
     try:
-        env = {**os.environ, **environment(base, default_apikey(served.hub))}
-        if opts.scenarios:
-            env["RENT_MOCK_SCENARIO"] = ",".join(opts.scenarios)
+        env = {**os.environ, **environment(base, default_apikey(served.hub)), "RENT_MOCK_SCENARIO": ",".join(scenarios)}
         code, output, seconds, timed_out = _run(command, env, opts)
-        worlds = [*served.hub.worlds.values(), *(w for w, _ in served.rt.retired if w is not None)]
-        journals = [served.rt.journal(n) for n in [DEFAULT, *sorted(n for n in served.rt.journals if n != DEFAULT)]]
-        journals += [j for _, j in served.rt.retired if j is not None]
-        entries = sorted((e for j in journals for e in j.query(limit=10**7)), key=lambda e: e["at"])
-        return ClientRun(code, judge(entries), cost_of(worlds), leftovers(worlds, entries), output, seconds,
-                         timed_out)
+        worlds = [*served.hub.worlds.values(), *(w for w, _, _ in served.rt.retired if w is not None)]
+        named = [(n, served.rt.journal(n)) for n in [DEFAULT, *sorted(n for n in served.rt.journals if n != DEFAULT)]]
+        named += [(name, j) for _, j, name in served.rt.retired if j is not None]
+        entries = sorted(({**e, "world": name} for name, j in named for e in j.query(limit=10**7)),
+                         key=lambda e: e["at"])
+        scripted = served.hub.worlds[DEFAULT]
+        with scripted.lock:
+            facts = order_facts(scripted)
+        moving = opts.clock == "real"
+        evidence = Evidence(code, timed_out, seconds, entries, facts, DEFAULT, opts.clock, opts.speed)
+        expect, forced = expectations(scenarios)
+        run = ClientRun(code, judge(entries), cost_of(worlds), leftovers(worlds, entries), output, seconds, timed_out,
+                        judge_behaviour(evidence, expect, forced),
+                        pacing.measure(entries, {DEFAULT} if moving else set()), expect)
+        return run
     finally:
         served.close()
+
+
+def expectations(refs: tuple[str, ...]) -> tuple[dict, int | None]:
+    """The `expect` of the scenarios a run loads (a later one's fields over an earlier one's), and how many
+    prolong calls their events refuse as too early (None: every one)."""
+    expect: dict = {}
+    forced: int | None = 0
+    for ref in refs:
+        doc = fmt.read(ref)
+        expect.update(doc.get("expect", {}))
+        for event in doc["events"]:
+            if event.get("do") == "refuse" and event.get("reason") == "prolong_window" and forced is not None:
+                forced = forced + 1 if event.get("nth") else None
+    return expect, forced
 
 
 def _run(command: list[str], env: dict, opts: RunOptions) -> tuple[int | None, str, float, bool]:

@@ -14,7 +14,7 @@ from rich.table import Table
 from contracts.paths import OutputFile
 from contracts.refusals import CODES
 from contracts.registry import DEFAULT_DIALECT, DIALECTS, METHODS
-from contracts.verdict import CANNOT_RUN, CannotRun, partial_ok_option, write_junit
+from contracts.verdict import BROKEN, CANNOT_RUN, CannotRun, Ledger, partial_ok_option, write_junit
 
 from mockserver.testing.check_client import DEFAULT_SPEED, ClientCommandError, ClientRun, RunOptions, run_client
 from mockserver.scenarios import ScenarioError
@@ -42,16 +42,18 @@ from mockserver.scenarios import ScenarioError
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the mock's world(s).")
 @click.option("--report", "report_path", type=OutputFile(), help="Write the findings, coverage and cost as JSON.")
 @click.option("--junit", "junit_path", type=OutputFile(), help="Write the verdict as JUnit XML.")
+@click.option("--verbose", is_flag=True, help="Show every row of the tables, the methods never called and the codes "
+                                             "never met among them.")
 @partial_ok_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, timeout, seed, report_path, junit_path,
-                 partial_ok, command):
+                 verbose, partial_ok, command):
     """Run a client's command (after --) against a fresh mock and judge what it did."""
     # the mock's own log would mix with the client's output; a cut answer (a scenario's fault) is no news
     logging.getLogger("waitress").setLevel(logging.ERROR)
     options = RunOptions(dialect, clock_mode, speed, tuple(scenarios), timeout, seed)
     if matrix:
-        sys.exit(_matrix(list(command), options, tuple(xfail), jobs, report_path, junit_path, partial_ok))
+        sys.exit(_matrix(list(command), options, tuple(xfail), jobs, report_path, junit_path, partial_ok, verbose))
     if xfail or jobs:
         raise CannotRun("--xfail and --jobs go with --matrix")
     try:
@@ -62,7 +64,8 @@ def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, tim
         raise CannotRun(str(exc)) from None
     book = run.ledger()
     code = book.exit_code(partial_ok)
-    print_report(run)
+    print_verdict_first(book, partial_ok)
+    print_report(run, verbose=verbose)
     for entry in book.entries.values():
         click.echo(entry.line())
     click.echo(book.verdict_line(partial_ok))
@@ -72,13 +75,14 @@ def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, tim
             "exit_code": code, "client_exit_code": run.exit_code, "requests": r.requests, "violations": r.violations,
             "warnings": r.warnings, "calls": dict(r.calls), "codes": dict(r.codes),
             "untested_methods": r.untested_methods, "untested_codes": r.untested_codes, "cost": run.cost,
-            "left": run.left.as_json(), "coverage": book.as_json()})
+            "left": run.left.as_json(), "expect": run.expect, "pace": run.pace.as_json(),
+            "findings": [{"group": g, "finding": t} for g, t in run.findings()], "coverage": book.as_json()})
     if junit_path:
         write_junit(junit_path, book.junit("rent-mock check-client"))
     sys.exit(code)
 
 
-def _matrix(command, options, xfail, jobs, report_path, junit_path, partial_ok) -> int:
+def _matrix(command, options, xfail, jobs, report_path, junit_path, partial_ok, verbose=False) -> int:
     from mockserver.testing import matrix as m
 
     try:
@@ -95,7 +99,8 @@ def _matrix(command, options, xfail, jobs, report_path, junit_path, partial_ok) 
         raise CannotRun(cells[0].error)
     book = m.ledger(cells)
     code = book.exit_code(partial_ok)
-    print_matrix(cells)
+    print_verdict_first(book, partial_ok)
+    print_matrix(cells, verbose=verbose)
     click.echo(book.verdict_line(partial_ok))
     if report_path:
         _write_json(report_path, m.as_json(cells, book, command, options, code))
@@ -113,8 +118,17 @@ def _write_json(path: str, payload: dict) -> None:
         sys.exit(CANNOT_RUN)
 
 
-def print_matrix(cells, console: Console | None = None) -> None:
-    """Scenario × (exit code, rent.php calls, spent, findings, left running, unaccounted), a verdict each."""
+def print_verdict_first(book: Ledger, partial_ok: bool) -> None:
+    """The verdict and every finding, before any table: what a CI log shows first (the verdict ends the
+    output too)."""
+    click.echo(f"verdict: {book.verdict_line(partial_ok)}")
+    for entry in book.of(BROKEN):
+        click.echo(f"  {entry.line()}")
+
+
+def print_matrix(cells, console: Console | None = None, verbose: bool = False) -> None:
+    """Scenario × (exit code, rent.php calls, spent, findings, left running, unaccounted), a verdict each;
+    with `verbose`, every check of every scenario."""
     console = console or Console(highlight=False, width=160)
     table = Table(title="check-client --matrix", show_lines=False)
     for col in ("scenario", "exit", "calls", "spent", "findings", "left running", "unaccounted", "verdict"):
@@ -128,18 +142,24 @@ def print_matrix(cells, console: Console | None = None) -> None:
         exit_text = "timeout" if run.timed_out else str(run.exit_code)
         style = None if not cell.problems else ("yellow" if cell.expected_to_fail else "red")
         table.add_row(escape(cell.name), exit_text, str(run.report.requests), run.cost.get("total", "0.00"),
-                      str(len(run.report.violations)), str(len(run.left.running)), str(run.left.unaccounted),
+                      str(len(cell.findings)), str(len(run.left.running)), str(run.left.unaccounted),
                       escape(cell.verdict), style=style)
     console.print(table)
+    for cell in cells if verbose else ():
+        if cell.run is not None:
+            console.print(f"[bold]{escape(cell.name)}[/bold]: every check")
+            for entry in cell.run.ledger().entries.values():
+                console.print(f"  {entry.line()}", markup=False)
     for cell in cells:
-        if cell.problems and not cell.expected_to_fail and cell.run is not None and cell.run.output.strip():
+        if cell.unwaived and cell.run is not None and cell.run.output.strip():
             console.print(f"[bold]{escape(cell.name)}[/bold]: the client's last lines")
             for line in cell.run.output.strip().splitlines()[-5:]:
                 console.print(f"  {line}", markup=False)
 
 
-def print_report(run: ClientRun, console: Console | None = None) -> None:
-    """Violations, then the coverage of methods and of documented error codes, the cost, what was left."""
+def print_report(run: ClientRun, console: Console | None = None, verbose: bool = False) -> None:
+    """Violations, then the coverage of methods and of documented error codes (rows of nothing only when
+    `verbose`), the cost, what was left."""
     console = console or Console()
     report = run.report
     ended = "was stopped (timeout)" if run.timed_out else f"exited {run.exit_code}"
@@ -155,14 +175,17 @@ def print_report(run: ClientRun, console: Console | None = None) -> None:
     for col in ("method", "calls", "status 1"):
         methods.add_column(col)
     for m in METHODS:
-        methods.add_row(m, str(report.calls[m]), str(report.ok[m]), style=None if report.calls[m] else "dim")
+        if report.calls[m] or verbose:
+            methods.add_row(m, str(report.calls[m]), str(report.ok[m]), style=None if report.calls[m] else "dim")
     console.print(methods)
-    codes = Table(title="documented error codes met")
-    codes.add_column("code")
-    codes.add_column("times")
-    for c in CODES:
-        codes.add_row(c, str(report.codes[c]), style=None if report.codes[c] else "dim")
-    console.print(codes)
+    if any(report.codes.values()) or verbose:
+        codes = Table(title="documented error codes met")
+        codes.add_column("code")
+        codes.add_column("times")
+        for c in CODES:
+            if report.codes[c] or verbose:
+                codes.add_row(c, str(report.codes[c]), style=None if report.codes[c] else "dim")
+        console.print(codes)
     console.print(f"never called: {', '.join(report.untested_methods) or 'none'}")
     console.print(f"never met: {', '.join(report.untested_codes) or 'none'}")
     cost = Table(title="what these calls would have cost on the live service (the catalogue's prices)")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from contracts.verdict import HELD, XFAILED, Ledger
 
+from mockserver.testing.behaviour import WAIVABLE
 from mockserver.testing.check_client import ClientCommandError, ClientRun, RunOptions, run_client
 from mockserver.scenarios import format as fmt
 
@@ -29,9 +30,21 @@ class Cell:
     @property
     def problems(self) -> list[str]:
         """Why the client failed this scenario (empty: it survived)."""
+        return [text for _, text in self.findings]
+
+    @property
+    def findings(self) -> list[tuple[str, str]]:
+        """(group, finding) of each way the client failed this scenario."""
         if self.error:
-            return [self.error]
-        return self.run.problems() if self.run is not None else ["not run"]
+            return [("run", self.error)]
+        return self.run.findings() if self.run is not None else [("run", "not run")]
+
+    @property
+    def unwaived(self) -> list[str]:
+        """The findings an --xfail mark does not waive: all but the outcome's (money, contract, honesty,
+        leftovers, pacing always count)."""
+        waivable = WAIVABLE if self.expected_to_fail else ()
+        return [text for group, text in self.findings if group not in waivable]
 
     @property
     def verdict(self) -> str:
@@ -39,8 +52,11 @@ class Cell:
         problems = self.problems
         if not problems:
             return "survived, marked --xfail" if self.expected_to_fail else "survived"
-        head = "failed as expected (--xfail)" if self.expected_to_fail else "FAILED"
-        return f"{head}: {'; '.join(problems)}"
+        if self.expected_to_fail and not self.unwaived:
+            return f"failed as expected (--xfail): {'; '.join(problems)}"
+        if self.expected_to_fail:
+            return f"FAILED (--xfail waives the outcome only): {'; '.join(self.unwaived)}"
+        return f"FAILED: {'; '.join(problems)}"
 
 
 def default_jobs() -> int:
@@ -79,15 +95,17 @@ def run_matrix(command: list[str], cells: list[Cell], options: RunOptions, jobs:
 
 def ledger(cells: list[Cell]) -> Ledger:
     """The matrix as a ledger of scenarios: survived (held), failed (broken), or failed as expected (the user
-    marked it --xfail: the client is not expected to survive it)."""
+    marked it --xfail and only its outcome failed: a money, contract, honesty, leftover or pacing finding
+    fails the scenario whatever the mark)."""
     book = Ledger("scenarios")
     for cell in cells:
         if not cell.problems:
             book.record(cell.name, HELD, "marked --xfail, but survived" if cell.expected_to_fail else "")
-        elif cell.expected_to_fail:
+        elif not cell.unwaived:
             book.record(cell.name, XFAILED, f"--xfail: {'; '.join(cell.problems)}")
         else:
-            book.broken(cell.name, "; ".join(cell.problems), _details(cell))
+            waived = " (--xfail waives the outcome only)" if cell.expected_to_fail else ""
+            book.broken(cell.name, "; ".join(cell.unwaived) + waived, _details(cell))
     return book
 
 
@@ -106,12 +124,14 @@ def as_json(cells: list[Cell], book: Ledger, command: list[str], options: RunOpt
     for cell in cells:
         run = cell.run
         row = {"scenario": cell.name, "description": cell.description, "expected_to_fail": cell.expected_to_fail,
-               "verdict": cell.verdict, "survived": not cell.problems, "problems": cell.problems}
+               "verdict": cell.verdict, "survived": not cell.problems, "problems": cell.problems,
+               "findings": [{"group": g, "finding": t} for g, t in cell.findings]}
         if run is not None:
             row.update(exit_code=run.exit_code, timed_out=run.timed_out, seconds=round(run.seconds, 2),
                        calls=run.report.requests, calls_by_method=dict(run.report.calls),
                        violations=run.report.violations, warnings=run.report.warnings, cost=run.cost,
-                       left=run.left.as_json(), output_tail=run.output.splitlines()[-OUTPUT_TAIL:])
+                       left=run.left.as_json(), output_tail=run.output.splitlines()[-OUTPUT_TAIL:],
+                       expect=run.expect, pace=run.pace.as_json(), checks=run.ledger().as_json()["items"])
         rows.append(row)
     return {"command": command, "dialect": options.dialect, "clock": options.clock, "speed": options.speed,
             "scenarios": rows, "coverage": book.as_json(), "exit_code": exit_code}
