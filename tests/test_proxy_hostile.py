@@ -179,3 +179,26 @@ def test_every_recorded_line_is_json_whatever_the_upstream_sends(hostile):
     text = record.getvalue()
     assert "NaN" not in text.replace("NaN is not a JSON number", "")
     assert len([json.loads(line) for line in text.splitlines()]) == 4
+
+
+def test_idle_connections_do_not_shut_the_proxy_out():
+    # waitress's defaults: 100 connections at most and no deadline for a request, so 100 idle sockets (or a
+    # request sent a byte at a time) left every client waiting. The proxy now listens as the mock does.
+    import socket
+
+    served = mock_upstream()
+    base = serve(served)
+    guarded = proxy(base)
+    host, port = guarded.url.rsplit("/", 1)[1].split(":")
+    idle = []
+    try:
+        for _ in range(150):
+            idle.append(socket.create_connection((host, int(port)), timeout=10))
+        r = requests.get(f"{guarded.url}/api/rent.php", params={"method": "getcountries"}, timeout=5)
+        assert r.json()["status"] == 1
+        assert guarded.server.adj.connection_limit > 150 and guarded.server.request_timeout == 10.0
+    finally:
+        for sock in idle:
+            sock.close()
+        guarded.close()
+        served.close()
