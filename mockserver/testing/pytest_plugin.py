@@ -17,6 +17,7 @@ sees the traffic; RENT_MOCK_ADMIN_TOKEN is sent when set), else one the plugin s
 """
 from __future__ import annotations
 
+import math
 import os
 import threading
 from decimal import Decimal
@@ -99,9 +100,18 @@ class RentMock:
         return _answer(self._s.get(f"{self.root}/_mock/accounts/{self.apikey}", timeout=10))["balance"]
 
     def journal(self, **filters) -> list[dict]:
-        """The requests this world received."""
+        """The requests this world received (the newest `limit`, 100 by default; the journal keeps the last
+        `journal_size` of them, 1,000 unless the marker asks for more)."""
+        return self._journal(**filters)["entries"]
+
+    def _journal(self, **filters) -> dict:
         params = {"world": self.world, **filters}
-        return _answer(self._s.get(self.root + "/_mock/journal", params=params, timeout=10))["entries"]
+        return _answer(self._s.get(self.root + "/_mock/journal", params=params, timeout=10))
+
+    def sleep(self, seconds: float) -> None:
+        """Stand-in for `time.sleep` in a client under test: the world's (manual) clock moves on by `seconds`
+        (whole seconds, rounded up) instead of the test waiting; due events apply on the way."""
+        self.advance(max(0, math.ceil(seconds)))
 
     def scenario(self, scenario: "str | os.PathLike | dict") -> dict:
         """Load a scenario into this world: a shipped name, a .toml file (read here, sent as text), or a dict."""
@@ -119,7 +129,13 @@ class RentMock:
         given, and whose parameters equal `params` (compared as the strings that were sent)."""
         filters = {"limit": 100_000, **({"method": method} if method else {})}
         wanted = {k: str(v) for k, v in params.items()}
-        return [e for e in self.journal(**filters) if all(e["params"].get(k) == v for k, v in wanted.items())]
+        book = self._journal(**filters)
+        if book.get("dropped"):  # an assertion on part of the calls would lie: "called 0 times" after 1,000
+            raise AssertionError(
+                f"this world's journal let go of its {book['dropped']} oldest requests (it keeps the last "
+                f"{book['size']}), so the calls of this test cannot all be read; give the test a larger journal: "
+                "@pytest.mark.rent_mock(journal_size=10000) (at most rent-mock serve --journal-max, 10,000 by default)")
+        return [e for e in book["entries"] if all(e["params"].get(k) == v for k, v in wanted.items())]
 
     def assert_called(self, method: str, times: int | None = None, **params) -> list[dict]:
         """Fail unless `method` was called (exactly `times` times, when given) with `params`; returns the calls."""
@@ -178,7 +194,9 @@ def rent_mock_server():
 
 @pytest.fixture
 def rent_mock(rent_mock_server, request):
-    """A fresh world for this test (dialect from `@pytest.mark.rent_mock(dialect="sdk", balance="50")`)."""
+    """A fresh world for this test. `@pytest.mark.rent_mock(...)` fields are the world's (the body of
+    POST /_mock/worlds): seed, clock ("manual", the default, or "real"), speed (of a real clock), start,
+    dialect, balance, apikey, overrides, activation_delay, active_window, hold_days, refund, journal_size."""
     marker = request.node.get_closest_marker("rent_mock")
     options = dict(marker.kwargs) if marker else {}
     session = requests.Session()
