@@ -151,6 +151,18 @@ def test_an_empty_state_variable_serves_from_memory(image):
     assert rent_one(box, world(box)) >= 1
 
 
+def test_a_state_file_named_on_the_volume_is_written_there(image):
+    # The command of issue 31, which stopped at once ("the folder /data is not writable") before the image
+    # owned its data folder; the option also moves the file from the image's default.
+    volume = unique("v")
+    since = time.time()
+    box = run(image, volume=volume, args=("--state", "/data/moved.db"))
+    wait_healthy(box.name, since)
+    assert "state     : /data/moved.db (0 logged calls replayed)" in box.logs()
+    files = docker("exec", box.name, "ls", "/data").stdout.split()
+    assert "moved.db" in files and "state.db" not in files
+
+
 def compose_command() -> list[str]:
     """`docker compose` (the plugin) or `docker-compose` (Debian's package)."""
     if docker("compose", "version", check=False).returncode == 0:
