@@ -85,15 +85,30 @@ def mutants() -> list[tuple[Mutant, object]]:
     return out
 
 
+# the unmutated mock under coverage.py: its start-up in one context, the requests it answers in another
+SERVE_MEASURED = """
+import os, signal, sys, coverage
+cov = coverage.Coverage(data_file=sys.argv[1], context="start-up")
+cov.start()
+from mockserver.serve.server import ServeOptions, make_server
+served = make_server(ServeOptions(port=0, clock="manual", dialect=sys.argv[2]))
+cov.switch_context("requests")
+def stop(*_):
+    cov.stop(); cov.save(); os._exit(0)
+signal.signal(signal.SIGTERM, stop)
+print("rent-mock (measured)\\nbase URL : http://127.0.0.1:%s\\nCtrl-C stops it." % served.server.effective_port, flush=True)
+served.server.run()
+"""
+
+
 def reached(dialect: str, examples: int) -> dict[str, set[int]]:
-    """The lines of the mutated files that the unmutated mock runs while conform judges it (coverage.py, as
-    mutmut's --use-coverage): a mutant elsewhere cannot change an answer conform gets."""
+    """The lines of the mutated files that the unmutated mock runs while it answers conform's calls (coverage.py,
+    as mutmut's --use-coverage, but leaving out the functions only its start-up runs: loading the shipped
+    catalogue and checking it is not an answer), and the data the answers are made of (`data_lines`)."""
     import coverage
     with tempfile.TemporaryDirectory(prefix="mutmut-cov-") as tmp:
-        rc, data = Path(tmp) / "rc", Path(tmp) / "data"
-        rc.write_text(f"[run]\ndata_file = {data}\nsigterm = true\n", encoding="utf-8")
-        started = start_server([sys.executable, "-m", "coverage", "run", "--rcfile", str(rc), "-m", "mockserver.cli",
-                                "serve", "--port", "0", "--clock", "manual", "--dialect", dialect], cwd=ROOT,
+        data = Path(tmp) / "data"
+        started = start_server([sys.executable, "-c", SERVE_MEASURED, str(data), dialect], cwd=ROOT,
                                start_new_session=True)
         try:
             subprocess.run([sys.executable, "-m", "mockserver.cli", "conform", "--base-url", started.base,
@@ -104,7 +119,23 @@ def reached(dialect: str, examples: int) -> dict[str, set[int]]:
             started.proc.wait(timeout=60)
         cov = coverage.CoverageData(basename=str(data))
         cov.read()
-        return {path: set(cov.lines(str(ROOT / path)) or ()) for path in MUTATED}
+        cov.set_query_contexts(["requests"])
+        return {path: set(cov.lines(str(ROOT / path)) or ()) | data_lines(ROOT / path) for path in MUTATED}
+
+
+def data_lines(path: Path) -> set[int]:
+    """The lines of a module's and its classes' own assignments (texts, limits, field defaults): run once at
+    import, but what the answers are made of."""
+    import ast
+    out: set[int] = set()
+    bodies = [ast.parse(path.read_text(encoding="utf-8")).body]
+    while bodies:
+        for node in bodies.pop():
+            if isinstance(node, ast.ClassDef):
+                bodies.append(node.body)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                out |= set(range(node.lineno, node.end_lineno + 1))
+    return out
 
 
 def apply(mutant: Mutant, mid: object, tree: Path) -> None:

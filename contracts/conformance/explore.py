@@ -188,17 +188,37 @@ class Explorer:
                 d.call("restore_user", who, id=oid)
         d.look("thin")
 
+    def restores(self, d: Differ) -> None:
+        """Orders on hold whose service or country left the catalogue, restored (and quoted) by their renter
+        and by another account."""
+        s = self.services
+        other = next((c for c in self.where.countries if c != self.country), None)
+        ids = [self.rent(d, len(s) - 1), self.rent(d, 0)] + ([self.rent(d, 0, country=other)] if other else [])
+        d.advance(7 * DAY + 1)
+        d.look()
+        d.drop(self.country, s[-1])
+        if other:
+            d.drop(other)
+        for oid in [i for i in ids if i is not None]:
+            for who in ("alt", "main"):
+                d.call("restore_user_precalc", who, id=oid)
+                d.call("restore_user", who, id=oid)
+        d.look()
+
     # -- thresholds ---------------------------------------------------------------------------------
     def threshold(self, name: str) -> Callable[[Differ], None]:
         """The sequence that meets threshold `name` at +1 s, 0 and −1 s (one order for each)."""
         def run(d: Differ) -> None:
             # three orders ending apart, so each is met at its own moment coming from before it
-            periods = [("month", k + 1) for k in range(3)] if name.startswith("prolong") else \
+            periods = [("month", 1)] * 3 if name == "prolong.lease" else \
+                [("month", k + 1) for k in range(3)] if name == "prolong.window" else \
                 [("week", 1), ("week", 2), ("month", 1)]
             ids = [i for i in (self.rent(d, k, *p) for k, p in enumerate(periods)) if i is not None]
             if name == "delete.unused-days":
                 for oid in ids:
                     d.set_state(oid, LOST)
+            if name == "prolong.lease":
+                self.near_lease(d, ids)
             plans = []
             for oid, offset in zip(ids, (1, 0, -1)):
                 o = d.w.orders[oid]
@@ -228,6 +248,18 @@ class Explorer:
                         d.call("restore_user", id=oid)
             d.look()
         return run
+
+    def near_lease(self, d: Differ, ids: list[int]) -> None:
+        """Prolong orders that end together by two months at a time, until their lease has 60 days or less left
+        (so a prolongation past it stays under a dialect's own cap)."""
+        for _ in range(8):
+            orders = [d.w.orders[i] for i in ids if d.w.orders[i].live and d.w.orders[i].lease_until is not None]
+            far = [o for o in orders if o.lease_until - o.until > 60 * DAY]
+            if not far:
+                return
+            self.to(d, min(o.until for o in orders) - DAY)
+            for o in far:
+                d.call("prolong", id=o.id, dtype="month", dcount=2)
 
     # -- pairs ----------------------------------------------------------------------------------------
     def pairs(self, before: str, afters: tuple[str, ...] = probe.AFTER) -> Callable[[Differ], None]:
@@ -276,7 +308,8 @@ class Explorer:
         out: list[tuple[str, Callable[[], bool], Callable[[Differ], None]]] = [
             ("refusals of the envelope", lambda: True, self.envelope),
             ("refusals of create", lambda: True, self.creates),
-            ("refusals of orders in many states", lambda: True, self.orders_grid)]
+            ("refusals of orders in many states", lambda: True, self.orders_grid),
+            ("restores after the catalogue changed", lambda: True, self.restores)]
         for name in probe.points().thresholds:
             out.append((f"threshold {name}", lambda n=name: taken.thresholds.get(n, set()) != set(probe.OFFSETS),
                         self.threshold(name)))

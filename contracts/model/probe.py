@@ -63,15 +63,16 @@ def pair(before: str, after: str) -> None:
 
 def first_of(chain: str, checks: Iterable[tuple[str, bool | None]], apart: tuple[str, ...] = (),
              only: dict[str, str] | None = None) -> str | None:
-    """The first failing check of a refusal chain, in the service's order (None: none fails). Every check is
-    noted as a decision ("<chain>.<check>"; None: it could not be told here, e.g. no country to look in), and
-    every other check that also failed as a pair the order decided. `apart`: "A>B,C" (or "A>*") where B and C
+    """The first failing check of a refusal chain, in the service's order (None: none fails). Every check up to
+    the first failing one is noted as a decision ("<chain>.<check>"; None: it could not be told here, e.g. no
+    country to look in), and every later check that also failed as a pair the order decided. `apart`: "A>B,C" (or "A>*") where B and C
     cannot be told once A fails (no country: no service in it), so they never meet A. `only`: check -> the
     dialects where it can fail (as in `decide`)."""
     failing = []
     for label, failed in checks:
         if failed is not None:
-            decide(f"{chain}.{label}", failed)
+            if not failing:  # a check behind one that failed is not a decision the service took
+                decide(f"{chain}.{label}", failed)
             if failed:
                 failing.append(label)
     for other in failing[1:]:

@@ -67,7 +67,7 @@ def create(w: World, apikey: str, v: dict, variant: str, services: list[str], me
         ("PERIOD_TOO_LONG", None if not known or not usable else not long_enough)],
         apart=("UNKNOWN_COUNTRY>*", "UNKNOWN_SERVICE>NO_BALANCE,NO_NUMBERS,PERIOD_TOO_LONG",
                "UNKNOWN_PROVIDER>NO_NUMBERS,PERIOD_TOO_LONG", "NO_NUMBERS>PERIOD_TOO_LONG"),
-        only={"PERIOD_LIMIT": "live"})  # the other dialects have no cap of their own
+        only={"PERIOD_LIMIT": "live", "PERIOD_TOO_LONG": "documented,sdk"})  # live's cap lies below every lease
     if failing == "DUPLICATE_SERVICES":
         return refuse(w, "DUPLICATE_SERVICES", "PRICE-MULTI", dup)
     if failing == "PERIOD_LIMIT":
