@@ -160,8 +160,8 @@ SLOW = 'name = "slow"\ndescription = "d"\n[world]\n'
 
 
 @pytest.mark.parametrize("setting, error", [
-    ("activation_delay = [0, 100000000000]", "world.activation_delay[1]: 100000000000 is not valid under any of the "
-                                             "given schemas"),
+    ("activation_delay = [0, 100000000000]", "world.activation_delay[1]: 100000000000 is not of the form this field "
+                                             "takes: Whole seconds from 0 to 3153600000, or a text such as"),
     ('active_window = ["10m", "99999999999d"]', "world.active_window: [600, 8639999999913600]: 8639999999913600 is "
                                                 "past the most a world holds, 3153600000 s"),
 ])

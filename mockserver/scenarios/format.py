@@ -57,9 +57,22 @@ def problems(doc: object) -> list[str]:
     out = []
     for err in Draft202012Validator(schema()).iter_errors(doc):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".")
-        message = err.message if len(err.message) < 200 else err.message[:200] + "..."
+        message = _plain(err)
+        message = message if len(message) < 300 else message[:300] + "..."
         out.append(f"{where}: {message}" if where else message)
     return _not_finite(doc) + sorted(out)  # a NaN first: the schema's own words on it mislead
+
+
+def _plain(err) -> str:
+    """An error in plain words: a field of several allowed forms ("oneOf") says which forms, from the
+    schema's own description, not "is not valid under any of the given schemas"."""
+    if err.validator in ("oneOf", "anyOf"):
+        shown = json.dumps(err.instance, ensure_ascii=False, default=str)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        form = (err.schema.get("description") or "").rstrip(".")
+        return f"{shown} is not of the form this field takes: {form}" if form else \
+            f"{shown} is not of any form this field takes"
+    return err.message
 
 
 def parse_toml(text: str, source: str) -> dict:
