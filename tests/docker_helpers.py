@@ -50,10 +50,14 @@ def unavailable() -> str | None:
     return None
 
 
+class NoBaseImage(RuntimeError):
+    """The Dockerfile's base image is not here (and making it takes minutes: not a test's job)."""
+
+
 def build_image(tag: str = TEST_IMAGE, timeout: float = 1200) -> str:
     """The image built from this tree (cached layers make a rebuild of unchanged sources take seconds)."""
     if docker("image", "inspect", BASE_IMAGE, check=False).returncode != 0:
-        raise RuntimeError(f"no {BASE_IMAGE} image here: bash scripts/docker-base.sh makes one (as .ci/run does)")
+        raise NoBaseImage(f"no {BASE_IMAGE} image here: bash scripts/docker-base.sh makes one (as .ci/run does)")
     docker("build", "--network", "host", "-q", "-f", str(DOCKERFILE), "-t", tag, str(ROOT), timeout=timeout)
     return tag
 
