@@ -4,16 +4,17 @@ from __future__ import annotations
 import copy
 
 from . import shapes as S
-from .registry import ACCOUNT_METHODS, ACCOUNT_PARAMS, ACCOUNT_PATH, ACCOUNT_REFUSALS, DIALECTS, METHODS, Method, Param
+from .registry import (ACCOUNT_METHODS, ACCOUNT_PARAMS, ACCOUNT_PATH, ACCOUNT_REFUSALS, DIALECTS, METHODS, Method,
+                       Param, data_schema)
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://smspva-rent-mock.invalid/schemas"
 LINKED = ("activate", "sms", "prolong", "delete")
 
 
-def success_schema(m: Method, variant: str) -> dict:
-    """The whole success envelope of `m` in `variant`."""
-    data = m.shapes[variant]
+def success_schema(m: Method, variant: str, dialect: str = "documented") -> dict:
+    """The whole success envelope of `m` in `variant`, as `dialect` writes it (its number form)."""
+    data = data_schema(m.name, dialect, variant_key=variant)
     if data == S.NO_DATA:
         return {"type": "object", "properties": {"status": {"const": 1}}, "required": ["status"],
                 "not": {"required": ["data"]}}
@@ -30,8 +31,9 @@ def json_schemas() -> dict[str, dict]:
         variants.update({v: v for v in m.shapes if v not in DIALECTS and v != "documented"})
         for dialect, variant in variants.items():
             name = f"{dialect}/{m.name}.json"
+            data = data_schema(m.name, dialect, variant_key=variant) if dialect in DIALECTS else m.shapes[variant]
             out[name] = {"$schema": DRAFT, "$id": f"{BASE_ID}/{name}",
-                         "title": f"{m.name} success data ({dialect})", **copy.deepcopy(m.shapes[variant])}
+                         "title": f"{m.name} success data ({dialect})", **copy.deepcopy(data)}
     return out
 
 
@@ -59,7 +61,7 @@ def operation(m: Method, dialect: str) -> dict:
     params = [{"name": "method", "in": "query", "required": True, "schema": {"type": "string", "enum": [m.name]}}]
     params += [{"name": p.name, "in": "query", "required": p.required, "description": p.doc,
                 "schema": _param_schema(p)} for p in m.params]
-    ok = success_schema(m, m.variant_for(dialect))
+    ok = success_schema(m, m.variant_for(dialect), dialect)
     response = {"description": "status 1 with data, or status 0 with msg (HTTP 200 either way)",
                 "content": {"application/json": {"schema": {"oneOf": [ok, {"$ref": "#/components/schemas/Error"}]}}}}
     op = {"operationId": m.name, "summary": m.summary, "parameters": params, "security": _security(m),

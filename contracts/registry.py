@@ -150,9 +150,13 @@ def variant(name: str, dialect: str, overrides: dict[str, str] | None = None) ->
     return METHODS[name].variant_for(dialect)
 
 
-def data_schema(name: str, dialect: str = "documented", overrides: dict[str, str] | None = None) -> S.Schema:
-    """The JSON Schema of method `name`'s success `data` in `dialect`."""
-    return METHODS[name].shapes[variant(name, dialect, overrides)]
+def data_schema(name: str, dialect: str = "documented", overrides: dict[str, str] | None = None,
+                variant_key: str | None = None) -> S.Schema:
+    """The JSON Schema of method `name`'s success `data` in `dialect` (its variant after `overrides`, or
+    `variant_key`), pnumber and ccode held to the dialect's number form (NUMBER_FORMS)."""
+    m = METHODS[name]
+    schema = m.shapes[variant_key or variant(name, dialect, overrides)]
+    return S.numbered(schema, NUMBER_FORMS[dialect]) if m.numbered else schema
 
 
 # -- The account API beside rent.php -----------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 
 from . import shapes as S
-from .registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, BALANCE_DECIMALS, DIALECTS, METHODS, NUMBER_FORMS, variant
+from .registry import ACCOUNT_METHODS, ACCOUNT_REFUSALS, BALANCE_DECIMALS, DIALECTS, METHODS, data_schema, variant
 
 
 def _strict_int(checker, instance) -> bool:
@@ -20,11 +20,8 @@ StrictValidator = validators.extend(Draft202012Validator, type_checker=_TYPES)
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str, variant_key: str, form: str | None = None) -> Any:
-    schema = METHODS[name].shapes[variant_key]
-    if form and METHODS[name].numbered:
-        schema = S.numbered(schema, form)
-    return StrictValidator(schema)
+def _validator(name: str, variant_key: str, dialect: str) -> Any:
+    return StrictValidator(data_schema(name, dialect, variant_key=variant_key))
 
 
 _KINDS = {"array": "a list", "object": "an object", "integer": "an integer", "number": "a number",
@@ -94,10 +91,10 @@ def check_response(name: str, payload: Any, dialect: str = "documented",
         return ["body['data']: expected no data"] if "data" in payload else []
     if "data" not in payload:
         return ["body: missing 'data'"]
-    reasons = _reasons(_validator(name, variant_key, NUMBER_FORMS.get(dialect)), payload["data"], "data")
+    reasons = _reasons(_validator(name, variant_key, dialect), payload["data"], "data")
     if reasons and overrides is None:
         others = [d for d in DIALECTS if d != dialect and not _reasons(
-            _validator(name, METHODS[name].variant_for(d), NUMBER_FORMS[d]), payload["data"], "data")]
+            _validator(name, METHODS[name].variant_for(d), d), payload["data"], "data")]
         if others:  # a server of another dialect: say which, it is the likely cause
             reasons[0] += f" (the {' / '.join(others)} shape)"
     return reasons
