@@ -16,7 +16,8 @@ def rent(sim, renter) -> None:
 
     spec, rng = sim.sc.renters, renter.rng
     sim.at(sim.world.clock.now() + gap(rng, spec.rentals_per_month / 30), rent, renter)
-    country, service, period = pick(rng, spec.countries), pick(rng, spec.services), pick(rng, spec.periods)
+    picks = sim.picks
+    country, service, period = pick(rng, picks["countries"]), pick(rng, picks["services"]), pick(rng, picks["periods"])
     made, refusal = sim.afford(renter, rental.create, period, 1, country, [service])
     if refusal:
         sim.metrics.refusal("create", refusal)

@@ -1,6 +1,8 @@
 """The behaviour simulator: determinism, scenario semantics on small worlds, outputs, scenario errors."""
 import json
+import tomllib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -8,7 +10,8 @@ from click.testing import CliRunner
 from mockserver.core.accounts import CREDIT_KINDS
 from simulator.cli import simulate
 from simulator.engine import Simulation
-from simulator.scenario import ScenarioError, parse
+from simulator.report import write_summary
+from simulator.scenario import SHIPPED, Scenario, ScenarioError, load, parse
 
 
 def scenario(**renters_and_supply):
@@ -118,3 +121,26 @@ def test_a_shipped_scenario_name_wins_over_a_folder_of_that_name(tmp_path, monke
     (tmp_path / "nosuch").mkdir()
     folder = CliRunner().invoke(simulate, ["nosuch"])
     assert folder.exit_code == 2 and "'nosuch' is a folder, not a scenario file" in folder.output
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _large400() -> Scenario:
+    """The large scenario cut to 400 renters over 45 days with 3 numbers per offer: stock-outs, numbers
+    back from the pool, restores and top-ups, each on the path a speed-up could change."""
+    doc = tomllib.loads((SHIPPED / "large.toml").read_text(encoding="utf-8"))
+    doc["renters"]["count"], doc["days"], doc["supply"]["stock"] = 400, 45, 3
+    return parse(doc)
+
+
+@pytest.mark.parametrize("name, seed, golden", [
+    ("small", 1, "simulate_small_seed1.json"), ("large400", 4, "simulate_large400_seed4.json")])
+def test_the_summary_of_a_seed_is_the_one_written_before_the_speed_up(tmp_path, name, seed, golden):
+    # The golden files were written by the simulator as it was before issue 30's profile-led changes
+    # (commit ceec696): a faster run must draw the same numbers in the same order, so not one byte moves.
+    spec = load(SHIPPED / "small.toml") if name == "small" else _large400()
+    sim = Simulation(spec, seed=seed)
+    sim.run()
+    written = write_summary(sim.summary(), tmp_path).read_bytes()
+    assert written == (GOLDEN / golden).read_bytes()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Container
 
 import phonenumbers
@@ -24,13 +25,19 @@ def is_mobile(full_digits: str) -> bool:
     return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _MOBILE
 
 
+@lru_cache(maxsize=None)
+def _example(iso: str) -> phonenumbers.PhoneNumber | None:
+    """phonenumbers' example mobile number of a region, parsed once (phonenumbers parses it on every call)."""
+    return phonenumbers.example_number_for_type(iso, PhoneNumberType.MOBILE)
+
+
 def draw_mobile(iso: str, rng: random.Random, taken: Container[str]) -> tuple[str, str]:
     """A fresh (full digits without +, national number) pair of `iso` not in `taken`.
 
     Starts from phonenumbers' example mobile number of the region and redraws its trailing digits
     until the result is a valid mobile number, so numbers follow real numbering plans.
     """
-    example = phonenumbers.example_number_for_type(iso, PhoneNumberType.MOBILE)
+    example = _example(iso)
     if example is None:
         raise NumberExhausted(f"phonenumbers has no mobile example for {iso}")
     national = str(example.national_number)
@@ -44,7 +51,9 @@ def draw_mobile(iso: str, rng: random.Random, taken: Container[str]) -> tuple[st
         full = phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)[1:]
         if full in taken:
             continue
-        if phonenumbers.is_valid_number(candidate) and phonenumbers.number_type(candidate) in _MOBILE:
+        # number_type is UNKNOWN for an invalid number, so a mobile type alone says valid and mobile
+        # (is_valid_number first would find the number's region and match its patterns a second time)
+        if phonenumbers.number_type(candidate) in _MOBILE:
             dial = str(example.country_code)
             return full, full[len(dial):]
     raise NumberExhausted(f"no fresh mobile number found for {iso} after {_TRIES} draws")

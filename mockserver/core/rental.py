@@ -201,7 +201,8 @@ def read_sms(world: World, apikey: str, order_id: int) -> tuple[list[Sms], list[
     with world.change():
         order = world.owned(apikey, order_id, live_only=False)
         own, other = world.own_sms(order)
-        snapshot = [Sms(s.text, s.sender, s.date, s.service, s.apikey, s.read) for s in own]
+        # an SMS once read stays read: only the unread ones change below, so only they need copying
+        snapshot = [s if s.read else Sms(s.text, s.sender, s.date, s.service, s.apikey) for s in own]
         for sms in own:
             sms.read = True
         return snapshot, other
