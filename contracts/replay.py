@@ -17,7 +17,7 @@ from .proxy.diff import compare
 from .proxy.redact import SECRET_PARAMS
 from .registry import METHODS, PATHS
 from .spending import BALANCE_PATH, ascii_digits
-from .target import CannotRun, Target
+from .target import CannotRun, ControlRefused, Target
 from .verdict import Ledger
 
 MAX_LINES = 100_000  # calls a replay reads from one recording
@@ -33,6 +33,8 @@ class Recorded:
     query: dict
     answer: Any
     at: int | None
+    revealed: list = field(default_factory=list)  # what changed on the upstream before this call (proxy/reveal.py)
+    upstream_now: int | None = None  # the upstream's own clock at this call, where its answer shows it
 
     @property
     def name(self) -> str:
@@ -46,6 +48,11 @@ class Recording:
 
     calls: list[Recorded] = field(default_factory=list)
     unanswered: list[tuple[int, str, str, str]] = field(default_factory=list)  # (line, name, method, why)
+
+    @property
+    def reveals(self) -> bool:
+        """True when the proxy wrote what changed between calls (a recording older than that did not)."""
+        return any(c.revealed or c.upstream_now is not None for c in self.calls)
 
     @property
     def balance(self) -> Decimal | None:
@@ -83,7 +90,31 @@ def read(path: str) -> Recording:
                 raise CannotRun(f"{path}: line {number}: {why}")
     if not out.calls and not out.unanswered:
         raise CannotRun(f"{path}: no recorded call (is it a recording of rent-mock proxy --record?)")
+    _hoist_sms(out.calls)
     return out
+
+
+def _hoist_sms(calls: list[Recorded]) -> None:
+    """An SMS is revealed by the sms call that lists it, but an earlier orders answer may already show it
+    arrived (`hasnewsms`): reproduce it before that orders call, so both answers are replayed as recorded."""
+    for i, call in enumerate(calls):
+        for event in [e for e in call.revealed if e["kind"] == "sms"]:
+            earliest = i
+            for j in range(i - 1, -1, -1):
+                before = calls[j]
+                if before.method == "sms" and str(before.query.get("id")) == str(event["order"]):
+                    break
+                if before.method == "orders" and _shows_new_sms(before.answer, event["order"]):
+                    earliest = j
+            if earliest != i:
+                call.revealed.remove(event)
+                calls[earliest].revealed.insert(0, event)
+
+
+def _shows_new_sms(answer: Any, order: Any) -> bool:
+    data = answer.get("data") if isinstance(answer, dict) else None
+    return any(isinstance(o, dict) and o.get("id") == order and o.get("hasnewsms") is True
+               for o in (data if isinstance(data, list) else []))
 
 
 def _add(out: Recording, number: int, entry: dict) -> str | None:
@@ -111,7 +142,10 @@ def _add(out: Recording, number: int, entry: dict) -> str | None:
         return None
     at = entry.get("at")
     moment = int(at) if isinstance(at, (int, float)) and not isinstance(at, bool) and 0 < at < 2**40 else None
-    out.calls.append(Recorded(number, path, method, dict(entry["query"]), entry["answer"], moment))
+    revealed = [e for e in entry.get("revealed") or [] if isinstance(e, dict) and e.get("kind") in ("sms", "state")]
+    now = entry.get("upstream_now")
+    now = int(now) if isinstance(now, int) and not isinstance(now, bool) and 0 < now < 2**40 else None
+    out.calls.append(Recorded(number, path, method, dict(entry["query"]), entry["answer"], moment, revealed, now))
     return None
 
 
@@ -124,6 +158,9 @@ class Replayer:
     world: str | None = None  # the mock's world the replay runs in (its clock can be moved)
     ids: dict[int, int] = field(default_factory=dict)  # recorded order id -> the target's
     moved: int = 0  # clock moves made
+    reproduced: int = 0  # events between calls reproduced through the mock's control API
+    skew: int = 0  # the upstream's clock less the recording's stamps, as its answers last showed it
+    touched: dict[int, list[str]] = field(default_factory=dict)  # recorded order id -> what changed on it unseen
 
     def run(self, recording: Recording) -> Ledger:
         """Replay every call in order; the ledger holds one entry per line of the recording."""
@@ -137,8 +174,23 @@ class Replayer:
         return book
 
     def _one(self, call: Recorded, book: Ledger) -> None:
+        if call.upstream_now is not None and call.at is not None:
+            self.skew = call.upstream_now - call.at  # a sped-up upstream's clock runs ahead of the stamps
         if self.world is not None and call.at is not None:
-            self._move_clock(call.at)
+            self._move_clock(call.at + self.skew)
+        if self.world is not None:
+            self._reproduce(call)
+        else:
+            for event in call.revealed:
+                said = self.touched.setdefault(event["order"], [])
+                if _what(event) not in said:
+                    said.append(_what(event))
+            depends = self._depends(call)
+            if depends:
+                book.not_judged(call.name, f"its answer depends on what happened on the upstream between calls "
+                                           f"({depends}); only the mock can be told to reproduce that",
+                                "a replay against the mock (no --base-url)", group=call.method)
+                return
         query = {k: v for k, v in call.query.items() if k not in SECRET_PARAMS and k != "method"}
         if "id" in query and ascii_digits(query["id"]) and int(query["id"]) in self.ids:
             query["id"] = str(self.ids[int(query["id"])])
@@ -173,6 +225,34 @@ class Replayer:
         else:
             book.held(call.name, group=call.method)
 
+    def _depends(self, call: Recorded) -> str:
+        """What this call's answer shows that changed unseen by the target (empty: nothing)."""
+        named = str(call.query.get("id", ""))
+        if call.method == "orders" and self.touched:
+            return "; ".join(what for said in self.touched.values() for what in said)
+        if call.method == "sms" and named.isdigit() and int(named) in self.touched:
+            return "; ".join(self.touched[int(named)])
+        return ""
+
+    def _reproduce(self, call: Recorded) -> None:
+        """Make on the mock what the upstream did before this call: states set, SMS sent (an order must be
+        online to receive one, as on the upstream)."""
+        for event in call.revealed:
+            order = self.ids.get(event.get("order"))
+            if not isinstance(order, int) or event.get("other"):
+                continue  # an order this replay did not make, or another service's SMS: left as it is
+            try:
+                if event["kind"] == "state":
+                    self.target.control("POST", f"/orders/{order}/state", {"world": self.world, "state": event["state"]})
+                else:
+                    state = self.target.control("POST", f"/orders/{order}/state", {"world": self.world, "state": 1})
+                    if state.get("state") == 1:
+                        self.target.control("POST", "/sms", {"world": self.world, "order": order,
+                                                             "text": event["text"], "sender": event["sender"]})
+                self.reproduced += 1
+            except ControlRefused:
+                continue  # the order is no longer running here: the comparison will say what differs
+
     def _move_clock(self, at: int) -> None:
         # a gap of a second or less is not replayed: the recording's moments are the proxy's stamps, taken
         # before each call went out, and a second boundary between two of them need not be the service's
@@ -200,6 +280,12 @@ class Replayer:
         for a, b in zip(ids(recorded), ids(got)):
             if isinstance(a, int) and isinstance(b, int):
                 self.ids[a] = b
+
+
+def _what(event: dict) -> str:
+    if event["kind"] == "sms":
+        return f"an SMS reached order {event['order']}"
+    return f"order {event['order']} went to state {event['state']}"
 
 
 def _line(diff: dict) -> str:

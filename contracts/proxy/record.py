@@ -1,4 +1,5 @@
-"""The proxy's recording (JSON lines, apikeys redacted) and its running summary."""
+"""The proxy's recording (JSON lines, apikeys redacted), with what each answer reveals changed on the
+upstream between calls (contracts.proxy.reveal), and its running summary."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,9 @@ import threading
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import TextIO
+
+from ..registry import PATHS
+from .reveal import Reveals
 
 
 class Recorder:
@@ -24,6 +28,7 @@ class Recorder:
         self.spent = Decimal("0")
         self.diffs = {"known": 0, "unknown": 0}
         self.diff_samples: list[dict] = []
+        self.reveals = Reveals()  # what the answers show changed between calls (replay reproduces it)
 
     def add(self, entry: dict) -> None:
         """Count one exchange (already redacted: ProxyApp passes every entry through its redactor) and write it."""
@@ -47,6 +52,8 @@ class Recorder:
                 self.diffs["known" if diff.get("known") else "unknown"] += 1
                 if not diff.get("known") and len(self.diff_samples) < 50:
                     self.diff_samples.append({"method": method, **diff})
+            if entry.get("path") in PATHS and "answer" in entry and entry.get("source") != "shadow":
+                entry.update(self.reveals.see(entry))
             if self.out is not None:
                 self._write(entry)
 

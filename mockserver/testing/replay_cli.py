@@ -20,6 +20,9 @@ from contracts.verdict import BROKEN, HELD, partial_ok_option, write_junit
 from mockserver.serve.server import ServeOptions, make_server
 
 
+REPLAY_HOLD = 400 * 86_400  # seconds: a replayed order changes state only as the recording says it did
+
+
 @contextmanager
 def local_mock(dialect: str) -> Iterator[str]:
     """A mock on a free loopback port for the length of the replay; yields its root URL."""
@@ -71,13 +74,13 @@ def replay(recording, base_url, admin_token, timeout, apikey, dialect, allow_spe
         for detail in entry.details[:5]:
             click.echo(f"    {detail}")
     click.echo(f"replayed {len(calls.calls)} calls of {recording} to {where}; the clock moved "
-               f"{replayer.moved} times")
+               f"{replayer.moved} times; {replayer.reproduced} changes between calls reproduced")
     code = book.exit_code(partial_ok)
     click.echo(book.verdict_line(partial_ok))
     if report_path:
         with open(report_path, "w", encoding="utf-8") as fh:
             json.dump({"recording": recording, "target": target.base, "mock": target.is_mock,
-                       "clock_moves": replayer.moved, "coverage": book.as_json(), "exit_code": code}, fh, indent=2,
+                       "clock_moves": replayer.moved, "reproduced": replayer.reproduced, "coverage": book.as_json(), "exit_code": code}, fh, indent=2,
                       ensure_ascii=False)
     if junit_path:
         write_junit(junit_path, book.junit(f"rent-mock replay {recording}"))
@@ -85,11 +88,16 @@ def replay(recording, base_url, admin_token, timeout, apikey, dialect, allow_spe
 
 
 def _on_mock(stack: ExitStack, target, calls: Recording, dialect: str, timeout: float) -> Replayer:
-    """A manual-clock world starting at the recording's first moment, funded with its first balance."""
-    settings = {"clock": "manual"}
+    """A manual-clock world starting at the recording's first moment (or the upstream's own clock, where its
+    answers show it earlier), funded with its first balance. When the recording says what changed between
+    calls, states change only as it says (activation and active window last the whole replay)."""
+    settings: dict = {"clock": "manual"}
     first = min((c.at for c in calls.calls if c.at is not None), default=None)
     if first is not None:
-        settings["start"] = first
+        shown = [c.upstream_now - (c.at - first) for c in calls.calls if c.upstream_now is not None and c.at]
+        settings["start"] = min([first, *shown])
+    if calls.reveals:
+        settings["activation_delay"] = settings["active_window"] = [REPLAY_HOLD, REPLAY_HOLD]
     if calls.balance is not None:
         settings["balance"] = str(calls.balance)
     world = stack.enter_context(temporary_world(target, dialect, **settings))
