@@ -1,4 +1,7 @@
-"""Baseline: a bare Flask app on the same WSGI server, answering the mock's getcountries JSON."""
+"""Baselines on the mock's own WSGI server (waitress, 8 threads), answering the mock's getcountries bytes.
+
+Usage: python benchmarks/bare_app.py PORT BODY [--wsgi]: a bare Flask app, or with --wsgi a bare WSGI function.
+"""
 import sys
 
 from flask import Flask, Response
@@ -14,5 +17,12 @@ def rent():
     return Response(BODY, mimetype="application/json")
 
 
+def bare(environ, start_response):
+    """The same bytes, with no framework at all."""
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))])
+    return [BODY]
+
+
 if __name__ == "__main__":
-    serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=True)
+    serve(bare if "--wsgi" in sys.argv[3:] else app, host="127.0.0.1", port=int(sys.argv[1]), threads=8,
+          _quiet=True)
