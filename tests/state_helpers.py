@@ -10,6 +10,7 @@ import requests
 
 from mockserver.http.app import create_app
 from mockserver.http.runtime import Runtime
+from mockserver.state import checkpoints
 from mockserver.state.recovery import restore
 from mockserver.serve.server import ServeOptions, build_hub, make_server
 from mockserver.state.storage import StateError, Store
@@ -51,6 +52,21 @@ def stop(proc: subprocess.Popen) -> None:
     assert proc.returncode == 0, out
 
 
+def with_order(snap: dict, oid: int, apikey: str = "demo") -> dict:
+    """A world's snapshot with one more running order, id `oid`, of `apikey` (RU, MTS, a week from now)."""
+    number, now = "79000000000", snap["clock"]["now"]
+    while number in snap["holders"]:
+        number = str(int(number) + 1)
+    snap["orders"].append({"id": oid, "apikey": apikey, "country": "RU", "provider": "MTS", "service": "opt16",
+                           "number": number, "pnumber": number[1:], "ccode": "+7", "begin": now,
+                           "until": now + 7 * 86_400, "lease_until": now + 90 * 86_400, "state": 0, "lastonline": 0,
+                           "token": 0, "extra_services": [], "days": 7, "closed": None, "end": None,
+                           "deleted": False, "held_until": None})
+    next(a for a in snap["accounts"] if a["apikey"] == apikey)["live"].append(oid)
+    snap["holders"][number] = [oid]
+    return snap
+
+
 class InProcess:
     """A hub restored from `path`, its runtime and a Flask test client; `crash()` drops it unclean."""
 
@@ -84,15 +100,17 @@ class InProcess:
 class Forked:
     """A server process forked from this one (no interpreter start-up: rounds stay fast); SIGKILL it or stop it."""
 
-    def __init__(self, path: str, catalogue: str | None = None):
+    def __init__(self, path: str, catalogue: str | None = None, every: float | None = None, **options):
         read, write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the server: it never returns into the test
             code = 1
             try:
                 os.close(read)
+                if every is not None:  # how often its checkpointer looks at the log (options: checkpoint_every)
+                    checkpoints.EVERY = every
                 served = make_server(ServeOptions(port=0, clock="manual", start=START, apikey="demo", balance="1000",
-                                                  state=path, dialect="documented", catalogue=catalogue))
+                                                  state=path, dialect="documented", catalogue=catalogue, **options))
                 os.write(write, f"{served.server.effective_port}\n".encode())
                 try:
                     served.server.run()  # waitress returns from here on Ctrl-C
@@ -142,6 +160,13 @@ class Forked:
         os.kill(self.pid, signal.SIGINT)
         self.wait()
         assert self.status == 0, self.status
+
+    def close(self) -> None:
+        """Let go of the pipe it would have told its port on (a server killed before it listened)."""
+        try:
+            os.close(self._ready)
+        except OSError:
+            pass
 
     def wait(self) -> None:
         """Reap the process."""

@@ -9,7 +9,7 @@ import pytest
 from mockserver.core import catalogue
 from mockserver.core.clock import MAX_TIME, RealClock
 from mockserver.core.snapshot import dump_world
-from tests.state_helpers import InProcess, refused
+from tests.state_helpers import InProcess, refused, with_order
 
 from .conftest import KEY, make_hub
 from mockserver.http.app import create_app
@@ -218,18 +218,6 @@ def test_a_scripted_jump_past_the_last_moment_stops_the_clock_there(tmp_path):
     s.stop()
 
 
-def _order_doc(snap: dict, oid: int) -> dict:
-    number = "79000000000"
-    snap["orders"].append({"id": oid, "apikey": "demo", "country": "RU", "provider": "MTS", "service": "opt16",
-                           "number": number, "pnumber": number[1:], "ccode": "+7", "begin": snap["clock"]["now"],
-                           "until": snap["clock"]["now"] + 7 * 86_400, "lease_until": snap["clock"]["now"] + 90 * 86_400,
-                           "state": 0, "lastonline": 0, "token": 0, "extra_services": [], "days": 7, "closed": None,
-                           "end": None, "deleted": False, "held_until": None})
-    snap["accounts"][0]["live"].append(oid)
-    snap["holders"][number] = [oid]
-    return snap
-
-
 def test_order_ids_stop_at_their_bound_and_the_file_always_starts(tmp_path):
     # a PUT of an id of 2**63-1 was taken; the next id did not fit SQLite: no checkpoint, no start, ever
     from mockserver.core.bounds import MAX_ORDER_ID
@@ -237,11 +225,11 @@ def test_order_ids_stop_at_their_bound_and_the_file_always_starts(tmp_path):
     s = InProcess(path)
     snap = s.client.get("/_mock/worlds/default/snapshot").get_json()
     before = _state(s.hub)
-    r = s.client.put("/_mock/worlds/default/snapshot", json=_order_doc(json.loads(json.dumps(snap)), 2 ** 63 - 1))
+    r = s.client.put("/_mock/worlds/default/snapshot", json=with_order(json.loads(json.dumps(snap)), 2 ** 63 - 1))
     assert r.status_code == 400 and r.get_json()["error"] == (
         f"snapshot: accounts[demo].live[0]: 9223372036854775807 is greater than the maximum of {MAX_ORDER_ID} (and more)")
     assert _state(s.hub) == before
-    assert s.client.put("/_mock/worlds/default/snapshot", json=_order_doc(snap, MAX_ORDER_ID - 1)).status_code == 200
+    assert s.client.put("/_mock/worlds/default/snapshot", json=with_order(snap, MAX_ORDER_ID - 1)).status_code == 200
     made = s.rent(**CREATE)
     assert made["status"] == 1 and made["data"]["id"] == MAX_ORDER_ID  # the last id there is
     refused_call = s.rent(**{**CREATE, "method": "create_multi", "services": "opt16,opt6"})
