@@ -87,6 +87,7 @@ SOURCES: tuple[Source, ...] = (
     Source("state", "python benchmarks/state.py --json", _json_figures),
     Source("speed", "python benchmarks/bench.py --json", _json_figures),
     Source("peers", "python benchmarks/peers.py --json", _json_figures),
+    Source("fsync", "python benchmarks/fsync_cost.py --json", _json_figures),
     Source("fetch", "python benchmarks/fetch_bench.py --calls 2000", _fetch),
     Source("conform", "python benchmarks/conform_time.py --json", _json_figures),
     Source("image", "python benchmarks/docker_image.py --json", _json_figures),
