@@ -137,3 +137,45 @@ def test_what_the_client_sent_is_printed_as_text_never_read_as_markup():
                      "! request 1 orders: unknown parameter '[/x]'"], found
     [refunds] = [line.split() for line in done.stdout.splitlines() if "refunds" in line]
     assert refunds == ["│", "refunds", "│", "│", "0.00", "│"]  # nothing refunded is not "-0.00"
+
+
+def test_a_run_ends_when_the_client_exits_though_a_helper_holds_its_output(tmp_path):
+    # --matrix read the output until EOF: a client that exited 0 leaving a helper behind was "still running
+    # after 600 s: stopped" (a single run, whose output is not captured, passed it in 0.7 s)
+    import os
+    import signal
+
+    from mockserver.testing.check_client import RunOptions, run_client
+
+    pid = tmp_path / "helper.pid"
+    script = f"sleep 60 & echo $! > {pid}; echo client done; exit 0"
+    try:
+        run = run_client(["sh", "-c", script], RunOptions(clock="manual", capture=True, timeout=20))
+    finally:
+        if pid.exists():
+            os.kill(int(pid.read_text()), signal.SIGKILL)
+    assert (run.exit_code, run.timed_out) == (0, False)
+    assert run.output == "client done\n"
+
+
+def test_a_run_keeps_the_last_of_a_long_output_and_says_what_went(tmp_path):
+    # 200 MB printed was 678 MB of memory: the matrix keeps the last 256 KiB
+    from mockserver.testing.check_client import OUTPUT_KEPT, RunOptions, run_client
+
+    code = "import sys\nfor i in range(200_000): sys.stdout.write(f'line {i:08d} ' + 'x' * 40 + chr(10))"
+    run = run_client([sys.executable, "-c", code], RunOptions(clock="manual", capture=True, timeout=60))
+    lines = run.output.splitlines()
+    assert lines[0] == f"[{200_000 * 55 - OUTPUT_KEPT} bytes of output before these not kept]"
+    assert lines[-1] == "line 00199999 " + "x" * 40
+    assert len(run.output) < OUTPUT_KEPT + 100
+
+
+def test_requests_past_the_journal_bound_are_a_finding_not_a_silent_verdict(monkeypatch):
+    from mockserver.testing import check_client
+
+    monkeypatch.setattr(check_client, "JOURNAL_KEPT", 3)
+    code = ("import os, requests\nfor _ in range(5): requests.get(os.environ['RENT_MOCK_API_URL'], "
+            "params={'method': 'getcountries'}, timeout=10)")
+    run = check_client.run_client([sys.executable, "-c", code], check_client.RunOptions(clock="manual", timeout=60))
+    assert run.report.requests == 3 and run.unjudged == 2
+    assert ("contract", "2 requests were not judged: a run keeps the last 3 (run the suite in parts)") in run.findings()

@@ -260,3 +260,15 @@ def test_a_latency_fault_of_one_world_leaves_worker_threads_for_the_others():
         served.close()
     assert answers == [200] * 4
     assert sorted(e["fault"] for e in journal["entries"]) == ["latency"] + ["latency_capped"] * 3
+
+
+def test_a_rate_limit_lets_go_of_apikeys_idle_past_its_window(rig):
+    # a deque per apikey was kept for ever: 20,000 fresh keys took the server from 60 to 163 MB
+    client, _, now, rt = rig
+    fault(client, kind="rate_limit", per_second=2)
+    rule = rt.faults.rules[0]
+    for n in range(1000):
+        assert rent(client, method="getcountries", apikey=f"fresh-{n}").status_code == 200
+        now[0] += 0.01  # 100 new keys a second: a window holds about 100 of them
+    assert len(rule._calls) <= 2 * 101 + 64
+    assert [rent(client, method="orders", apikey=KEY).status_code for _ in range(3)] == [200, 200, 429]

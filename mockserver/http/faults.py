@@ -55,6 +55,7 @@ class FaultRule:
     skip: int = 0  # matching calls let through before the rule applies
     hits: int = 0
     _calls: dict[str, deque] = field(default_factory=dict, repr=False)
+    _sweep_at: int = field(default=64, repr=False)  # apikeys held when the idle ones are next let go
 
     def as_json(self) -> dict:
         """The rule as the control API lists it."""
@@ -145,7 +146,12 @@ class FaultBook:
     def _over_limit(self, rule: FaultRule, apikey: str) -> bool:
         """Sliding window (one second unless the rule says) per apikey."""
         now = self.monotonic()
-        calls = rule._calls.setdefault(apikey, deque())
+        book = rule._calls
+        if len(book) >= rule._sweep_at:  # a key with no call in the window holds nothing worth keeping
+            for key in [k for k, q in book.items() if not q or q[-1] <= now - rule.window]:
+                del book[key]
+            rule._sweep_at = 2 * len(book) + 64  # amortised: a sweep per as many new keys as are held
+        calls = book.setdefault(apikey, deque())
         while calls and calls[0] <= now - rule.window:
             calls.popleft()
         if len(calls) >= rule.per_second:

@@ -10,15 +10,19 @@ from mockserver.core.hub import Hub
 from mockserver.state.storage import Store
 
 EVERY = 2.0  # seconds between looks at the log's length
+DUE_BYTES = 64 << 20  # a checkpoint is also due once the log holds this much since the last (snapshot PUTs)
 MOST = 60.0  # the longest wait between tries after failures
 
 
 class Checkpoints:
-    """Writes a checkpoint once `due` writes are logged; `report` gets one line per failure and recovery."""
+    """Writes a checkpoint once `due` writes (or `due_bytes` of them) are logged; `report` gets one line per
+    failure and recovery."""
 
-    def __init__(self, store: Store, hub: Hub, due: int, report: Callable[[str], None], every: float | None = None):
+    def __init__(self, store: Store, hub: Hub, due: int, report: Callable[[str], None], every: float | None = None,
+                 due_bytes: int = DUE_BYTES):
         self.store, self.hub, self.due, self.report = store, hub, due, report
         self.every = EVERY if every is None else every  # read when made: a test's server may look more often
+        self.due_bytes = due_bytes
         self.failures = 0
 
     def wait(self) -> float:
@@ -27,7 +31,7 @@ class Checkpoints:
 
     def step(self) -> bool | None:
         """Write a checkpoint if one is due: True when written, False when it failed (reported), else None."""
-        if self.store.pending < self.due:
+        if self.store.pending < self.due and self.store.pending_bytes < self.due_bytes:
             return None
         try:
             self.store.checkpoint(self.hub)

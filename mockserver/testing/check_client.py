@@ -32,6 +32,11 @@ PAID_BY = {"create": "create / create_multi", "prolong": "prolong / prolong_max"
 # The default clock: real, a minute of the world per second of wall time, so a client written for the
 # live service (rent, activate, poll until state 1) sees its number online in 10-15 s (the 10-15 min delay).
 DEFAULT_SPEED = 60.0
+# requests a run keeps to judge, all worlds together: at the journal's measured cost (docs/figures.md, at most
+# about 6 KB an entry) a bound of a few hundred MB whatever the client does; the report says when calls went
+JOURNAL_KEPT = 100_000
+OUTPUT_KEPT = 256 << 10  # bytes of a client's output a run keeps (its last ones: reports show the last lines)
+DRAIN = 2.0  # seconds the output is read after the client exited (a helper it left may hold it open)
 HAPPY_PATH = "happy-path"  # a run with no --scenario meets what a live client meets: online, then a code
 NO_CALLS = ("the client made no rent.php request: nothing was judged. Usually it does not read "
             "RENT_MOCK_API_URL (or RENT_MOCK_BASE_URL) and calls another server, perhaps the live service; "
@@ -70,6 +75,7 @@ class ClientRun:
     checks: list[Check] = field(default_factory=list)
     pace: Pace = field(default_factory=Pace)
     expect: dict = field(default_factory=dict)
+    unjudged: int = 0  # requests the journals let go past JOURNAL_KEPT: no verdict covers them
 
     def findings(self) -> list[tuple[str, str]]:
         """(group, finding) for everything this run broke; the groups say what --xfail may waive."""
@@ -78,6 +84,9 @@ class ClientRun:
             out.append((CONTRACT, NO_CALLS))
         if self.report.violations:
             out.append((CONTRACT, f"{len(self.report.violations)} contract violations"))
+        if self.unjudged:
+            out.append((CONTRACT, f"{self.unjudged} requests were not judged: a run keeps the last {JOURNAL_KEPT:,} "
+                                  f"(run the suite in parts)"))
         out += [(MONEY, p) for p in self.left.problems()]
         out += [(c.group, c.reason) for c in self.checks if c.broken]
         out += [(PACING, f"{name}: {reason}") for name, status, reason in self.pacing() if status == "broken"]
@@ -154,7 +163,7 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
     scenarios = tuple(opts.scenarios) or (HAPPY_PATH,)
     try:
         served = make_server(ServeOptions(port=0, clock=opts.clock, speed=opts.speed, dialect=opts.dialect,
-                                          seed=opts.seed, journal_size=1_000_000, journal_total=1_000_000,
+                                          seed=opts.seed, journal_size=JOURNAL_KEPT, journal_total=JOURNAL_KEPT,
                                           balance="1000", scenarios=scenarios))
     except ValueError as exc:  # the options are ours but the scenarios: a scenario the world refuses
         raise ScenarioError(str(exc)) from None
@@ -178,7 +187,8 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
         expect, forced = expectations(scenarios)
         run = ClientRun(code, judge(entries), cost_of(worlds), leftovers(worlds, entries), output, seconds, timed_out,
                         judge_behaviour(evidence, expect, forced),
-                        pacing.measure(entries, {DEFAULT} if moving else set()), expect)
+                        pacing.measure(entries, {DEFAULT} if moving else set()), expect,
+                        sum(j.dropped for _, j in named))
         return run
     finally:
         served.close()
@@ -198,27 +208,63 @@ def expectations(refs: tuple[str, ...]) -> tuple[dict, int | None]:
     return expect, forced
 
 
+class Tail:
+    """The last `OUTPUT_KEPT` bytes a client printed, read by a thread of its own until the output ends."""
+
+    def __init__(self, stream):
+        self.lock = threading.Lock()
+        self.kept, self.dropped = bytearray(), 0
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True, name="check-client-output")
+        self.thread.start()
+
+    def _read(self, stream) -> None:
+        with stream:
+            for chunk in iter(lambda: stream.read1(65536), b""):
+                with self.lock:
+                    self.kept += chunk
+                    over = len(self.kept) - OUTPUT_KEPT
+                    if over > 0:  # a client that prints 200 MB keeps 256 KiB here, not 200 MB
+                        del self.kept[:over]
+                        self.dropped += over
+
+    def text(self, drain: float) -> str:
+        """What was kept, once the output ended or `drain` seconds have passed (a helper the client left
+        running may hold its output open for ever)."""
+        self.thread.join(drain)
+        with self.lock:
+            kept, dropped = bytes(self.kept), self.dropped
+        text = kept.decode("utf-8", errors="replace")
+        return f"[{dropped} bytes of output before these not kept]\n{text}" if dropped else text
+
+
 def _run(command: list[str], env: dict, opts: RunOptions) -> tuple[int | None, str, float, bool]:
-    """(exit code, captured output, seconds, timed out); the command's whole process group goes on a timeout."""
+    """(exit code, captured output, seconds, timed out); the command's whole process group goes on a timeout.
+
+    The run ends when the command exits, not when its output does: a helper it left running (holding the
+    output open) would otherwise keep the run going until the timeout. The output is then read for at most
+    `DRAIN` seconds more, and only its last `OUTPUT_KEPT` bytes are kept."""
     out = subprocess.PIPE if opts.capture else None
     started = time.monotonic()
     try:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT if opts.capture else None,
-                                stdin=subprocess.DEVNULL, start_new_session=True, text=True, errors="replace")
+                                stdin=subprocess.DEVNULL, start_new_session=True)
     except FileNotFoundError:
         raise ClientCommandError(f"cannot run {command[0]!r}: no such command") from None
     except PermissionError:
         raise ClientCommandError(f"cannot run {command[0]!r}: not executable") from None
+    tail = Tail(proc.stdout) if opts.capture else None
+    timed_out = False
     try:
-        output, _ = proc.communicate(timeout=opts.timeout)
-        return proc.returncode, output or "", time.monotonic() - started, False
+        proc.wait(timeout=opts.timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        output, _ = proc.communicate()
-        return None, output or "", time.monotonic() - started, True
+        proc.wait()
+        timed_out = True
     except BaseException:  # Ctrl-C: no client is left running behind us
         _kill_group(proc)
         raise
+    output = tail.text(DRAIN) if tail is not None else ""
+    return (None if timed_out else proc.returncode), output, time.monotonic() - started, timed_out
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
