@@ -34,10 +34,10 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="RENT_MOCK_HOST", show_envvar=True,
-              help="Address to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="RENT_MOCK_HOST",
+              help="Address to listen on (env RENT_MOCK_HOST).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), envvar="RENT_MOCK_PORT",
-              show_envvar=True, help="Port (0 picks a free one).")
+              help="Port (0 picks a free one; env RENT_MOCK_PORT).")
 @click.option("--seed", type=int, help="Seed of the default world (default 1); it also fixes the demo apikey.")
 @click.option("--clock", "clock_mode", type=click.Choice(["real", "manual"]), default="real", show_default=True,
               help="The default world's clock: real (runs, --speed times faster) or manual (moved by /_mock/clock).")
@@ -47,17 +47,17 @@ def main() -> None:
               help="live: as the live service answers (docs/evidence.md); documented: the reference page; "
                    "sdk: the official SDK's types")
 @click.option("--catalogue", type=click.Path(exists=True, dir_okay=False), help="Catalogue JSON replacing the shipped one.")
-@click.option("--apikey", envvar="RENT_MOCK_APIKEY", show_envvar=True,
+@click.option("--apikey", envvar="RENT_MOCK_APIKEY",
               help="Apikey of the default world's funded account (default: derived from --seed if given, else "
-                   "random; the banner prints it).")
+                   "random; the banner prints it; env RENT_MOCK_APIKEY).")
 @click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")
 @click.option("--start", type=click.IntRange(0, MAX_TIME), help="Unix time the default world starts at (default: now).")
-@click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", show_envvar=True,
-              help="Token every /_mock/ call must send.")
+@click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN",
+              help="Token every /_mock/ call must send (env RENT_MOCK_ADMIN_TOKEN).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 1024), help="Worker threads.")
 # The image sets RENT_MOCK_STATE to a file on its volume; an empty value (click reads it as unset) turns it off.
-@click.option("--state", type=OutputFile(), envvar="RENT_MOCK_STATE", show_envvar=True,
-              help="SQLite file keeping every world across restarts (an empty RENT_MOCK_STATE: none).")
+@click.option("--state", type=OutputFile(), envvar="RENT_MOCK_STATE",
+              help="SQLite file keeping every world across restarts (env RENT_MOCK_STATE; empty: none).")
 @click.option("--journal-size", default=ServeOptions.journal_size, show_default=True, type=click.IntRange(1, 10**6),
               help="Requests kept per world in the journal.")
 @click.option("--connection-limit", type=click.IntRange(1),
