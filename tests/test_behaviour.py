@@ -49,7 +49,7 @@ def test_every_shipped_scenario_states_what_a_correct_client_does():
 
 
 def test_a_correct_give_up_holds_and_a_success_claimed_without_a_code_does_not():
-    rented = [entry("create", 1.0, 100), entry("delete", 2.0, 200)]
+    rented = [entry("create", 1.0, 100), entry("sms", 1.5, 150), entry("delete", 2.0, 200)]
     gave_up = Evidence(1, entries=rented, orders=[order(state=2, live=False)])
     got = verdicts(gave_up, {"code": "no"})
     assert got["scenario outcome"] == ("held", "gave up without a code (exit 1), as the scenario allows")
@@ -69,18 +69,28 @@ def test_a_correct_give_up_holds_and_a_success_claimed_without_a_code_does_not()
                   "reads the code")
 
 
-def test_a_client_that_rents_nothing_in_the_scenarios_world_is_not_judged_on_its_outcome():
-    own_world = [entry("create", 1.0, 100, world="w1"), entry("orders", 2.0, 100, world="w1")]
+def test_a_client_that_never_asks_for_a_code_in_the_scenarios_world_is_not_judged_as_a_renter():
+    own_world = [entry("create", 1.0, 100, world="w1"), entry("sms", 2.0, 100, world="w1")]
     got = verdicts(Evidence(0, entries=own_world))
     assert got["scenario outcome"][0] == got["exit code tells the truth"][0] == "not applicable"
+    # a bot that rents a number to keep it, activates it and exits 0: its order is its business
+    keeps = Evidence(0, entries=[entry("create", 1.0, 100), entry("activate", 1.1, 100)], orders=[order(state=2)])
+    got = verdicts(keeps)
+    assert [got[n][0] for n in ("scenario outcome", "exit code tells the truth",
+                                "leaves nothing it gave up on running")] == ["not applicable"] * 3
+    # the same bot failing after it rented: it gave up on an order it left running
+    crashed = verdicts(Evidence(1, entries=[entry("create", 1.0, 100)], orders=[order(state=2)]))
+    assert crashed["leaves nothing it gave up on running"][0] == "broken"
+    assert crashed["scenario outcome"][0] == "broken" and crashed["exit code tells the truth"][0] == "not applicable"
 
 
 def test_an_order_given_up_on_must_not_be_left_running():
-    ev = Evidence(1, entries=[entry("create", 1.0, 100)], orders=[order(state=2), order(40001, state=-1)])
+    ev = Evidence(1, entries=[entry("create", 1.0, 100), entry("sms", 2.0, 200)],
+                  orders=[order(state=2), order(40001, state=-1)])
     assert verdicts(ev)["leaves nothing it gave up on running"] == (
         "broken", "left order 40000 (state 2, activating) running without a code read: a client that gives up on an "
                   "order deletes it")  # the lost one is the money check's (its refund)
-    kept = Evidence(0, entries=[entry("create", 1.0, 100)], orders=[order(code_read=True)])
+    kept = Evidence(0, entries=[entry("create", 1.0, 100), entry("sms", 2.0, 200)], orders=[order(code_read=True)])
     assert verdicts(kept)["leaves nothing it gave up on running"][0] == "held"
     assert verdicts(kept, {**HAPPY, "left": "none"})["leaves nothing it gave up on running"][0] == "broken"
 

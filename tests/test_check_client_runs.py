@@ -41,18 +41,18 @@ def test_a_client_that_never_calls_fails_and_is_told_why(tmp_path):
     assert ("broken client calls rent.php: the client made no rent.php request: nothing was judged. Usually it "
             "does not read RENT_MOCK_API_URL (or RENT_MOCK_BASE_URL) and calls another server, perhaps the live "
             "service; or it stopped before its first call (see its output)") in lines
-    assert lines[-1] == ("4 held, 1 broken, 4 not applicable, 1 NOT JUDGED of 10 checks: something broke the "
+    assert lines[-1] == ("3 held, 1 broken, 5 not applicable, 1 NOT JUDGED of 10 checks: something broke the "
                          "contract (exit 1)")
     assert lines[0] == "verdict: " + lines[-1]  # a CI log shows the verdict and the findings first
     assert lines[1].startswith("  broken client calls rent.php: the client made no rent.php request")
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("10", "1", "5")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("10", "1", "6")
     body = json.loads(report.read_text())
     assert body["exit_code"] == 1 and body["client_exit_code"] == 0 and body["requests"] == 0
     assert {i["name"]: i["status"] for i in body["coverage"]["items"]} == {
         "scenario outcome": "not applicable", "exit code tells the truth": "not applicable",
         "client calls rent.php": "broken", "requests follow the contract": "NOT JUDGED",
-        "money accounted for": "held", "leaves nothing it gave up on running": "held",
+        "money accounted for": "held", "leaves nothing it gave up on running": "not applicable",
         "prolongs only in its window": "held", "pace: calls per minute": "held",
         "pace: polling interval": "not applicable", "pace: Retry-After honoured": "not applicable"}
     assert body["expect"]["code"] == "yes"  # no --scenario: the happy path's world and expectations
@@ -120,8 +120,9 @@ def test_one_run_with_a_scenario_scripts_its_world(tmp_path):
                                                                capture=True))
     assert run.output.splitlines() == ["balance-runs-out", "rented", "Balance is not enough"]
     assert run.cost["total"] == "2.10" and run.exit_code == 0  # KZ opt16: 0.30 x 7
-    # it rented and exited 0 without reading a code the scenario's world would have sent: judged for it
-    assert [group for group, _ in run.findings()] == ["outcome", "honesty", "leftovers"]
+    # it rents to keep numbers (no sms call) and exits 0: judged on the contract, money and pacing only
+    assert run.findings() == []
+    assert {c.name: c.status for c in run.checks}["scenario outcome"] == "not applicable"
 
 
 def test_what_the_client_sent_is_printed_as_text_never_read_as_markup():

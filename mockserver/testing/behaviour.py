@@ -46,8 +46,20 @@ def judge(ev: Evidence, expect: dict, forced_prolong: int | None = 0) -> list[Ch
     return out
 
 
-def _tried(ev: Evidence) -> bool:
-    return any(e.get("method") in RENTS for e in ev.scripted())
+def _asked(ev: Evidence) -> bool:
+    """The client asked for a code: it read sms in the scenario's world."""
+    return any(e.get("method") == "sms" for e in ev.scripted())
+
+
+def _engaged(ev: Evidence) -> bool:
+    """What a renter should do applies: it asked for a code, or it rented and then failed or was stopped (a
+    client that rents numbers to keep them, and exits 0, is judged on its contract, money and pacing only)."""
+    rented = any(e.get("method") in RENTS for e in ev.scripted())
+    return _asked(ev) or (rented and (ev.timed_out or ev.exit_code != 0))
+
+
+NOT_ASKED = ("the client never asked for a code in the scenario's world (no sms call), and did not fail after "
+             "renting: what a renter waiting for a code should do does not apply")
 
 
 def _outcome(ev: Evidence, expect: dict) -> Check:
@@ -55,9 +67,8 @@ def _outcome(ev: Evidence, expect: dict) -> Check:
     want = expect.get("code")
     if ev.timed_out:
         return Check(name, "broken", f"the client was still running after {ev.seconds:.0f} s: stopped")
-    if not _tried(ev):
-        return Check(name, "not applicable", "the client rented no number in the scenario's world (no create): "
-                                             "what a renter should get does not apply")
+    if not _engaged(ev):
+        return Check(name, "not applicable", NOT_ASKED)
     read = ev.code_read()
     if read:
         return Check(name, "held", f"read a code (order {', '.join(map(str, read))})")
@@ -75,9 +86,10 @@ def _honesty(ev: Evidence) -> Check:
     name = "exit code tells the truth"
     if ev.timed_out or ev.exit_code is None:
         return Check(name, "not applicable", "the client was stopped: no exit code", HONESTY)
-    if not _tried(ev):
-        return Check(name, "not applicable", "the client rented nothing in the scenario's world", HONESTY)
     read = ev.code_read()
+    if not read and not _asked(ev):
+        return Check(name, "not applicable", "the client never asked for a code (no sms call in the scenario's "
+                                             "world)", HONESTY)
     if read and ev.exit_code != 0:
         return Check(name, "broken", f"the client read a code (order {read[0]}) but exited {ev.exit_code}: "
                                      "a success reported as a failure", HONESTY)
@@ -130,6 +142,8 @@ def _reactivate(ev: Evidence) -> Check:
 
 def _left(ev: Evidence, left: str) -> Check:
     name = "leaves nothing it gave up on running"
+    if not _engaged(ev):
+        return Check(name, "not applicable", NOT_ASKED, LEFT)
     live = [o for o in ev.orders if o["live"] and o["state"] != LOST]  # a lost one is the money check's
     if left == "with-code":
         live = [o for o in live if not o["code_read"]]
