@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
 BASE_IMAGE = "python:3.11-slim"
 TEST_IMAGE = "smspva-rent-mock:test"
-PREFIX = "rent-mock-test-"
+# Names made in this run start with PREFIX, so that cleanup() leaves another run's containers alone.
+PREFIX = f"rent-mock-test-{uuid.uuid4().hex[:6]}-"
 TOKEN = "docker-s3cret"
 
 
@@ -94,6 +95,10 @@ class Container:
         """What the container printed, stdout and stderr together."""
         done = docker("logs", self.name, check=False)
         return done.stdout + done.stderr
+
+    def wait(self, timeout: float = 60) -> int:
+        """The exit code, once the container has stopped (`docker wait`)."""
+        return int(docker("wait", self.name, timeout=timeout).stdout.strip())
 
     def start(self, timeout: float = 90) -> float:
         """`docker start`, then the seconds until it turned healthy."""

@@ -115,7 +115,7 @@ def test_kill_loses_no_acknowledged_write(served):
     key = world(box)
     order = rent_one(box, key)
     docker("kill", "-s", "KILL", box.name)
-    assert box.state()["ExitCode"] == 137
+    assert box.wait() == 137
     box.start()
     assert [o["id"] for o in rent(box, method="orders", apikey=key)["data"]] == [order]
     assert balance(box, key) == Decimal("47.90")
@@ -141,7 +141,7 @@ def test_stop_checkpoints_and_exits_0_within_the_grace_period_and_start_keeps_st
 def test_without_a_token_the_container_refuses_to_start(image):
     # On the image's 0.0.0.0: it stops before it listens anywhere.
     box = run(image, volume=None, env={"RENT_MOCK_ADMIN_TOKEN": ""}, detach=False, host=None)
-    assert box.state()["ExitCode"] == 2
+    assert box.wait() == 2
     assert "reaches beyond this machine: set --admin-token" in box.logs()
 
 
