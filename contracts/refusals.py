@@ -28,7 +28,7 @@ OTHERS = (
 )
 # Every refusal this contract knows: the model's texts in every dialect (one table: a text the model learns is
 # known here too), then the others.
-PATTERNS = [re.compile(p) for p in dict.fromkeys(
+PATTERNS = [re.compile(p, re.DOTALL) for p in dict.fromkeys(
     [_pattern(words) for text in TEXTS.values() for words in (text.words, text.live) if words] + list(OTHERS))]
 
 
