@@ -187,7 +187,7 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
         expect, forced = expectations(scenarios)
         run = ClientRun(code, judge(entries), cost_of(worlds), leftovers(worlds, entries), output, seconds, timed_out,
                         judge_behaviour(evidence, expect, forced),
-                        pacing.measure(entries, {DEFAULT} if moving else set()), expect,
+                        pacing.measure(evidence.scripted(), {DEFAULT} if moving else set()), expect,
                         sum(j.dropped for _, j in named))
         return run
     finally:
