@@ -175,6 +175,14 @@ def test_polling_with_no_sleep_is_a_pacing_finding_with_its_figures():
     assert run.pace.busiest_minute > 120 and "calls in a minute of wall time" in found["pace: calls per minute"]
 
 
+def test_asking_again_at_once_after_a_429_is_a_pacing_finding():
+    run = run_client([*BUGGY, "ignore-retry-after", "4", "0.2"], RunOptions(speed=600, scenarios=("rate-limited",),
+                                                                           capture=True, timeout=60))
+    [finding] = [text for group, text in run.findings() if text.startswith("pace: Retry-After honoured")]
+    assert run.pace.limited >= 1 and run.pace.too_soon >= 1, run.output
+    assert "calls after a 429 came sooner than its Retry-After (1 s)" in finding
+
+
 def test_reading_another_services_sms_is_caught():
     # 120x and a 0.1 s poll: a poll lands between the other service's SMS (30 s) and the own code (60 s)
     run = run_client([*BUGGY, "other-sms", "30", "0.1"], RunOptions(speed=120, scenarios=("sms-other-service",),

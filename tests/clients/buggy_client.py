@@ -8,6 +8,7 @@ no-sleep        polls with no sleep at all
 blind-create    retries a create that got no answer without looking for the order it made
 prolong-early   rents a month and prolongs right after the code (29 days left), dying on the refusal
 other-sms       takes the first SMS of OtherSms + SmsList as its code
+ignore-retry-after  asks again at once after a 429, whatever its Retry-After says
 leak-on-exception  rents without listing orders first and dies on an answer that is not JSON, leaving
                 its order running
 
@@ -26,6 +27,16 @@ BUG = sys.argv[1]
 
 
 class Buggy(careful.Client):
+    def once(self, method, **params):
+        if BUG != "ignore-retry-after":
+            return super().once(method, **params)
+        for _ in range(50):
+            r = careful.requests.get(careful.API, params={"method": method, "apikey": careful.KEY, **params},
+                                     timeout=10)
+            if r.status_code != 429:
+                return r.json()
+        raise careful.NoAnswer(f"{method}: still rate-limited")
+
     def call(self, method, **params):
         if method == "delete" and BUG == "never-delete":
             return {"status": 1}
