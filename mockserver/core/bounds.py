@@ -56,21 +56,6 @@ BOUNDS: dict[str, Bound] = {
 }
 
 
-def bound(name: str) -> Bound:
-    """The bound called `name`."""
-    return BOUNDS[name]
-
-
-def problem(name: str, value: object) -> str | None:
-    """Why `value` is not a whole number within bound `name` (None when it is), in one line."""
-    b = BOUNDS[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        return f"must be a whole number, got {value!r}"
-    if not b.low <= value <= b.high:
-        return f"must be {b.low}..{b.high}{' ' + b.unit if b.unit else ''}, got {value}"
-    return None
-
-
 def table() -> str:
     """The table as Markdown (docs/state.md carries it; a test keeps it current)."""
     rows = ["| value | from | to | unit | what it bounds |", "|---|---|---|---|---|"]
