@@ -14,7 +14,7 @@ from .journal import Budget, Journal
 
 # Caps (rent-mock serve options): memory stays bounded whatever clients ask for. Their product at the defaults
 # (benchmarks/memory.py measures the parts): 10,000 fresh worlds of about 8 KiB, and 50,000 journal entries of
-# at most about 3.8 KiB, fit a small machine (docs/state.md, "Limits").
+# at most about 3.9 KiB of resident memory, fit a small machine (docs/state.md, "Limits").
 MAX_WORLDS = 10_000  # worlds at once
 JOURNAL_MAX = 10_000  # journal entries a world may ask for
 JOURNAL_TOTAL = 50_000  # journal entries of all worlds together

@@ -33,7 +33,7 @@ PAID_BY = {"create": "create / create_multi", "prolong": "prolong / prolong_max"
 # live service (rent, activate, poll until state 1) sees its number online in 10-15 s (the 10-15 min delay).
 DEFAULT_SPEED = 60.0
 # requests a run keeps to judge, all worlds together: at the journal's measured cost (docs/figures.md, at most
-# about 6 KB an entry) a bound of a few hundred MB whatever the client does; the report says when calls went
+# about 4 KiB of resident memory an entry) about 400 MB whatever the client does; a finding says when calls went
 JOURNAL_KEPT = 100_000
 OUTPUT_KEPT = 256 << 10  # bytes of a client's output a run keeps (its last ones: reports show the last lines)
 DRAIN = 2.0  # seconds the output is read after the client exited (a helper it left may hold it open)
