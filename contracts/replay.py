@@ -178,19 +178,21 @@ class Replayer:
             self.skew = call.upstream_now - call.at  # a sped-up upstream's clock runs ahead of the stamps
         if self.world is not None and call.at is not None:
             self._move_clock(call.at + self.skew)
-        if self.world is not None:
-            self._reproduce(call)
-        else:
-            for event in call.revealed:
-                said = self.touched.setdefault(event["order"], [])
-                if _what(event) not in said:
-                    said.append(_what(event))
-            depends = self._depends(call)
-            if depends:
+        unmade = self._reproduce(call) if self.world is not None else call.revealed
+        for event in unmade:
+            said = self.touched.setdefault(event["order"], [])
+            if _what(event) not in said:
+                said.append(_what(event))
+        depends = self._depends(call)
+        if depends:
+            if self.world is None:
                 book.not_judged(call.name, f"its answer depends on what happened on the upstream between calls "
                                            f"({depends}); only the mock can be told to reproduce that",
                                 "a replay against the mock (no --base-url)", group=call.method)
-                return
+            else:
+                book.not_judged(call.name, f"its answer depends on what happened on the upstream between calls "
+                                           f"({depends}), which the replay could not reproduce", group=call.method)
+            return
         query = {k: v for k, v in call.query.items() if k not in SECRET_PARAMS and k != "method"}
         if "id" in query and ascii_digits(query["id"]) and int(query["id"]) in self.ids:
             query["id"] = str(self.ids[int(query["id"])])
@@ -230,17 +232,19 @@ class Replayer:
         named = str(call.query.get("id", ""))
         if call.method == "orders" and self.touched:
             return "; ".join(what for said in self.touched.values() for what in said)
-        if call.method == "sms" and named.isdigit() and int(named) in self.touched:
+        if call.method == "sms" and ascii_digits(named) and int(named) in self.touched:
             return "; ".join(self.touched[int(named)])
         return ""
 
-    def _reproduce(self, call: Recorded) -> None:
+    def _reproduce(self, call: Recorded) -> list[dict]:
         """Make on the mock what the upstream did before this call: states set, SMS sent (an order must be
-        online to receive one, as on the upstream)."""
+        online to receive one, as on the upstream); returns the events it could not make."""
+        unmade = []
         for event in call.revealed:
             order = self.ids.get(event.get("order"))
             if not isinstance(order, int) or event.get("other"):
-                continue  # an order this replay did not make, or another service's SMS: left as it is
+                unmade.append(event)  # an order this replay did not make, or an SMS of a service not named
+                continue
             try:
                 if event["kind"] == "state":
                     self.target.control("POST", f"/orders/{order}/state", {"world": self.world, "state": event["state"]})
@@ -252,6 +256,7 @@ class Replayer:
                 self.reproduced += 1
             except ControlRefused:
                 continue  # the order is no longer running here: the comparison will say what differs
+        return unmade
 
     def _move_clock(self, at: int) -> None:
         # a gap of a second or less is not replayed: the recording's moments are the proxy's stamps, taken
@@ -283,6 +288,8 @@ class Replayer:
 
 
 def _what(event: dict) -> str:
+    if event["kind"] == "sms" and event.get("other"):
+        return f"an SMS for another service of order {event['order']}'s number arrived (the answer names no service)"
     if event["kind"] == "sms":
         return f"an SMS reached order {event['order']}"
     return f"order {event['order']} went to state {event['state']}"

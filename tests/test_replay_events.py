@@ -110,3 +110,19 @@ def test_reveals_from_answers_alone():
     assert seen.see(other)["revealed"][0]["other"] is True
     assert seen.see(other) == {"upstream_now": 9}  # seen once: no second event
     assert seen.see({"query": {"method": "orders"}, "answer": {"status": 0, "msg": "no"}}) == {}
+
+
+def test_an_sms_of_another_service_is_not_judged_on_the_mock_never_broken(recording, tmp_path):
+    # the recorded answer lists an SMS under OtherSms: it names no service, so the mock cannot be told to send it
+    lines = [json.loads(line) for line in recording.read_text().splitlines()]
+    other = {"text": "Another code 99999", "sender": "X", "date": lines[3]["revealed"][0]["date"]}
+    lines[3]["answer"]["data"]["OtherSms"] = [other]
+    lines[3]["revealed"].append({"kind": "sms", "order": 40000, "other": True, **other})
+    changed = tmp_path / "other.jsonl"
+    changed.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = replay(changed)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert ("- NOT JUDGED line 4 sms: its answer depends on what happened on the upstream between calls (an SMS for "
+            "another service of order 40000's number arrived (the answer names no service)), which the replay could "
+            "not reproduce") in done.stdout.splitlines()
+    assert not [line for line in done.stdout.splitlines() if line.startswith("✗")]
