@@ -180,6 +180,9 @@ def test_prolong_add_service_and_restore_are_priced_from_the_upstream_now(docume
     assert prices.quote("prolong", {**query, "dtype": "week", "dcount": "1"}) == \
         (None, f"order {made['id']} was not rented through this run, so the services on it cannot be established "
                f"(orders shows only the first, and every service on the number is charged)")
+    # an added service is priced in the order's country, which orders shows
+    assert prices.quote("add_service_to_order", {**query, "service": service, "rent_days": "5"}) == \
+        ((price * 5).quantize(Decimal("0.01")), "5 days at the upstream's price per day")
     prices.remember("create", rented, answer)  # as the proxy does when the rental passes through it
     assert prices.quote("prolong", {**query, "dtype": "month", "dcount": "2"}) == \
         ((price * 60).quantize(Decimal("0.01")), "60 days at the upstream's price per day")

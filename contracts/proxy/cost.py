@@ -92,9 +92,10 @@ class Prices:
         if isinstance(payload, dict) and payload.get("status") == 1:
             self.book.remember(method, query, payload.get("data"))
 
-    def order(self, order_id: int, apikey: str) -> tuple[tuple[str, tuple[str, ...]] | None, str]:
-        """(country, services) of a running order of the account seen rented through the proxy, or (None, why
-        not): `orders` shows only an order's first service, and a prolong is charged for all of them."""
+    def order(self, order_id: int, apikey: str, whole: bool = True) -> tuple[tuple[str, tuple[str, ...]] | None, str]:
+        """(country, services) of a running order of the account, or (None, why not). `whole`: every service on
+        it, known only of an order seen rented through the proxy (`orders` shows only the first, and a prolong
+        is charged for all of them); else its country is enough (what an added service is priced in)."""
         answer = self.upstream.rent({"method": "orders", "apikey": apikey})
         data = _data(answer)
         if not isinstance(data, list):
@@ -103,9 +104,15 @@ class Prices:
         if row is None:
             return None, f"order {order_id} is not among the account's orders"
         known = self.book.get(order_id)
-        if known is None:
+        if known is not None:
+            return known, ""
+        if whole:
             return None, self.book.unseen(order_id)
-        return known, ""
+        names, _ = self.countries()
+        code = next((c for c, name in names.items() if row.get("cname") in (c, name)), None)
+        if code is None:
+            return None, f"orders does not show order {order_id}'s country"
+        return (code, ()), ""
 
     def quote(self, method: str, query: dict) -> tuple[Decimal | None, str]:
         """(the most the call can cost at the prices read now, how it was reached); None when it cannot be priced.
@@ -128,7 +135,7 @@ class Prices:
             country = query["country"]
             services = tuple(query["services"].split(",")) if method == "create_multi" else (query["service"],)
         else:
-            known, why = self.order(int(query["id"]), apikey)
+            known, why = self.order(int(query["id"]), apikey, whole=method != "add_service_to_order")
             if known is None:
                 return None, why
             country, services = known
