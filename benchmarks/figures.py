@@ -83,6 +83,7 @@ def _fetch(out: str, cpu: float, wall: float, work: Path) -> dict[str, str]:
 SOURCES: tuple[Source, ...] = (
     Source("simulate", "rent-mock simulate large --no-plots --out {work}", _simulate),
     Source("simulate-speed", "python benchmarks/simulate_speed.py --json", _json_figures),
+    Source("simulate-instructions", "python benchmarks/simulate_instructions.py --json", _json_figures),
     Source("memory", "python benchmarks/memory.py --json", _json_figures),
     Source("state", "python benchmarks/state.py --json", _json_figures),
     Source("speed", "python benchmarks/bench.py --json", _json_figures),

@@ -87,7 +87,8 @@ def main() -> None:
         figures[f"state file: a logged write, {who}, flushed to disk (synchronous=FULL)"] = \
             f"{full:.0f} us ({full / normal:.1f}x NORMAL, same run)"
     figures["state file's disk: os.fsync after a 200-byte write"] = f"{fsync:.0f} us"
-    print(f"Store.append, {args.writes} writes, {args.rounds} alternating rounds, median; load {os.getloadavg()[0]:.1f}")
+    print(f"Store.append, {args.writes} writes, {args.rounds} alternating rounds, median; "
+          f"load {os.getloadavg()[0]:.1f}")
     print("\n".join(f"{name}: {value}" for name, value in figures.items()))
     if args.json:
         print(json.dumps(figures))

@@ -8,8 +8,8 @@ and a bare Flask app on waitress, WireMock standalone (the jar its npm package s
 static stub, and Prism mocking an OpenAPI example. WireMock and Prism are installed from npm into --npm-dir on
 first use; where Node, npm or Java is missing, that peer is skipped with one line. wrk (apt-get install wrk)
 loads each server in turn, round after round, so that other work on the machine weighs on all alike; each
-server is warmed first (--warmup seconds: WireMock's JIT). The figures are median req/s over the rounds and their ratios to
-rent-mock serve and to WireMock, measured in the same run.
+server is warmed first (--warmup seconds: WireMock's JIT). The figures are median req/s over the rounds and
+their ratios to rent-mock serve and to WireMock, measured in the same run.
 """
 from __future__ import annotations
 

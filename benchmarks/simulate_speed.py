@@ -5,7 +5,8 @@ Usage: python benchmarks/simulate_speed.py [--against ceec696] [--rounds 2] [--d
 The earlier commit is unpacked with `git archive` into a temporary folder and run by this same Python, its
 packages first on the path. Rounds alternate (earlier, now, earlier, now, ...) so that other work on the
 machine weighs on both alike; the figures are ratios of mean CPU seconds (of the simulating process, and of
-every process it started: the renters' names are drawn in a second one) and of wall seconds. Both must print the same summary, byte for byte (the speed-up may not change a draw).
+every process it started: the renters' names are drawn in a second one) and of wall seconds. Both must print
+the same summary, byte for byte (the speed-up may not change a draw).
 """
 from __future__ import annotations
 
@@ -58,6 +59,12 @@ def run(tree: Path, days: int) -> dict:
     return row
 
 
+def unpack(commit: str, folder: Path) -> None:
+    """The repository's files at `commit`, into `folder`."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+
+
 def main() -> None:
     """Measure, print a line per round and the ratios (and, with --json, the figures)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,8 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         before = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against], capture_output=True, check=True)
-        subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
+        unpack(args.against, before)
         rows: dict[str, list[dict]] = {"before": [], "now": []}
         for i in range(args.rounds):
             for name, tree in (("before", before), ("now", ROOT)):
@@ -93,7 +99,8 @@ def main() -> None:
         what = f"simulate large ({args.days} days)"
         print(json.dumps({
             f"{what}: CPU of the simulating process, now (mean of {args.rounds})": f"{cpu['now']:.1f} s",
-            f"{what}: CPU of the simulating process at {args.against} (the baseline, same run)": f"{cpu['before']:.1f} s",
+            f"{what}: CPU of the simulating process at {args.against} (the baseline, same run)":
+                f"{cpu['before']:.1f} s",
             f"{what}: CPU of the simulating process, now over the baseline": f"{cpu['now'] / cpu['before']:.2f}x",
             f"{what}: CPU of every process (names drawn aside, imports), now over the baseline":
                 f"{every['now'] / every['before']:.2f}x",

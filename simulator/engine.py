@@ -57,7 +57,9 @@ class Simulation:
         self.world = self.hub.worlds["default"]
         self.supply_rng = random.Random(f"supply:{seed}")
         self.metrics = Metrics(self.world)
-        self._events: list[tuple] = []
+        # the queue: keys `when << 32 | seq` (one int compared per step, not a tuple), each naming its call
+        self._events: list[int] = []
+        self._calls: dict[int, tuple[Callable, tuple]] = {}
         self._seq = 0
         self.end = self.world.clock.now() + self.days * DAY
         self.picks = {name: Weights(getattr(scenario.renters, name)) for name in ("countries", "services", "periods")}
@@ -84,7 +86,9 @@ class Simulation:
         never run yet would deepen the queue every other event is pushed through and popped from."""
         self._seq += 1
         if when < self.end + 1:  # the queue keeps whole seconds: int(when) <= end
-            heapq.heappush(self._events, (int(when), self._seq, action, args))
+            key = int(when) << 32 | self._seq  # by time, then in the order scheduled
+            self._calls[key] = (action, args)
+            heapq.heappush(self._events, key)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, progress: Callable[[int], None] | None = None) -> Metrics:
@@ -92,15 +96,18 @@ class Simulation:
         start, end = self.world.clock.now(), self.end
         for day in range(1, self.days + 1):
             self.at(start + day * DAY, _sample, day)
-        world, events, clock, pop = self.world, self._events, self.world.clock, heapq.heappop
+        world, events, calls, clock, pop = self.world, self._events, self._calls, self.world.clock, heapq.heappop
+        after = (end + 1) << 32  # the first key past the end
         ran = 0
         # The run makes millions of records that live to its end and no reference cycles: the cyclic
         # collector would only rescan them, again and again (a tenth of the run's time when measured).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            while events and events[0][0] <= end:
-                when, _, action, args = pop(events)
+            while events and events[0] < after:
+                key = pop(events)
+                action, args = calls.pop(key)
+                when = key >> 32
                 now = clock.now()
                 if when > now:
                     # world.advance without its opening now(): after the last operation nothing is due at

@@ -144,3 +144,11 @@ def test_the_summary_of_a_seed_is_the_one_written_before_the_speed_up(tmp_path, 
     sim.run()
     written = write_summary(sim.summary(), tmp_path).read_bytes()
     assert written == (GOLDEN / golden).read_bytes()
+
+
+def test_names_drawn_in_a_second_process_are_the_ones_drawn_in_place():
+    from simulator.names import ASIDE, Names, draw
+
+    aside = Names(9, ASIDE)
+    assert aside._future is not None  # on Linux the names are drawn in a forked process
+    assert aside.all() == draw(9, ASIDE) != draw(10, ASIDE)
