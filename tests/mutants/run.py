@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,7 +55,11 @@ def served(tree: Path, dialect: str):
         yield started.base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a mutant that deadlocks ignores SIGTERM: it must not outlive the run
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=20)
 
 
 def judge(variant: Variant, dialect: str = "live", examples: int = 10) -> Outcome:
