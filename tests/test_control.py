@@ -235,3 +235,27 @@ def test_the_control_page_names_every_field_a_body_takes():
         # every body may name its world and apikey (the page's first paragraph); an order's id is in the path
         missing = set(schema["properties"]) - named - {"world", "apikey", "order" if "<id>" in call else ""}
         assert not missing, (call, missing)
+
+
+@pytest.mark.parametrize("path,body,field", [
+    ("/sms", '{"order": ORDER, "text": "code \\ud800"}', "text"),
+    ("/accounts", '{"balance": "1", "apikey": "a\\udfff"}', "apikey"),
+    ("/catalogue/services", '{"code": "zz1", "name": "n\\udc00"}', "name"),
+    ("/faults", '{"kind": "status0", "msg": "m\\ud800"}', "msg"),
+    ("/faults", '{"kind": "status0", "\\ud800": 1}', "body"),
+    ("/worlds", '{"overrides": {"KZ": ["\\ud800"]}}', "overrides.KZ.0"),
+])
+def test_a_lone_surrogate_is_refused_naming_the_field_and_changes_nothing(client, path, body, field):
+    # JSON's \ud800 is no character UTF-8 can carry: taken in, it poisoned every later answer that showed it
+    # (HTTP 500 'UnicodeEncodeError' on sms, the catalogue, snapshots), kept in the state file across restarts
+    oid = rent(client, "k-alice")
+    post(client, f"/orders/{oid}/state", {"state": 1})
+    sms = {"method": "sms", "apikey": "k-alice", "id": oid}
+    before = [client.get(p).get_json() for p in ("/_mock/worlds/default/snapshot", "/_mock/faults")]
+    unread = client.get("/api/rent.php", query_string=sms).get_json()
+    assert unread["status"] == 1, unread
+    r = client.post("/_mock" + path, data=body.replace("ORDER", str(oid)), content_type="application/json")
+    assert r.status_code == 400, r.get_json()
+    assert r.get_json()["error"].startswith(f"{field}: ") and "surrogate" in r.get_json()["error"]
+    assert [client.get(p).get_json() for p in ("/_mock/worlds/default/snapshot", "/_mock/faults")] == before
+    assert client.get("/api/rent.php", query_string=sms).get_json() == unread

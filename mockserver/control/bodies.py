@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 
 from jsonschema import Draft202012Validator, ValidationError, validators
@@ -113,9 +114,38 @@ _Validator = validators.extend(
 _VALIDATORS: dict[int, Draft202012Validator] = {}
 
 
+class BadText(ValueError):
+    """A body's string that is no text: it holds a lone surrogate."""
+
+
+# JSON's \ud800 escapes (and json.loads's 'surrogatepass' for bytes) let in code points UTF-8 cannot carry:
+# kept, every answer showing them failed with UnicodeEncodeError, also after a restart from the state file
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_body(data: bytes) -> object:
-    """A control body as JSON with exact numbers (Decimal); NaN and ±Infinity parse, to be refused by field."""
-    return json.loads(data, parse_float=Decimal, parse_constant=float)
+    """A control body as JSON with exact numbers (Decimal); NaN and ±Infinity parse, to be refused by field;
+    a string holding a lone surrogate is refused (BadText) naming its field."""
+    body = json.loads(data, parse_float=Decimal, parse_constant=float)
+    problem = _surrogate(body, "body")
+    if problem:
+        raise BadText(problem)
+    return body
+
+
+def _surrogate(value: object, where: str) -> str | None:
+    if isinstance(value, str):
+        found = _SURROGATE.search(value)
+        return None if found is None else \
+            f"{where}: holds the lone surrogate {found.group()!r}, which is no character (send text as UTF-8)"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and _SURROGATE.search(key):
+            return f"{where}: a name holds a lone surrogate, which is no character (send text as UTF-8)"
+        problem = _surrogate(item, key if where == "body" else f"{where}.{key}")
+        if problem:
+            return problem
+    return None
 
 
 def _floats(value: object) -> object:

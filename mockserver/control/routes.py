@@ -59,6 +59,8 @@ def _body() -> object:
         return bodies.parse_body(request.data)
     except RecursionError:
         raise ControlError(400, "body: JSON nested too deeply") from None
+    except bodies.BadText as exc:
+        raise ControlError(400, str(exc)) from None
     except ValueError as exc:
         raise ControlError(400, f"body must be a JSON object (not JSON: {str(exc)[:80]})") from None
 
