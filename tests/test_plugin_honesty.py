@@ -6,6 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
+
+from mockserver.testing.pytest_plugin import named_root, new_world
+from tests.hostile_server import HostileServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,3 +49,26 @@ def test_sleep_moves_the_worlds_clock_and_applies_due_events(rent_mock):
 def test_the_docs_show_the_sleeping_client_as_it_is():
     page = (ROOT / "docs" / "testing-clients.md").read_text(encoding="utf-8")
     assert (ROOT / "examples" / "code_waiter.py").read_text(encoding="utf-8") in page
+
+
+@pytest.mark.parametrize("named,said", [
+    ("127.0.0.1:8080", "rent_mock: RENT_MOCK_BASE_URL '127.0.0.1:8080' has no scheme; give the root URL: "
+                       "http://127.0.0.1:8080"),
+    ("http://127.0.0.1:8080/api/rent.php", "rent_mock: RENT_MOCK_BASE_URL http://127.0.0.1:8080/api/rent.php "
+                                           "names rent.php itself; give the root URL: http://127.0.0.1:8080"),
+])
+def test_a_base_url_that_cannot_be_the_mocks_root_fails_naming_the_root(named, said):
+    # it failed with requests' InvalidSchema traceback, or a 404 from .../api/rent.php/_mock/worlds
+    with pytest.raises(pytest.fail.Exception) as failed:
+        named_root(named)
+    assert str(failed.value) == said
+    assert named_root("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
+
+
+def test_a_server_without_the_control_api_fails_saying_it_is_not_the_mock():
+    with HostileServer() as hostile:  # /_mock/health and /_mock/worlds answer 404, as any other rent.php server
+        root = hostile.url("html")
+        with pytest.raises(pytest.fail.Exception) as failed:
+            new_world(requests.Session(), root, {})
+    assert str(failed.value) == (f"rent_mock: {root} answered POST /_mock/worlds with HTTP 404: it is not "
+                                 f"rent-mock serve (RENT_MOCK_BASE_URL names the mock's root URL)")

@@ -25,6 +25,8 @@ from decimal import Decimal
 import pytest
 import requests
 
+from contracts.target import TargetError, root_url
+
 
 class RentMockError(Exception):
     """A control call the mock refused: the HTTP status and the server's reason."""
@@ -182,7 +184,7 @@ def rent_mock_server():
     """The root URL of the mock: RENT_MOCK_BASE_URL when set, else one started on a free loopback port."""
     named = os.environ.get("RENT_MOCK_BASE_URL")
     if named:
-        yield named.rstrip("/")
+        yield named_root(named)
         return
     from mockserver.serve.server import ServeOptions, make_server
 
@@ -190,6 +192,27 @@ def rent_mock_server():
     threading.Thread(target=served.server.run, daemon=True, name="rent-mock").start()
     yield f"http://127.0.0.1:{served.server.effective_port}"
     served.close()
+
+
+def named_root(named: str) -> str:
+    """RENT_MOCK_BASE_URL as the mock's root URL; one that cannot be a root fails the test naming the root."""
+    try:
+        return root_url(named, "RENT_MOCK_BASE_URL")
+    except TargetError as exc:
+        pytest.fail(f"rent_mock: {exc}", pytrace=False)
+
+
+def new_world(session: requests.Session, root: str, options: dict) -> dict:
+    """A fresh world on the mock at `root` (POST /_mock/worlds); a server that is not the mock fails the test."""
+    try:
+        return _answer(session.post(root + "/_mock/worlds", json=options, timeout=10))
+    except requests.ConnectionError:
+        pytest.fail(f"rent_mock: cannot connect to {root} (RENT_MOCK_BASE_URL)", pytrace=False)
+    except RentMockError as exc:
+        if exc.status != 404:
+            raise
+        pytest.fail(f"rent_mock: {root} answered POST /_mock/worlds with HTTP 404: it is not rent-mock serve "
+                    f"(RENT_MOCK_BASE_URL names the mock's root URL)", pytrace=False)
 
 
 @pytest.fixture
@@ -203,11 +226,7 @@ def rent_mock(rent_mock_server, request):
     token = os.environ.get("RENT_MOCK_ADMIN_TOKEN")
     if token:
         session.headers["X-Mock-Token"] = token
-    try:
-        made = _answer(session.post(rent_mock_server + "/_mock/worlds", json=options, timeout=10))
-    except requests.ConnectionError:
-        pytest.fail(f"rent_mock: cannot connect to {rent_mock_server} (RENT_MOCK_BASE_URL)", pytrace=False)
-    mock = RentMock(rent_mock_server, made, session)
+    mock = RentMock(rent_mock_server, new_world(session, rent_mock_server, options), session)
     yield mock
     session.delete(f"{rent_mock_server}/_mock/worlds/{mock.world}", timeout=10)
     session.close()
