@@ -245,10 +245,16 @@ class Differ:
             r = self.t.fetcher.get(url, query) if verb == "GET" else self.t.fetcher.request(verb, url, query)
             got = r.json()
         except FetchError as exc:
-            got = exc.reason
+            got = r = exc.reason
         except BadJSON:
             got = r.text  # the account API refuses in plain text
         self._step(world.now, f"{who}@{scope} priemnik.php?metod={metod} → {shown(got)[:120]}", True)
+        if world.strict and not isinstance(r, str):  # the mock's own choice of media type, JSON or a page
+            want = "text/html" if isinstance(got, str) else "application/json"
+            ctype = r.headers.get("Content-Type") or ""
+            if not ctype.startswith(want):
+                self._fail([Diff("Content-Type", want, ctype, "ACCOUNT-API")], f"priemnik.php?metod={metod}", want,
+                           ctype)
         return self._judge(pred, got, f"priemnik.php?metod={metod}")
 
     # -- the mock's control extension, mirrored ---------------------------------------------------
