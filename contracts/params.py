@@ -8,6 +8,7 @@ from . import registry
 from .registry import Method, Param
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)  # ASCII digits only: int() would also read "٣" or "３"
+_LONG_INT = re.compile(r"[+-]?[0-9]{19,}", re.ASCII)  # an integer, but past what the contract reads
 MAX_STRING = 200
 
 
@@ -21,7 +22,8 @@ def coerce_one(param: Param, raw: str) -> tuple[Any, str | None]:
     if param.type == "integer":
         value = ascii_int(raw.strip())
         if value is None:
-            return None, f"Parameter {param.name} must be an integer, got {raw[:40]!r}"
+            longer = " of at most 18 digits" if _LONG_INT.fullmatch(raw.strip()) else ""
+            return None, f"Parameter {param.name} must be an integer{longer}, got {raw[:40]!r}"
         if param.minimum is not None and value < param.minimum:
             return None, f"Parameter {param.name} must be at least {param.minimum}, got {value}"
         if param.maximum is not None and value > param.maximum:

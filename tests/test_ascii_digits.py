@@ -68,3 +68,12 @@ def test_the_order_made_by_fresh_is_reachable_with_ascii_digits():
     hub, client = fresh()
     assert client.get("/_mock/orders/40000/sms").status_code == 200
     assert client.get("/_mock/orders/%D9%A4%D9%A0%D9%A0%D9%A0%D9%A0/sms").status_code == 404  # ٤٠٠٠٠
+
+
+def test_a_whole_number_past_18_digits_is_refused_as_too_long_not_as_no_integer():
+    # 2**63 - 1 is an integer: 'must be an integer, got 9223372036854775807' told the caller it was not one
+    ID = next(p for p in METHODS["sms"].params if p.name == "id")
+    for raw in ("9223372036854775807", "-18446744073709551616", "+" + "9" * 400):
+        assert coerce_one(ID, raw) == (None, f"Parameter id must be an integer of at most 18 digits, got {raw[:40]!r}")
+    assert coerce_one(ID, "999999999999999999") == (999999999999999999, None)
+    assert coerce_one(ID, "1.5") == (None, "Parameter id must be an integer, got '1.5'")
