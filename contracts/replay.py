@@ -90,6 +90,10 @@ def read(path: str) -> Recording:
                 raise CannotRun(f"{path}: line {number}: {why}")
     if not out.calls and not out.unanswered:
         raise CannotRun(f"{path}: no recorded call (is it a recording of rent-mock proxy --record?)")
+    if not out.calls:  # only lines the proxy refused or got no answer for: a pass would have judged nothing
+        why = "; ".join(f"{name}: {reason}" for _, name, _, reason in out.unanswered[:3])
+        more = f"; and {len(out.unanswered) - 3} more" if len(out.unanswered) > 3 else ""
+        raise CannotRun(f"{path}: no line holds a call to replay ({why}{more})")
     _hoist_sms(out.calls)
     return out
 

@@ -200,3 +200,16 @@ def test_names_a_hand_made_line_carries_are_parameters_never_how_the_call_is_sen
     # held: line 3 went out as a GET (a POST is answered status 0, 'Only GET requests are accepted')
     assert [line for line in done.stdout.splitlines() if line[:1] in "✓✗"] == [
         "✓ held line 1 getcountries", "✓ held line 2 getcountries", "✓ held line 3 getcountries"]
+
+
+def test_a_recording_with_no_line_to_replay_cannot_run_rather_than_hold(tmp_path):
+    # every line refused by the proxy or unanswered: it said '0 held, ... 2 not applicable ... judged and
+    # held (exit 0)', a pass having replayed nothing
+    lines = [{"path": "/api/rent.php", "method": "create", "query": {"method": "create"}, "refused": "the spend cap"},
+             {"path": "/api/rent.php", "method": "orders", "query": {"method": "orders"}}]
+    nothing = tmp_path / "nothing.jsonl"
+    nothing.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = replay(nothing)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"Error: {nothing}: no line holds a call to replay (line 1 create: the proxy refused "
+                           f"it: the spend cap; line 2 orders: the line holds no answer)\n")
