@@ -9,13 +9,13 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from faker import Faker  # imported before any fork: a forked child that imported would need the import lock
+
 ASIDE = 1000  # fewer renters than this are named in place: a process costs more than their names
 
 
 def draw(seed: int, count: int) -> list[str]:
     """`count` names from a Faker seeded with `seed`, in order."""
-    from faker import Faker
-
     fake = Faker()
     fake.seed_instance(seed)
     return [fake.name() for _ in range(count)]
