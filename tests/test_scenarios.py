@@ -76,7 +76,8 @@ def test_a_bad_file_is_refused_naming_the_field(tmp_path):
         fmt.read(path)
     # in plain words naming the forms the field takes, not "is not valid under any of the given schemas"
     assert str(refused.value) == (f'{path}: events[0].after: "10 minutes" is not of the form this field takes: Whole '
-                                  'seconds from 0 to 3153600000, or a text such as "90s", "10m", "2h", "1d", "1h30m"')
+                                  'seconds from 0 to 315360000 (ten years), or a text such as "90s", "10m", "2h", "1d", '
+                                  '"1h30m"')
     path.write_text('name = "bad"\ndescription = "x"\n[[events]\n')
     with pytest.raises(ScenarioError, match=r"bad.toml: not TOML: .*\(at line 3, column 9\)"):
         fmt.read(path)

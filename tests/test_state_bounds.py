@@ -301,6 +301,12 @@ def test_the_scenario_schema_bounds_what_the_table_bounds():
     from mockserver.scenarios import format as fmt
     defs = fmt.schema()["$defs"]
     assert defs["duration"]["oneOf"][0]["maximum"] == BOUNDS["duration"].high
+    # a scripted event's after/delay/by/past_until is a delay (ten years), not a duration (a century): the schema
+    # said 'Whole seconds from 0 to 3153600000' of an after the loader then refused past 315360000
+    assert defs["delay"]["oneOf"][0]["maximum"] == BOUNDS["delay"].high
+    assert str(BOUNDS["delay"].high) in defs["delay"]["description"]
+    for name in ("after", "delay", "by", "past_until"):
+        assert f'"{name}": {{"$ref": "#/$defs/delay"' in fmt.SCHEMA_PATH.read_text(encoding="utf-8"), name
     world = defs["world"]["properties"]
     assert (world["hold_days"]["minimum"], world["hold_days"]["maximum"]) == (0, BOUNDS["hold_days"].high)
     assert world["speed"]["maximum"] == BOUNDS["speed"].high
