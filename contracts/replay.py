@@ -16,7 +16,7 @@ from .proxy.app import compare_balance
 from .proxy.diff import compare
 from .proxy.redact import SECRET_PARAMS
 from .registry import METHODS, PATHS
-from .spending import BALANCE_PATH, ascii_digits
+from .spending import BALANCE_PATH, ascii_digits, brief
 from .target import CannotRun, ControlRefused, Target
 from .verdict import Ledger
 
@@ -146,11 +146,31 @@ def _add(out: Recording, number: int, entry: dict) -> str | None:
         return None
     at = entry.get("at")
     moment = int(at) if isinstance(at, (int, float)) and not isinstance(at, bool) and 0 < at < 2**40 else None
-    revealed = [e for e in entry.get("revealed") or [] if isinstance(e, dict) and e.get("kind") in ("sms", "state")]
+    events = entry.get("revealed") if isinstance(entry.get("revealed"), list) else []
+    revealed = []  # the kinds replay makes; others (a later proxy's) are left out
+    for i, event in enumerate(events):
+        if isinstance(event, dict) and event.get("kind") in ("sms", "state"):
+            why = _event_problem(event)
+            if why is not None:
+                return f"revealed[{i}]: {why}"
+            revealed.append(event)
     now = entry.get("upstream_now")
     now = int(now) if isinstance(now, int) and not isinstance(now, bool) and 0 < now < 2**40 else None
     out.calls.append(Recorded(number, path, method, dict(entry["query"]), entry["answer"], moment, revealed, now))
     return None
+
+
+def _event_problem(event: dict) -> str | None:
+    """Why a recorded event cannot be reproduced as proxy/reveal.py writes it (None: it can)."""
+    order = event.get("order")
+    if not isinstance(order, int) or isinstance(order, bool):
+        return f"the event's order is {brief(order)}, not an order id"
+    if event["kind"] == "state":
+        state = event.get("state")
+        return None if state in (-1, 0, 1) and not isinstance(state, bool) else \
+            f"a state event's state is {brief(state)}, not -1, 0 or 1"
+    return next((f"an sms event's {key} is {brief(event.get(key))}, not a string" for key in ("text", "sender")
+                 if not isinstance(event.get(key), str)), None)
 
 
 @dataclass

@@ -213,3 +213,27 @@ def test_a_recording_with_no_line_to_replay_cannot_run_rather_than_hold(tmp_path
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (f"Error: {nothing}: no line holds a call to replay (line 1 create: the proxy refused "
                            f"it: the spend cap; line 2 orders: the line holds no answer)\n")
+
+
+CREATE = {"path": "/api/rent.php", "method": "create", "at": 1796697337,
+          "query": {"method": "create", "apikey": "***", "dtype": "week", "dcount": "1", "country": "KZ",
+                    "service": "opt16"},
+          "answer": {"status": 1, "data": {"id": 40000, "pnumber": "77719141777", "ccode": "", "service": "opt16",
+                                           "until": 1796697337 + 7 * 86_400}}}
+
+
+@pytest.mark.parametrize("event, said", [
+    ({"kind": "sms", "order": 40000, "text": "x"}, "revealed[0]: an sms event's sender is None, not a string"),
+    ({"kind": "state", "order": 40000}, "revealed[0]: a state event's state is None, not -1, 0 or 1"),
+    ({"kind": "state", "order": [40000], "state": 1}, "revealed[0]: the event's order is [40000], not an order id"),
+    ({"kind": "state", "order": 40000, "state": "x"}, "revealed[0]: a state event's state is 'x', not -1, 0 or 1"),
+    ({"kind": "sms", "order": 40000, "text": 5, "sender": "S"}, "revealed[0]: an sms event's text is 5, not a string"),
+])
+def test_a_malformed_revealed_event_stops_the_replay_naming_the_line(tmp_path, event, said):
+    # a hand-made or damaged line: KeyError / TypeError tracebacks (exit 1), or an SMS of text 5 sent as held
+    orders = {"path": "/api/rent.php", "method": "orders", "at": 1796697340, "query": {"method": "orders", "apikey": "***"},
+              "answer": {"status": 1, "data": []}, "revealed": [event]}
+    path = tmp_path / "events.jsonl"
+    path.write_text(json.dumps(CREATE) + "\n" + json.dumps(orders) + "\n")
+    done = replay(path)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"Error: {path}: line 2: {said}\n")
