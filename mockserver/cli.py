@@ -33,6 +33,18 @@ def main() -> None:
     """A stateful fake of the SMSPVA number-rental API (rent.php), with contracts and a simulator."""
 
 
+def _apikey(value: str | None) -> str | None:
+    """--apikey as the control API takes one: text of at most 128 characters (a byte that is not UTF-8 reaches
+    Python as a lone surrogate, which the state file cannot store: the file would not start again)."""
+    if value is None:
+        return None
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise click.BadParameter("holds bytes that are not UTF-8 text")
+    if len(value) > 128:
+        raise click.BadParameter(f"is {len(value)} characters; at most 128")
+    return value
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="RENT_MOCK_HOST",
               help="Address to listen on (env RENT_MOCK_HOST).")
@@ -47,7 +59,7 @@ def main() -> None:
               help="live: as the live service answers (docs/evidence.md); documented: the reference page; "
                    "sdk: the official SDK's types")
 @click.option("--catalogue", type=click.Path(exists=True, dir_okay=False), help="Catalogue JSON replacing the shipped one.")
-@click.option("--apikey", envvar="RENT_MOCK_APIKEY",
+@click.option("--apikey", envvar="RENT_MOCK_APIKEY", callback=lambda ctx, param, value: _apikey(value),
               help="Apikey of the default world's funded account (default: derived from --seed if given, else "
                    "random; the banner prints it; env RENT_MOCK_APIKEY).")
 @click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")

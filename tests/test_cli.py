@@ -149,3 +149,15 @@ def test_a_state_file_in_a_folder_that_does_not_exist_is_named_as_reports_are(tm
                                        f"the folder {tmp_path / 'no'} does not exist") in missing.output
     folder = cli("serve", "--port", "0", "--state", str(tmp_path))
     assert folder.exit_code == 2 and f"Invalid value for '--state': {tmp_path} is a folder, not a file" in folder.output
+
+
+def test_serve_refuses_an_apikey_that_is_not_text_before_it_reaches_the_state_file(tmp_path):
+    # a byte that is not UTF-8 (argv or RENT_MOCK_APIKEY) became '\udcff': the server started, logged the key,
+    # and the state file then never started again ("checkpoint of world 'default': ... surrogates not allowed")
+    state = tmp_path / "state.db"
+    bad = subprocess.run([*SERVE, "--port", "0", "--state", str(state), "--apikey", b"k\xff"], capture_output=True,
+                         text=True, errors="replace", timeout=60)
+    assert bad.returncode == 2 and not state.exists(), bad.stdout + bad.stderr
+    assert "Invalid value for '--apikey': holds bytes that are not UTF-8 text" in bad.stderr
+    long = cli("serve", "--port", "0", "--apikey", "k" * 129)
+    assert long.exit_code == 2 and "Invalid value for '--apikey': is 129 characters; at most 128" in long.output
