@@ -33,16 +33,19 @@ def main() -> None:
     """A stateful fake of the SMSPVA number-rental API (rent.php), with contracts and a simulator."""
 
 
-def _apikey(value: str | None) -> str | None:
-    """--apikey as the control API takes one: text of at most 128 characters (a byte that is not UTF-8 reaches
-    Python as a lone surrogate, which the state file cannot store: the file would not start again)."""
-    if value is None:
-        return None
-    if any("\ud800" <= c <= "\udfff" for c in value):
-        raise click.BadParameter("holds bytes that are not UTF-8 text")
-    if len(value) > 128:
-        raise click.BadParameter(f"is {len(value)} characters; at most 128")
-    return value
+def _text(most: int | None = None):
+    """A click callback: the option's value is text (of at most `most` characters). A byte that is not UTF-8
+    reaches Python as a lone surrogate: an apikey holding one made the state file unable to start again, a token
+    holding one made every control call an HTTP 500."""
+    def check(ctx, param, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            raise click.BadParameter("holds bytes that are not UTF-8 text")
+        if most is not None and len(value) > most:
+            raise click.BadParameter(f"is {len(value)} characters; at most {most}")
+        return value
+    return check
 
 
 @main.command()
@@ -59,12 +62,12 @@ def _apikey(value: str | None) -> str | None:
               help="live: as the live service answers (docs/evidence.md); documented: the reference page; "
                    "sdk: the official SDK's types")
 @click.option("--catalogue", type=click.Path(exists=True, dir_okay=False), help="Catalogue JSON replacing the shipped one.")
-@click.option("--apikey", envvar="RENT_MOCK_APIKEY", callback=lambda ctx, param, value: _apikey(value),
+@click.option("--apikey", envvar="RENT_MOCK_APIKEY", callback=_text(128),
               help="Apikey of the default world's funded account (default: derived from --seed if given, else "
                    "random; the banner prints it; env RENT_MOCK_APIKEY).")
 @click.option("--balance", default="100", show_default=True, help="Starting balance of that account.")
 @click.option("--start", type=click.IntRange(0, MAX_TIME), help="Unix time the default world starts at (default: now).")
-@click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN",
+@click.option("--admin-token", envvar="RENT_MOCK_ADMIN_TOKEN", callback=_text(),
               help="Token every /_mock/ call must send (env RENT_MOCK_ADMIN_TOKEN).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 1024), help="Worker threads.")
 # The image sets RENT_MOCK_STATE to a file on its volume; an empty value (click reads it as unset) turns it off.

@@ -159,5 +159,10 @@ def test_serve_refuses_an_apikey_that_is_not_text_before_it_reaches_the_state_fi
                          text=True, errors="replace", timeout=60)
     assert bad.returncode == 2 and not state.exists(), bad.stdout + bad.stderr
     assert "Invalid value for '--apikey': holds bytes that are not UTF-8 text" in bad.stderr
+    # a token so made answered every control call, health too, with HTTP 500 UnicodeEncodeError
+    token = subprocess.run([*SERVE, "--port", "0", "--admin-token", b"t\xff"], capture_output=True, text=True,
+                           errors="replace", timeout=60)
+    assert token.returncode == 2 and "Invalid value for '--admin-token': holds bytes that are not UTF-8 text" \
+        in token.stderr
     long = cli("serve", "--port", "0", "--apikey", "k" * 129)
     assert long.exit_code == 2 and "Invalid value for '--apikey': is 129 characters; at most 128" in long.output
