@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from mockserver.core.bounds import BOUNDS, MAX_ORDER_ID, MAX_TIME
+from mockserver.core.bounds import BOUNDS, MAX_TIME
 from tests.state_helpers import Forked, with_order
 
 T = 20
@@ -94,7 +94,6 @@ class CrashMachine(RuleBasedStateMachine):
         self.initial: dict[str, set[str]] = {"default": {"demo"}}  # what a reset keeps
         self.orders: dict[int, str] = {}  # running order id -> apikey
         self.saved: dict[str, dict] = {}
-        self.at_the_last_id = False
         self.counter = 0
         self.stats = {"writes": 0, "refused": 0, "between calls": 0, "in flight": 0, "while starting": 0,
                       "clean stop": 0}
@@ -299,14 +298,13 @@ class CrashMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def ids_at_their_bound(self, data):
-        """An order with the id before the last one is put in: the next create gets the last, the one after is refused."""
+        """An order with the largest id a snapshot may bring is put in (one past it is refused naming the id)."""
         key = self.key(data)
-        if self.at_the_last_id:
-            return
         doc = self.call("GET", f"/_mock/worlds/{self.keys[key]}/snapshot").json()
-        out = self.write("PUT", f"/worlds/{self.keys[key]}/snapshot", with_order(doc, MAX_ORDER_ID - 1, key),
-                         refused=(400, 409))
-        self.at_the_last_id = out["_status"] == 200
+        given = BOUNDS["given_order_id"].high
+        self.write("PUT", f"/worlds/{self.keys[key]}/snapshot", with_order(json.loads(json.dumps(doc)), given + 1, key),
+                   ok=(), refused=(400,))
+        self.write("PUT", f"/worlds/{self.keys[key]}/snapshot", with_order(doc, given, key), refused=(400, 409))
         self.adopt(self.read_all())
 
     # -- kills --------------------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def test_a_scripted_jump_past_the_last_moment_stops_the_clock_there(tmp_path):
 
 def test_order_ids_stop_at_their_bound_and_the_file_always_starts(tmp_path):
     # a PUT of an id of 2**63-1 was taken; the next id did not fit SQLite: no checkpoint, no start, ever
-    from mockserver.core.bounds import MAX_ORDER_ID
+    from mockserver.core.bounds import BOUNDS, MAX_ORDER_ID
     path = str(tmp_path / "state.db")
     s = InProcess(path)
     snap = s.client.get("/_mock/worlds/default/snapshot").get_json()
@@ -229,7 +229,17 @@ def test_order_ids_stop_at_their_bound_and_the_file_always_starts(tmp_path):
     assert r.status_code == 400 and r.get_json()["error"] == (
         f"snapshot: accounts[demo].live[0]: 9223372036854775807 is greater than the maximum of {MAX_ORDER_ID} (and more)")
     assert _state(s.hub) == before
-    assert s.client.put("/_mock/worlds/default/snapshot", json=with_order(snap, MAX_ORDER_ID - 1)).status_code == 200
+    # a snapshot may bring ids only up to a bound that leaves 2**32 to issue: ids are never issued twice, so a
+    # PUT of the last id used up every world's ids for good (reset, delete and restart gave none back)
+    given = BOUNDS["given_order_id"].high
+    r = s.client.put("/_mock/worlds/default/snapshot", json=with_order(json.loads(json.dumps(snap)), given + 1))
+    assert r.status_code == 400 and r.get_json()["error"] == (
+        f"snapshot: orders: id {given + 1} is past the largest id a snapshot may bring, {given} (ids are never "
+        f"issued twice in any world, so a snapshot must leave room to issue more)")
+    assert _state(s.hub) == before
+    assert s.client.put("/_mock/worlds/default/snapshot", json=with_order(snap, given)).status_code == 200
+    assert s.rent(**CREATE)["data"]["id"] == given + 1
+    s.hub.install_counter(MAX_ORDER_ID)  # as if every id but the last had been issued since
     made = s.rent(**CREATE)
     assert made["status"] == 1 and made["data"]["id"] == MAX_ORDER_ID  # the last id there is
     refused_call = s.rent(**{**CREATE, "method": "create_multi", "services": "opt16,opt6"})

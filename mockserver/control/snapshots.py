@@ -1,6 +1,7 @@
 """Control operations on snapshots: a whole world as versioned JSON, read and replaced."""
 from __future__ import annotations
 
+from ..core.bounds import BOUNDS
 from ..core.hub import name_problem
 from ..core.snapshot import SnapshotError, dialect_of, dump_world, load_world
 from .ops import ControlError, check_dialect, op, room_for_a_world
@@ -26,6 +27,11 @@ def put_snapshot(rt, body):
         world = load_world(doc, name, rt.hub._next_id, rt.hub.wall, rt.hub.catalogue_for(dialect_of(doc)))
     except SnapshotError as exc:
         raise ControlError(400, f"snapshot: {exc}") from None
+    top = max(world.orders, default=0)
+    if top > BOUNDS["given_order_id"].high:
+        raise ControlError(400, f"snapshot: orders: id {top} is past the largest id a snapshot may bring, "
+                                f"{BOUNDS['given_order_id'].high} (ids are never issued twice in any world, "
+                                f"so a snapshot must leave room to issue more)")
     check_dialect(world.config.dialect, world.config.overrides)
     replaced = rt.hub.worlds.get(name)
     try:

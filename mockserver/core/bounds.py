@@ -7,7 +7,8 @@ Why the derived values fit without a check of their own: a moment that has happe
 span (a duration, a lease, a hold, a scripted delay) is at most a century, so it is at most MAX_MOMENT.
 An order's `until` never passes its `lease_until` (create and prolong check it). Order ids are issued one
 at a time up to MAX_ORDER_ID and then refused (rent.php answers "no order ids left"), so the next id the
-state file keeps is at most MAX_ORDER_ID + 1. Counters bumped once per operation (event sequence, state
+state file keeps is at most MAX_ORDER_ID + 1. Ids are hub-wide and never issued twice, so a snapshot PUT
+may bring ids only up to MAX_ORDER_ID - ID_ROOM: one world's snapshot cannot use up every world's ids. Counters bumped once per operation (event sequence, state
 tokens, trigger counts) start at 0 and would need 2**63 operations to pass the SQLite bound.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ CENTURY = 100 * 365 * DAY
 MAX_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z, the end of Python's datetime: where a clock stops
 MAX_MOMENT = MAX_TIME + CENTURY  # the latest moment to come a world can hold (a lease, a hold, a queued event)
 MAX_ORDER_ID = 2 ** 53 - 1  # also the largest integer a JavaScript client reads exactly
+ID_ROOM = 2 ** 32  # ids a snapshot PUT must leave to issue: ids are never issued twice, in any world
 SQLITE_MAX = 2 ** 63 - 1  # the largest integer SQLite keeps
 
 
@@ -41,6 +43,8 @@ BOUNDS: dict[str, Bound] = {
     "lease_days": Bound(90, 100 * 365, "days", "a provider's lease of its numbers"),
     "hold_days": Bound(0, 3650, "days", "how long an expired order's number stays held"),
     "order_id": Bound(1, MAX_ORDER_ID, "", "an order id, given or issued (issuing stops there)"),
+    "given_order_id": Bound(1, MAX_ORDER_ID - ID_ROOM, "", "an order id a snapshot PUT brings (it leaves "
+                                                         "2**32 ids to issue: ids are hub-wide, never reissued)"),
     "next_id": Bound(1, MAX_ORDER_ID + 1, "", "the next order id, as the state file keeps it"),
     "stock": Bound(0, 1_000_000, "numbers", "an offer's stock per provider (a number released at the bound "
                                             "leaves it there)"),
