@@ -132,6 +132,9 @@ def test_pacing_from_recorded_calls():
         "broken", "at most 300 calls in a minute of wall time (300 in 3.0 s); the limit is 120 (2 a second): sleep "
                   "between polls")
     assert found["pace: polling interval"][0] == "broken"
+    # the service's published limits (W18, for /priemnik.php and the activation API) are shown beside ours
+    assert pace.as_json()["published"] == {"evidence": "W18", "per_minute": 40, "min_interval_seconds": 4.0,
+                                           "applies_to": "/priemnik.php and the activation API, not rent.php"}
     sane = [entry("sms", 10 + i, 1000 + 60 * i) for i in range(30)]
     found = {name: status for name, status, _ in pacing.checks(pacing.measure(sane, {"default"}), True)}
     assert found == {"pace: calls per minute": "held", "pace: polling interval": "held",

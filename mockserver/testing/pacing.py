@@ -1,12 +1,14 @@
 """How fast a client called: rent.php calls per minute of wall time, the interval between two polls of the
-same thing in world time, and whether it waited as a 429 answer's Retry-After said. The live service
-publishes no rent.php request limit (docs/evidence.md has none; its account API has a per-minute limit of
-unpublished size, W9/W13), so the limits are ours, written in docs/rules.md ("Pacing")."""
+same thing in world time, and whether it waited as a 429 answer's Retry-After said. The service publishes
+limits for its account API and its activation API (docs/evidence.md W18, contracts.registry.LIMITS: 40
+connections a minute, 4-5 s between queries) and none for rent.php, so the limits judged here are ours and
+looser (docs/rules.md, "Pacing"); the report shows W18's figures beside them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import median
 
+from contracts.registry import LIMITS
 from mockserver.http.wire_faults import RETRY_AFTER
 
 PER_MINUTE = 120  # rent.php calls in any 60 s of wall time: 2 a second sustained (the rate-limited scenario's)
@@ -36,7 +38,10 @@ class Pace:
                 "per_minute_limit": PER_MINUTE, "polls": self.polls,
                 "median_poll_world_seconds": self.median_poll, "shortest_poll_world_seconds": self.shortest_poll,
                 "min_poll_world_seconds": MIN_POLL, "rate_limited": self.limited, "retry_after": RETRY_AFTER,
-                "too_soon_after_429": self.too_soon, "soonest_after_429": self.soonest}
+                "too_soon_after_429": self.too_soon, "soonest_after_429": self.soonest,
+                "published": {"evidence": LIMITS.evidence, "per_minute": LIMITS.per_minute,
+                              "min_interval_seconds": LIMITS.min_interval,
+                              "applies_to": "/priemnik.php and the activation API, not rent.php"}}
 
 
 def measure(entries: list[dict], moving: set[str]) -> Pace:
