@@ -69,19 +69,40 @@ def test_a_correct_give_up_holds_and_a_success_claimed_without_a_code_does_not()
                   "reads the code")
 
 
-def test_a_client_that_never_asks_for_a_code_in_the_scenarios_world_is_not_judged_as_a_renter():
+def keeper(ev, expect=HAPPY):
+    return {c.name: (c.status, c.reason) for c in judge(ev, expect, 0, keeps_numbers=True)}
+
+
+RENTER_CHECKS = ("scenario outcome", "exit code tells the truth", "leaves nothing it gave up on running")
+
+
+def test_a_client_that_rents_nothing_in_the_scenarios_world_is_not_judged_as_a_renter():
     own_world = [entry("create", 1.0, 100, world="w1"), entry("sms", 2.0, 100, world="w1")]
     got = verdicts(Evidence(0, entries=own_world))
-    assert got["scenario outcome"][0] == got["exit code tells the truth"][0] == "not applicable"
-    # a bot that rents a number to keep it, activates it and exits 0: its order is its business
-    keeps = Evidence(0, entries=[entry("create", 1.0, 100), entry("activate", 1.1, 100)], orders=[order(state=2)])
-    got = verdicts(keeps)
-    assert [got[n][0] for n in ("scenario outcome", "exit code tells the truth",
-                                "leaves nothing it gave up on running")] == ["not applicable"] * 3
+    assert [got[n][0] for n in RENTER_CHECKS] == ["not applicable"] * 3
+
+
+def test_a_renter_that_never_calls_sms_is_judged_as_one_waiting_for_a_code_unless_it_keeps_numbers():
+    # rents, activates, reads orders once, exits 0: by default it wanted a code and never read one
+    quiet = Evidence(0, entries=[entry("create", 1.0, 100), entry("activate", 1.1, 100), entry("orders", 1.2, 100)],
+                     orders=[order(state=2)])
+    got = verdicts(quiet)
+    assert got["scenario outcome"] == (
+        "broken", "a code could be had here and the client never read an SMS carrying one (exit 0); a correct client "
+                  "reads the code (it never called sms; a client that rents numbers to keep them is checked with "
+                  "--keeps-numbers)")
+    assert got["exit code tells the truth"][0] == got["leaves nothing it gave up on running"][0] == "broken"
+    # the same calls from a bot that rents a number to keep it (--keeps-numbers): its order is its business
+    got = keeper(quiet)
+    assert [got[n][0] for n in RENTER_CHECKS] == ["not applicable"] * 3
+    assert got["scenario outcome"][1].startswith("--keeps-numbers: the client never asked for a code")
     # the same bot failing after it rented: it gave up on an order it left running
-    crashed = verdicts(Evidence(1, entries=[entry("create", 1.0, 100)], orders=[order(state=2)]))
+    crashed = keeper(Evidence(1, entries=[entry("create", 1.0, 100)], orders=[order(state=2)]))
     assert crashed["leaves nothing it gave up on running"][0] == "broken"
     assert crashed["scenario outcome"][0] == "broken" and crashed["exit code tells the truth"][0] == "not applicable"
+    # a keeper that asks for a code is judged on it
+    asked = keeper(Evidence(0, entries=[entry("create", 1.0, 100), entry("sms", 2.0, 200)], orders=[order(state=2)]))
+    assert [asked[n][0] for n in RENTER_CHECKS] == ["broken"] * 3
 
 
 def test_an_order_given_up_on_must_not_be_left_running():
@@ -168,6 +189,20 @@ def test_each_realistic_bug_fails_with_a_finding(bug, scenario, groups):
     run = run_client([*BUGGY, bug, patience, "1"], RunOptions(speed=600, scenarios=(scenario,), capture=True,
                                                                timeout=60))
     assert sorted(g for g, _ in run.findings()) == sorted(groups), (run.findings(), run.output)
+
+
+def test_a_renter_that_never_reads_sms_fails_by_default_and_holds_with_keeps_numbers():
+    command = [*BUGGY, "orders-once", "8", "1"]
+    run = run_client(command, RunOptions(speed=600, capture=True, timeout=60))
+    assert run.exit_code == 0, run.output
+    assert ("honesty", "the client exited 0 but never read an SMS carrying a code: a success claimed without one "
+                       "(does it stop after one poll, or swallow errors?)") in run.findings()
+    assert sorted(g for g, _ in run.findings()) == ["honesty", "leftovers", "outcome"], run.findings()
+    assert run.judged_as == "waits-for-a-code"
+    kept = run_client(command, RunOptions(speed=600, capture=True, timeout=60, keeps_numbers=True))
+    assert kept.exit_code == 0 and kept.judged_as == "keeps-numbers"
+    assert kept.findings() == [], (kept.findings(), kept.output)
+    assert {c.name: c.status for c in kept.checks}["scenario outcome"] == "not applicable"
 
 
 def test_polling_with_no_sleep_is_a_pacing_finding_with_its_figures():

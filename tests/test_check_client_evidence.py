@@ -45,8 +45,15 @@ def test_a_client_tidying_the_mock_keeps_what_it_did_on_the_record(tmp_path, tid
     assert run.report.requests == (3 if tidy == "journal" else 2)
     assert (run.left.running, run.left.lost, str(run.left.unaccounted)) == ([40000], [40000], "2.10")
     assert (run.cost["total"], run.cost["refunds"]) == ("2.10", "0.00")
-    # it never asked for a code (no sms call) and exited 0: a renter's outcome does not apply, the rest does
+    # the world is the happy path's (no --scenario): a renter that exits 0 without a code is judged for it too,
+    # sms call or not (a client that rents to keep numbers says --keeps-numbers)
     assert run.findings() == [
+        ("outcome", "a code could be had here and the client never read an SMS carrying one (exit 0); a correct "
+                    "client activates, polls at a sane pace, reads the code from SmsList and exits 0; it may keep "
+                    "the number (it never called sms; a client that rents numbers to keep them is checked with "
+                    "--keeps-numbers)"),
         ("contract", "1 contract violations"),
         ("money", "left order 40000 running in state -1 (number lost): 2.10 of refund unclaimed (delete refunds a "
-                  "lost number's unused days)")]
+                  "lost number's unused days)"),
+        ("honesty", "the client exited 0 but never read an SMS carrying a code: a success claimed without one (does "
+                    "it stop after one poll, or swallow errors?)")]

@@ -120,9 +120,9 @@ def test_one_run_with_a_scenario_scripts_its_world(tmp_path):
                                                                capture=True))
     assert run.output.splitlines() == ["balance-runs-out", "rented", "Balance is not enough"]
     assert run.cost["total"] == "2.10" and run.exit_code == 0  # KZ opt16: 0.30 x 7
-    # it rents to keep numbers (no sms call) and exits 0: judged on the contract, money and pacing only
-    assert run.findings() == []
-    assert {c.name: c.status for c in run.checks}["scenario outcome"] == "not applicable"
+    # it rented and exited 0 without reading a code the scenario's world would have sent: judged for it, sms call
+    # or not (only a client run with --keeps-numbers says it rents to keep numbers)
+    assert [group for group, _ in run.findings()] == ["outcome", "honesty", "leftovers"]
 
 
 def test_what_the_client_sent_is_printed_as_text_never_read_as_markup():

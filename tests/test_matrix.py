@@ -90,3 +90,24 @@ def test_matrix_usage_errors_are_one_line_before_any_run(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.strip().endswith("Error: cannot run 'nosuchcommand': no such command")
     assert not marker.exists()
+
+
+def test_keeps_numbers_goes_through_the_matrix_and_says_which_kind_was_judged(tmp_path):
+    # rents, activates, reads orders once, exits 0: a code-waiting client's failure, a number keeper's success
+    quiet = [sys.executable, str(ROOT / "tests" / "clients" / "buggy_client.py"), "orders-once", "8", "1"]
+    runs = {}
+    for kind, extra in (("waits-for-a-code", []), ("keeps-numbers", ["--keeps-numbers"])):
+        report = tmp_path / f"{kind}.json"
+        runs[kind] = subprocess.run([*CLI, "--matrix", "--speed", "600", "--report", str(report), *extra,
+                                     "--scenario", "happy-path", "--", *quiet], capture_output=True, text=True,
+                                    timeout=120), json.loads(report.read_text())
+    done, body = runs["waits-for-a-code"]
+    assert done.returncode == 1 and body["judged_as"] == "waits-for-a-code", done.stdout + done.stderr
+    assert "judged as a client that waits for a code" in " ".join(done.stderr.split())
+    [row] = body["scenarios"]
+    assert [f["group"] for f in row["findings"]] == ["outcome", "honesty", "leftovers"]
+    done, body = runs["keeps-numbers"]
+    assert done.returncode == 0 and body["judged_as"] == "keeps-numbers", done.stdout + done.stderr
+    assert "judged as a client that keeps the numbers it rents (--keeps-numbers)" in " ".join(done.stderr.split())
+    [row] = body["scenarios"]
+    assert row["survived"] and row["findings"] == [] and row["left"]["running"] == [40000]

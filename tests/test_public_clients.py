@@ -16,17 +16,20 @@ HERE = Path(__file__).parent
 def check_client(script: str, tmp_path, **env) -> tuple[subprocess.CompletedProcess, dict]:
     """The client run by `check-client` against a fresh mock, with the JSON report of what it did."""
     report = tmp_path / f"{script}.json"
-    run = subprocess.run([sys.executable, "-m", "mockserver.cli", "check-client", "--report", str(report), "--",
-                          sys.executable, str(HERE / "clients" / script)], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, **env})
+    # they rent numbers to keep them (the bot hands its number to a user), not to read a code: --keeps-numbers
+    run = subprocess.run([sys.executable, "-m", "mockserver.cli", "check-client", "--keeps-numbers", "--report",
+                          str(report), "--", sys.executable, str(HERE / "clients" / script)], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, **env})
     return run, json.loads(report.read_text())
 
 
 def completed_within_the_contract(run: subprocess.CompletedProcess, report: dict) -> None:
     """The client went through its flow (exit 0) and every answer it got kept the live contract. These scripts
     rebuild a client's reads of its rental flow, not its SMS polling (the bot reads SMS on a user's command), so
-    check-client's verdict on reading a code (outcome, honesty, leftovers) is not theirs to pass."""
+    they are judged as clients that keep their numbers: the run holds on contract, money and pacing."""
     assert report["client_exit_code"] == 0, run.stdout + run.stderr
+    assert report["judged_as"] == "keeps-numbers" and report["exit_code"] == 0, report["findings"]
+    assert "judged as a client that keeps the numbers it rents (--keeps-numbers)" in " ".join(run.stdout.split())
     assert report["violations"] == [] and report["warnings"] == [], report["violations"]
     held = {item["name"] for item in report["coverage"]["items"] if item["status"] == "held"}
     assert {"requests follow the contract", "money accounted for"} <= held, report["coverage"]["items"]

@@ -36,14 +36,23 @@ class Check:
         return self.status == "broken"
 
 
-def judge(ev: Evidence, expect: dict, forced_prolong: int | None = 0) -> list[Check]:
+def judge(ev: Evidence, expect: dict, forced_prolong: int | None = 0, keeps_numbers: bool = False) -> list[Check]:
     """Every behaviour check of a run; `forced_prolong`: prolong refusals the scenario itself makes
-    (None: every prolong may be refused, so none is judged)."""
-    out = [_outcome(ev, expect), _honesty(ev)]
+    (None: every prolong may be refused, so none is judged); `keeps_numbers`: the client rents numbers to keep
+    them (--keeps-numbers), so a renter's outcome, exit code and leftovers apply only if it asks for a code."""
+    out = [_outcome(ev, expect, keeps_numbers), _honesty(ev, keeps_numbers)]
     out += _reaction(ev, expect.get("react", "none"))
-    out.append(_left(ev, expect.get("left", "with-code")))
+    out.append(_left(ev, expect.get("left", "with-code"), keeps_numbers))
     out.append(_prolong(ev, forced_prolong))
     return out
+
+
+KEEPS, WAITS = "keeps-numbers", "waits-for-a-code"  # the kinds of client a run judges (--keeps-numbers)
+
+
+def judged_as(keeps_numbers: bool) -> str:
+    """The kind of client a run judged, as the report names it."""
+    return KEEPS if keeps_numbers else WAITS
 
 
 def _asked(ev: Evidence) -> bool:
@@ -51,30 +60,39 @@ def _asked(ev: Evidence) -> bool:
     return any(e.get("method") == "sms" for e in ev.scripted())
 
 
-def _engaged(ev: Evidence) -> bool:
-    """What a renter should do applies: it asked for a code, or it rented and then failed or was stopped (a
-    client that rents numbers to keep them, and exits 0, is judged on its contract, money and pacing only)."""
-    rented = any(e.get("method") in RENTS for e in ev.scripted())
-    return _asked(ev) or (rented and (ev.timed_out or ev.exit_code != 0))
+def _rented(ev: Evidence) -> bool:
+    return any(e.get("method") in RENTS for e in ev.scripted())
 
 
-NOT_ASKED = ("the client never asked for a code in the scenario's world (no sms call), and did not fail after "
-             "renting: what a renter waiting for a code should do does not apply")
+def _engaged(ev: Evidence, keeps_numbers: bool) -> bool:
+    """What a renter should do applies: by default once it rented in the scenario's world (it wants a code);
+    with --keeps-numbers only when it asked for a code, or rented and then failed or was stopped."""
+    if not keeps_numbers:
+        return _rented(ev)
+    return _asked(ev) or (_rented(ev) and (ev.timed_out or ev.exit_code != 0))
 
 
-def _outcome(ev: Evidence, expect: dict) -> Check:
+NOT_RENTED = ("the client rented no number in the scenario's world (no create): what a renter should get does "
+              "not apply")
+NOT_ASKED = ("--keeps-numbers: the client never asked for a code in the scenario's world (no sms call), and did "
+             "not fail after renting: what a renter waiting for a code should do does not apply")
+
+
+def _outcome(ev: Evidence, expect: dict, keeps_numbers: bool) -> Check:
     name = "scenario outcome"
     want = expect.get("code")
     if ev.timed_out:
         return Check(name, "broken", f"the client was still running after {ev.seconds:.0f} s: stopped")
-    if not _engaged(ev):
-        return Check(name, "not applicable", NOT_ASKED)
+    if not _engaged(ev, keeps_numbers):
+        return Check(name, "not applicable", NOT_ASKED if keeps_numbers else NOT_RENTED)
     read = ev.code_read()
     if read:
         return Check(name, "held", f"read a code (order {', '.join(map(str, read))})")
     if want == "yes":
         note = expect.get("note", "").rstrip(".")
         said = f"; a correct client {note[:1].lower()}{note[1:]}" if note else ""
+        if not _asked(ev) and ev.exit_code == 0:  # the likely reason: a client that keeps the numbers it rents
+            said += " (it never called sms; a client that rents numbers to keep them is checked with --keeps-numbers)"
         return Check(name, "broken", "a code could be had here and the client never read an SMS carrying one "
                                      f"(exit {ev.exit_code}){said}")
     if want is None:
@@ -82,14 +100,16 @@ def _outcome(ev: Evidence, expect: dict) -> Check:
     return Check(name, "held", f"gave up without a code (exit {ev.exit_code}), as the scenario allows")
 
 
-def _honesty(ev: Evidence) -> Check:
+def _honesty(ev: Evidence, keeps_numbers: bool) -> Check:
     name = "exit code tells the truth"
     if ev.timed_out or ev.exit_code is None:
         return Check(name, "not applicable", "the client was stopped: no exit code", HONESTY)
     read = ev.code_read()
-    if not read and not _asked(ev):
-        return Check(name, "not applicable", "the client never asked for a code (no sms call in the scenario's "
-                                             "world)", HONESTY)
+    if not read and keeps_numbers and not _asked(ev):
+        return Check(name, "not applicable", "--keeps-numbers: the client never asked for a code (no sms call in the "
+                                             "scenario's world)", HONESTY)
+    if not read and not _rented(ev):
+        return Check(name, "not applicable", "the client rented nothing in the scenario's world", HONESTY)
     if read and ev.exit_code != 0:
         return Check(name, "broken", f"the client read a code (order {read[0]}) but exited {ev.exit_code}: "
                                      "a success reported as a failure", HONESTY)
@@ -140,10 +160,10 @@ def _reactivate(ev: Evidence) -> Check:
     return Check(name, "not applicable", "no number went offline while the client waited")
 
 
-def _left(ev: Evidence, left: str) -> Check:
+def _left(ev: Evidence, left: str, keeps_numbers: bool) -> Check:
     name = "leaves nothing it gave up on running"
-    if not _engaged(ev):
-        return Check(name, "not applicable", NOT_ASKED, LEFT)
+    if not _engaged(ev, keeps_numbers):
+        return Check(name, "not applicable", NOT_ASKED if keeps_numbers else NOT_RENTED, LEFT)
     live = [o for o in ev.orders if o["live"] and o["state"] != LOST]  # a lost one is the money check's
     if left == "with-code":
         live = [o for o in live if not o["code_read"]]

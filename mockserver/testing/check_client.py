@@ -18,7 +18,8 @@ from contracts.verdict import Ledger
 from mockserver.core.hub import DEFAULT
 from mockserver.core.money import money
 from mockserver.testing import pacing
-from mockserver.testing.behaviour import CONTRACT, MONEY, OUTCOME, PACING, Check, judge as judge_behaviour
+from mockserver.testing.behaviour import CONTRACT, MONEY, OUTCOME, PACING, WAITS, Check, judged_as
+from mockserver.testing.behaviour import judge as judge_behaviour
 from mockserver.testing.evidence import Evidence, order_facts
 from mockserver.testing.leftovers import Leftovers, leftovers
 from mockserver.testing.pacing import Pace
@@ -58,6 +59,7 @@ class RunOptions:
     timeout: float = 1800.0
     seed: int = 1
     capture: bool = False  # keep the client's output (a matrix runs several at once) instead of passing it on
+    keeps_numbers: bool = False  # the client rents numbers to keep them, not to read a code (--keeps-numbers)
 
 
 @dataclass
@@ -76,6 +78,7 @@ class ClientRun:
     pace: Pace = field(default_factory=Pace)
     expect: dict = field(default_factory=dict)
     unjudged: int = 0  # requests the journals let go past JOURNAL_KEPT: no verdict covers them
+    judged_as: str = WAITS  # the kind of client judged: one that waits for a code, or one that keeps numbers
 
     def findings(self) -> list[tuple[str, str]]:
         """(group, finding) for everything this run broke; the groups say what --xfail may waive."""
@@ -186,9 +189,9 @@ def run_client(command: list[str], options: RunOptions | None = None, **override
         evidence = Evidence(code, timed_out, seconds, entries, facts, DEFAULT, opts.clock, opts.speed)
         expect, forced = expectations(scenarios)
         run = ClientRun(code, judge(entries), cost_of(worlds), leftovers(worlds, entries), output, seconds, timed_out,
-                        judge_behaviour(evidence, expect, forced),
+                        judge_behaviour(evidence, expect, forced, opts.keeps_numbers),
                         pacing.measure(evidence.scripted(), {DEFAULT} if moving else set()), expect,
-                        sum(j.dropped for _, j in named))
+                        sum(j.dropped for _, j in named), judged_as(opts.keeps_numbers))
         return run
     finally:
         served.close()

@@ -16,6 +16,7 @@ from contracts.refusals import CODES
 from contracts.registry import DEFAULT_DIALECT, DIALECTS, METHODS
 from contracts.verdict import BROKEN, CANNOT_RUN, CannotRun, Ledger, partial_ok_option, write_junit
 
+from mockserver.testing.behaviour import KEEPS
 from mockserver.testing.check_client import DEFAULT_SPEED, ClientCommandError, ClientRun, RunOptions, run_client
 from mockserver.scenarios import ScenarioError
 
@@ -36,6 +37,9 @@ from mockserver.scenarios import ScenarioError
 @click.option("--matrix", is_flag=True, help="Run the command once per scenario, each against a fresh mock.")
 @click.option("--xfail", multiple=True, metavar="NAME",
               help="--matrix: a scenario the client is expected to fail (its failure does not fail the run).")
+@click.option("--keeps-numbers", is_flag=True,
+              help="The client rents numbers to keep them, not to read a code: judge its contract, money and pacing "
+                   "only (its outcome, exit code and leftovers too if it calls sms or fails after renting).")
 @click.option("--jobs", type=click.IntRange(1, 64), help="--matrix: scenarios at once (default: one per core).")
 @click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(1, 86_400),
               help="Seconds a run of the command may take (then its process group is stopped: a failure).")
@@ -46,12 +50,12 @@ from mockserver.scenarios import ScenarioError
                                              "never met among them.")
 @partial_ok_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, timeout, seed, report_path, junit_path,
-                 verbose, partial_ok, command):
+def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, keeps_numbers, jobs, timeout, seed, report_path,
+                 junit_path, verbose, partial_ok, command):
     """Run a client's command (after --) against a fresh mock and judge what it did."""
     # the mock's own log would mix with the client's output; a cut answer (a scenario's fault) is no news
     logging.getLogger("waitress").setLevel(logging.ERROR)
-    options = RunOptions(dialect, clock_mode, speed, tuple(scenarios), timeout, seed)
+    options = RunOptions(dialect, clock_mode, speed, tuple(scenarios), timeout, seed, keeps_numbers=keeps_numbers)
     if matrix:
         sys.exit(_matrix(list(command), options, tuple(xfail), jobs, report_path, junit_path, partial_ok, verbose))
     if xfail or jobs:
@@ -72,7 +76,8 @@ def check_client(dialect, clock_mode, speed, scenarios, matrix, xfail, jobs, tim
     if report_path:
         r = run.report
         _write_json(report_path, {
-            "exit_code": code, "client_exit_code": run.exit_code, "requests": r.requests, "violations": r.violations,
+            "exit_code": code, "client_exit_code": run.exit_code, "judged_as": run.judged_as, "requests": r.requests,
+            "violations": r.violations,
             "warnings": r.warnings, "calls": dict(r.calls), "codes": dict(r.codes),
             "untested_methods": r.untested_methods, "untested_codes": r.untested_codes, "cost": run.cost,
             "left": run.left.as_json(), "expect": run.expect, "pace": run.pace.as_json(),
@@ -93,6 +98,7 @@ def _matrix(command, options, xfail, jobs, report_path, junit_path, partial_ok, 
     err = Console(stderr=True, highlight=False)
     err.print(f"{len(cells)} scenarios, {jobs} at a time, {options.clock} clock"
               + (f" at {options.speed:g}x" if options.clock == "real" else ""))
+    err.print(judged_line(options.keeps_numbers))
     cells = m.run_matrix(command, cells, options, jobs,
                          progress=lambda c: err.print(f"  {'ok' if not c.problems else '--'} {c.name}"))
     if all(c.error for c in cells):  # the command never started: nothing was judged
@@ -116,6 +122,13 @@ def _write_json(path: str, payload: dict) -> None:
     except OSError as exc:  # checked before the run, but the disk may have filled meanwhile
         click.echo(f"Error: cannot write {path}: {exc.strerror}", err=True)
         sys.exit(CANNOT_RUN)
+
+
+def judged_line(keeps_numbers: bool) -> str:
+    """Which kind of client the checks judged, for the console."""
+    if keeps_numbers:
+        return "judged as a client that keeps the numbers it rents (--keeps-numbers): contract, money and pacing"
+    return "judged as a client that waits for a code (one that keeps its numbers: --keeps-numbers)"
 
 
 def print_verdict_first(book: Ledger, partial_ok: bool) -> None:
@@ -164,6 +177,7 @@ def print_report(run: ClientRun, console: Console | None = None, verbose: bool =
     report = run.report
     ended = "was stopped (timeout)" if run.timed_out else f"exited {run.exit_code}"
     console.print(f"client command {ended}; {report.requests} rent.php requests seen")
+    console.print(judged_line(run.judged_as == KEEPS))
     for v in report.violations:
         # what the client sent is text, never markup: a parameter named "[/b]" once crashed the report
         console.print("[red]✗[/red] " + escape(f"request {v['seq']} {v['verb']} {v['method']}: {v['finding']} "

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from contracts.verdict import HELD, XFAILED, Ledger
 
-from mockserver.testing.behaviour import WAIVABLE
+from mockserver.testing.behaviour import WAIVABLE, judged_as
 from mockserver.testing.check_client import ClientCommandError, ClientRun, RunOptions, run_client
 from mockserver.scenarios import format as fmt
 
@@ -134,5 +134,6 @@ def as_json(cells: list[Cell], book: Ledger, command: list[str], options: RunOpt
                        expect=run.expect, pace=run.pace.as_json(), checks=run.ledger().as_json()["items"])
         rows.append(row)
     return {"command": command, "dialect": options.dialect, "clock": options.clock, "speed": options.speed,
-            "scenarios": rows, "coverage": book.as_json(), "exit_code": exit_code}
+            "judged_as": judged_as(options.keeps_numbers), "scenarios": rows, "coverage": book.as_json(),
+            "exit_code": exit_code}
 

@@ -11,6 +11,7 @@ other-sms       takes the first SMS of OtherSms + SmsList as its code
 ignore-retry-after  asks again at once after a 429, whatever its Retry-After says
 leak-on-exception  rents without listing orders first and dies on an answer that is not JSON, leaving
                 its order running
+orders-once     rents, activates, reads its orders once and exits 0: it never reads an SMS at all
 
     python tests/clients/buggy_client.py BUG [PATIENCE_SECONDS] [POLL_SECONDS]
 """
@@ -81,6 +82,11 @@ class Buggy(careful.Client):
             order_id = self.rent()
             self.call("activate", id=order_id)
             print("success:", self.call("sms", id=order_id))
+            return 0
+        if BUG == "orders-once":
+            order_id = self.rent()
+            self.call("activate", id=order_id)
+            print("success:", self.call("orders"))
             return 0
         if BUG == "delete-on-success":
             real_call = self.call
