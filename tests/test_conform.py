@@ -31,6 +31,15 @@ def broken():
     stop_waitress(server)
 
 
+def test_every_decision_is_covered_whatever_the_random_machine_drew(live_server):
+    # one random sequence: the directed sequences alone must take every branch and threshold (with five, a
+    # full suite's draws once left history unpaged and add_service's rent_days untaken, and the run failed)
+    outcome = run(Settings(live_server, dialect="live", examples=1))
+    assert outcome.ok
+    for kind in ("branches", "thresholds", "operation pairs"):
+        assert outcome.coverage[kind]["taken"] == outcome.coverage[kind]["total"] > 0, (kind, outcome.coverage[kind])
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_every_rule_holds_on_the_mock(live_server, dialect):
     outcome = run(Settings(live_server, dialect=dialect, examples=5))

@@ -22,6 +22,7 @@ from .target import Target
 
 
 SHRINK_SECONDS = 60  # how long a directed difference is shrunk
+CHANCE = ("add_service.rent_days", "history.paged")  # decisions only the random machine's draws reached
 
 
 class Explorer:
@@ -301,6 +302,23 @@ class Explorer:
                 d.look()
         return run
 
+    def chance(self, d: Differ) -> None:
+        """What the random machine reaches only by its draws: add_service with and without rent_days, the
+        history with and without paging (a full run's coverage must not hang on a seed)."""
+        oid = self.rent(d)
+        if oid is None:
+            return
+        order = d.w.orders[oid]
+        d.call("add_service_to_order", self.owner(d, oid), id=oid, service=self.other_service(d, oid),
+               pnumber=order.number, rent_days=2)
+        d.look()
+        self.add(d, oid)
+        d.look()
+        d.call("delete", id=oid)
+        d.call("get_rent_history")
+        d.call("get_rent_history", skip=0, take=5)
+        d.look()
+
     # -- the run --------------------------------------------------------------------------------------
     def sequences(self) -> list[tuple[str, Callable[[], bool], Callable[[Differ], None]]]:
         """(name, still needed?, sequence) for every directed sequence."""
@@ -313,6 +331,8 @@ class Explorer:
         for name in probe.points().thresholds:
             out.append((f"threshold {name}", lambda n=name: taken.thresholds.get(n, set()) != set(probe.OFFSETS),
                         self.threshold(name)))
+        out.append(("options the random machine draws by chance", lambda: any(
+            taken.decisions.get(name, set()) != {True, False} for name in CHANCE), self.chance))
         for before in probe.BEFORE:
             out.append((f"pairs after {before}",
                         lambda b=before: any((b, a) not in taken.pairs for a in probe.AFTER), self.pairs(before)))
