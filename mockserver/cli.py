@@ -11,7 +11,7 @@ from contracts.cli import fuzz, verify
 from contracts.conformance.cli import conform
 from contracts.paths import OutputFile
 from contracts.proxy.cli import import_recording, proxy
-from contracts.registry import DEFAULT_DIALECT, DIALECTS
+from contracts.registry import BALANCE_DECIMALS, DEFAULT_DIALECT, DIALECTS
 from simulator.cli import simulate
 from simulator.load import load_command
 
@@ -158,7 +158,8 @@ def _banner(served, host: str, state: str | None) -> None:
     click.echo(f"  base URL  : {base}")
     click.echo(f"  dashboard : {base}/")
     click.echo(f"  apikey    : {key}")
-    click.echo(f"  balance   : {money(world.accounts[key].balance):.2f}")  # as the account API writes it
+    places = BALANCE_DECIMALS[world.config.dialect]
+    click.echo(f"  balance   : {money(world.accounts[key].balance):.{places}f}")  # as the account API writes it
     if state:
         click.echo(f"  state     : {state} ({served.replayed} logged calls replayed)")
         if served.rt.catalogue_note:

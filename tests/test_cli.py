@@ -21,7 +21,10 @@ def test_serve_prints_url_and_key_then_stops_on_ctrl_c():
     try:
         assert lines[0].startswith("smspva-rent-mock serving http://127.0.0.1:")
         base, key = info["base URL"], info["apikey"]
-        assert info["balance"] == "42.00" and info["dashboard"] == base + "/"  # as the account API writes money
+        assert info["balance"] == "42.0000" and info["dashboard"] == base + "/"  # as the account API writes money
+        account = requests.get(f"{base}/priemnik.php", params={"metod": "get_balance", "service": "opt16",
+                                                                "apikey": key}, timeout=10).json()
+        assert account["balance"] == info["balance"]  # live writes four decimals (W8b)
         body = requests.get(f"{base}/api/rent.php", params={"method": "orders", "apikey": key}, timeout=10).json()
         assert body == {"status": 1, "data": []}
         assert requests.get(f"{base}/_mock/clock", timeout=10).json()["now"] == 1_700_000_000
